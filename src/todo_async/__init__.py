@@ -1,0 +1,1 @@
+"""todo-async: a To-Do List Manager with an async JSON API."""

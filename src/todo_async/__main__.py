@@ -1,0 +1,3 @@
+from todo_async.cli import main
+
+raise SystemExit(main())

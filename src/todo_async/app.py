@@ -1,0 +1,78 @@
+"""The application factory: routes, middleware, error handlers, and the database lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from todo_async.database.engine import open_database
+from todo_async.database.migrations import migrate
+from todo_async.endpoints import categories, health, todos
+from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
+from todo_async.middleware.request_log import RequestLogMiddleware
+from todo_async.openapi import build_openapi
+from todo_async.problems import (
+    Problem,
+    http_exception_handler,
+    problem_handler,
+    server_error_handler,
+)
+from todo_async.rendering import JSONResponse
+from todo_async.repository import TodoRepository
+from todo_async.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    database = open_database(settings)
+    openapi = build_openapi()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await database.connect()
+        try:
+            await migrate(database)
+            yield
+        finally:
+            await database.disconnect()
+
+    async def openapi_document(request: Request) -> Response:
+        return JSONResponse(openapi)
+
+    app = Starlette(
+        routes=[
+            *todos.routes,
+            *categories.routes,
+            *health.routes,
+            Route("/openapi.json", openapi_document, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(ProxyHeadersMiddleware, trusted=settings.forwarded_allow_ips),
+            Middleware(RequestLogMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_allow_origins,
+                allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                allow_headers=["Content-Type", "If-Match", "X-Request-ID"],
+                expose_headers=["ETag", "Location", "Link", "X-Request-ID"],
+                max_age=600,
+            ),
+        ],
+        exception_handlers={
+            Problem: problem_handler,
+            HTTPException: http_exception_handler,
+            Exception: server_error_handler,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.repository = TodoRepository(database)
+    return app

@@ -1,0 +1,91 @@
+"""The `todo-async` command: serve, migrate, healthcheck."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging.config
+import os
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+
+from todo_async.logging_config import logging_config
+from todo_async.settings import Settings
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "todo_async.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        # X-Forwarded-* are read by the app itself, which also honours X-Forwarded-Host.
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+        log_config=logging_config(settings.log_level),
+        # On SIGTERM, stop accepting, let in-flight requests finish for up to this long.
+        timeout_graceful_shutdown=settings.shutdown_timeout,
+    )
+    return 0
+
+
+def migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from todo_async.database.engine import open_database
+    from todo_async.database.migrations import migrate as apply
+
+    async def run() -> list[int]:
+        database = open_database(settings)
+        await database.connect()
+        try:
+            return await apply(database)
+        finally:
+            await database.disconnect()
+
+    logging.config.dictConfig(logging_config(settings.log_level))
+    applied = asyncio.run(run())
+    print(f"applied {len(applied)} migration(s)" + (f": {applied}" if applied else ""))
+    return 0
+
+
+def healthcheck(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        with urllib.request.urlopen(args.url, timeout=args.timeout) as response:
+            return 0 if response.status == 200 else 1
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"unhealthy: {exc}", file=sys.stderr)
+        return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="todo-async", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve_cmd = commands.add_parser("serve", help="serve the API and the web page")
+    serve_cmd.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve_cmd.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    serve_cmd.add_argument(
+        "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1"))
+    )
+    serve_cmd.set_defaults(handler=serve)
+
+    migrate_cmd = commands.add_parser("migrate", help="apply pending schema migrations")
+    migrate_cmd.set_defaults(handler=migrate)
+
+    check_cmd = commands.add_parser("healthcheck", help="exit 0 if the server answers 200")
+    check_cmd.add_argument("--url", default="http://127.0.0.1:5000/health")
+    check_cmd.add_argument("--timeout", type=float, default=3.0)
+    check_cmd.set_defaults(handler=healthcheck)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.handler(args, Settings.from_env()))

@@ -1,0 +1,1 @@
+"""Storage: table definitions, migrations and the connection to SQLite or PostgreSQL."""

@@ -1,0 +1,34 @@
+"""The `databases.Database` for a URL: SQLite through the persistent backend, or PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from databases import Database
+
+from todo_async.settings import Settings
+
+
+class TodoDatabase(Database):
+    SUPPORTED_BACKENDS = {  # noqa: RUF012 (replaces the base class table)
+        **Database.SUPPORTED_BACKENDS,
+        "sqlite": "todo_async.database.sqlite:SQLiteBackend",
+    }
+
+    @property
+    def dialect_name(self) -> str:
+        return str(self.url.dialect)
+
+
+def open_database(settings: Settings) -> TodoDatabase:
+    """A not yet connected database for the configured URL."""
+    url = settings.database_url
+    options: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        options["synchronous"] = settings.sqlite_synchronous
+    else:
+        options["min_size"] = 1
+        options["max_size"] = settings.database_pool_size
+        if settings.database_password is not None:
+            options["password"] = settings.database_password
+    return TodoDatabase(url, **options)

@@ -1,0 +1,62 @@
+"""Versioned schema migrations: applied in order, once each, one process at a time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.schema import CreateIndex, CreateTable, ExecutableDDLElement
+
+from todo_async.database.engine import TodoDatabase
+from todo_async.database.tables import list_indexes, schema_migrations, todos
+
+logger = logging.getLogger(__name__)
+
+# Any constant: the key of the PostgreSQL advisory lock that serialises migrators.
+ADVISORY_LOCK_KEY = 7_346_120_001
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: Sequence[ExecutableDDLElement]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "create todos with list indexes",
+        (CreateTable(todos), *(CreateIndex(index) for index in list_indexes)),
+    ),
+)
+
+
+async def migrate(database: TodoDatabase) -> list[int]:
+    """Apply the pending migrations; returns the versions applied now.
+
+    Everything runs in one transaction that first takes a lock (an advisory lock on
+    PostgreSQL, the write lock on SQLite), so processes starting together apply each
+    migration once and a failed migration leaves no trace.
+    """
+    async with database.transaction():
+        if database.dialect_name == "postgresql":
+            await database.execute(
+                text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=ADVISORY_LOCK_KEY)
+            )
+        await database.execute(CreateTable(schema_migrations, if_not_exists=True))
+        applied = {row[0] for row in await database.fetch_all(select(schema_migrations.c.version))}
+        done = []
+        for migration in MIGRATIONS:
+            if migration.version in applied:
+                continue
+            for statement in migration.statements:
+                await database.execute(statement)
+            await database.execute(
+                schema_migrations.insert().values(version=migration.version, name=migration.name)
+            )
+            logger.info("applied migration %d: %s", migration.version, migration.name)
+            done.append(migration.version)
+        return done

@@ -1,0 +1,26 @@
+"""Categories with how many of their todos are open and done."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from todo_async.rendering import JSONResponse
+from todo_async.repository import TodoRepository
+
+
+async def list_categories(request: Request) -> Response:
+    repository: TodoRepository = request.app.state.repository
+    rows = await repository.categories()
+    return JSONResponse(
+        [
+            {
+                "category": row["category"],
+                "open": int(row["open"]),
+                "completed": int(row["completed"]),
+            }
+            for row in rows
+        ]
+    )
+
+
+routes = [Route("/api/categories", list_categories, methods=["GET"], name="categories")]

@@ -1,0 +1,144 @@
+"""The todo collection and its items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.endpoints import HTTPEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from todo_async.pagination import Cursor, InvalidCursor
+from todo_async.preconditions import etag, expected_versions, precondition_failed
+from todo_async.problems import Problem
+from todo_async.rendering import JSONResponse
+from todo_async.repository import Row, TodoRepository
+from todo_async.request_input import read_json, read_query
+from todo_async.schemas import Deleted, ListQuery, TodoCreate, TodoFilter, TodoPatch
+
+
+def _repository(request: Request) -> TodoRepository:
+    repository: TodoRepository = request.app.state.repository
+    return repository
+
+
+def _max_body(request: Request) -> int:
+    return int(request.app.state.settings.max_body_bytes)
+
+
+def _collection_url(request: Request) -> str:
+    return str(request.url_for("todos"))
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands timestamps back without their zone; they are stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _todo(row: Row, collection_url: str) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "category": row["category"],
+        "completed": bool(row["completed"]),
+        "order": row["order"],
+        "created_at": _utc(row["created_at"]),
+        "updated_at": _utc(row["updated_at"]),
+        "url": f"{collection_url}/{row['id']}",
+    }
+
+
+def _item_response(request: Request, row: Row, status: int = 200) -> JSONResponse:
+    body = _todo(row, _collection_url(request))
+    headers = {"ETag": etag(row["version"])}
+    if status == 201:
+        headers["Location"] = body["url"]
+    return JSONResponse(body, status, headers=headers)
+
+
+def _not_found(todo_id: int) -> Problem:
+    return Problem(404, f"There is no todo {todo_id}.")
+
+
+def _filters(query: TodoFilter) -> dict[str, Any]:
+    completed = None if query.completed is None else query.completed == "true"
+    return {"completed": completed, "category": query.category}
+
+
+class TodoCollection(HTTPEndpoint):
+    """/api/todos: list, create, delete many."""
+
+    async def get(self, request: Request) -> Response:
+        query = read_query(request, ListQuery)
+        try:
+            after = Cursor.decode(query.cursor) if query.cursor else None
+        except InvalidCursor as exc:
+            error = {"location": "query", "field": "cursor", "message": str(exc), "type": "cursor"}
+            raise Problem(422, "Invalid query: cursor.", errors=[error]) from None
+        rows, next_cursor = await _repository(request).page(
+            **_filters(query), limit=query.limit, after=after
+        )
+        collection_url = _collection_url(request)
+        headers = {}
+        if next_cursor is not None:
+            next_url = request.url.include_query_params(cursor=next_cursor.encode())
+            headers["Link"] = f'<{next_url}>; rel="next"'
+        return JSONResponse([_todo(row, collection_url) for row in rows], headers=headers)
+
+    async def post(self, request: Request) -> Response:
+        todo = await read_json(request, TodoCreate, _max_body(request))
+        row = await _repository(request).create(todo.model_dump())
+        return _item_response(request, row, 201)
+
+    async def delete(self, request: Request) -> Response:
+        """Delete all todos, or the matching ones: `?completed=true` clears the done."""
+        query = read_query(request, TodoFilter)
+        count = await _repository(request).delete_many(**_filters(query))
+        return JSONResponse(Deleted(deleted=count).model_dump())
+
+
+class TodoItem(HTTPEndpoint):
+    """/api/todos/{id}: read, change, delete one."""
+
+    async def get(self, request: Request) -> Response:
+        todo_id: int = request.path_params["id"]
+        row = await _repository(request).get(todo_id)
+        if row is None:
+            raise _not_found(todo_id)
+        return _item_response(request, row)
+
+    async def patch(self, request: Request) -> Response:
+        todo_id: int = request.path_params["id"]
+        versions = expected_versions(request)
+        patch = await read_json(request, TodoPatch, _max_body(request))
+        changes = patch.model_dump(include=patch.model_fields_set)
+        repository = _repository(request)
+        if changes:
+            row = await repository.update(todo_id, changes, versions)
+        else:
+            row = await repository.get(todo_id)
+            if row is not None and versions is not None and row["version"] not in versions:
+                row = None
+        if row is None:
+            if await repository.get(todo_id) is None:
+                raise _not_found(todo_id)
+            raise precondition_failed()
+        return _item_response(request, row)
+
+    async def delete(self, request: Request) -> Response:
+        todo_id: int = request.path_params["id"]
+        versions = expected_versions(request)
+        repository = _repository(request)
+        if not await repository.delete(todo_id, versions):
+            if await repository.get(todo_id) is None:
+                raise _not_found(todo_id)
+            raise precondition_failed()
+        return Response(status_code=204)
+
+
+routes = [
+    Route("/api/todos", TodoCollection, name="todos"),
+    Route("/api/todos/{id:int}", TodoItem, name="todo"),
+]

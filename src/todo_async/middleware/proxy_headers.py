@@ -1,0 +1,75 @@
+"""Believe X-Forwarded-For/Proto/Host only from the load balancer.
+
+Absolute URLs (a todo's `url`, `Location`, `Link`) must name the address the client
+used, which only the load balancer knows; a client talking to the app directly must not
+be able to choose them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ProxyHeadersMiddleware:
+    def __init__(self, app: ASGIApp, trusted: Iterable[str]) -> None:
+        self.app = app
+        entries = list(trusted)
+        self.trust_all = "*" in entries
+        self.networks: list[IPNetwork] = [
+            ipaddress.ip_network(entry, strict=False) for entry in entries if entry != "*"
+        ]
+
+    def _trusted(self, host: str) -> bool:
+        if self.trust_all:
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if scope["type"] != "http" or not client or not self._trusted(client[0]):
+            await self.app(scope, receive, send)
+            return
+        forwarded: dict[bytes, list[str]] = {}
+        for name, value in scope["headers"]:
+            if name in (b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host"):
+                # Repeated headers make one comma-separated list.
+                forwarded.setdefault(name, []).extend(value.decode("latin-1").split(","))
+        if not forwarded:
+            await self.app(scope, receive, send)
+            return
+        scope = dict(scope)
+        proto = _last(forwarded.get(b"x-forwarded-proto"))
+        if proto and proto.lower() in ("http", "https"):
+            scope["scheme"] = proto.lower()
+        host = _last(forwarded.get(b"x-forwarded-host"))
+        if host:
+            scope["headers"] = [
+                *((name, value) for name, value in scope["headers"] if name != b"host"),
+                (b"host", host.encode("latin-1")),
+            ]
+        hops = [hop.strip() for hop in forwarded.get(b"x-forwarded-for", []) if hop.strip()]
+        if hops:
+            scope["client"] = (self._original_client(hops), 0)
+        await self.app(scope, receive, send)
+
+    def _original_client(self, hops: list[str]) -> str:
+        # Each proxy appends the peer it saw: the first untrusted hop from the right is
+        # the client; the ones left of it could have been made up by that client.
+        for hop in reversed(hops):
+            if not self._trusted(hop):
+                return hop
+        return hops[0]
+
+
+def _last(values: list[str] | None) -> str | None:
+    # The nearest proxy's value is the last one; earlier ones came from further out.
+    return values[-1].strip() or None if values else None

@@ -1,0 +1,70 @@
+"""One JSON log line per request, and a request id that follows it through the load balancer."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("todo_async.access")
+
+_INCOMING_ID_HEADERS = (b"x-request-id", b"x-amzn-trace-id")
+# Ids taken from a client go into logs and headers: printable, bounded, no spaces.
+_VALID_ID = re.compile(rb"[A-Za-z0-9._:;=/+\-]{1,200}")
+
+
+class RequestLogMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = _request_id(scope["headers"])
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if logger.isEnabledFor(logging.INFO):
+                client = scope.get("client")
+                logger.info(
+                    json.dumps(
+                        {
+                            "time": time.time(),
+                            "request_id": request_id,
+                            "method": scope["method"],
+                            "path": scope["path"],
+                            "status": status,
+                            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+                            "client": client[0] if client else None,
+                        },
+                        separators=(",", ":"),
+                    )
+                )
+
+
+def _request_id(headers: list[tuple[bytes, bytes]]) -> str:
+    found = dict(headers)
+    for name in _INCOMING_ID_HEADERS:
+        value = found.get(name)
+        if value is not None and _VALID_ID.fullmatch(value):
+            return value.decode()
+    return uuid.uuid4().hex

@@ -1,0 +1,176 @@
+"""The OpenAPI 3.1 document, generated from the schema models the handlers validate with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from todo_async.schemas import (
+    CategorySummary,
+    Deleted,
+    ListQuery,
+    ProblemDetails,
+    Todo,
+    TodoCreate,
+    TodoFilter,
+    TodoPatch,
+)
+
+REF = "#/components/schemas/{model}"
+PROBLEM = "application/problem+json"
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _problems(*statuses: int) -> dict[str, Any]:
+    reasons = {
+        400: "Malformed JSON or If-Match header",
+        404: "No such todo",
+        412: "If-Match does not match the current ETag",
+        413: "Body over 64 KiB",
+        415: "Body not application/json",
+        422: "Invalid fields or query parameters, each named",
+    }
+    return {
+        str(status): {
+            "description": reasons[status],
+            "content": {PROBLEM: {"schema": _ref(ProblemDetails)}},
+        }
+        for status in statuses
+    }
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema()
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": field.pop("description", ""),
+            "schema": field,
+        }
+        for name, field in schema["properties"].items()
+    ]
+
+
+def _body(
+    model: type[BaseModel], media_types: tuple[str, ...] = ("application/json",)
+) -> dict[str, Any]:
+    return {"required": True, "content": {media: {"schema": _ref(model)} for media in media_types}}
+
+
+ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "Only act if the todo still has one of these ETags.",
+    "schema": {"type": "string"},
+}
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}}}
+
+
+def build_openapi() -> dict[str, Any]:
+    _, definitions = models_json_schema(
+        [
+            (model, "serialization" if model in (Todo, CategorySummary) else "validation")
+            for model in (Todo, TodoCreate, TodoPatch, CategorySummary, Deleted, ProblemDetails)
+        ],
+        ref_template=REF,
+    )
+    todo_response = {**_json(_ref(Todo), "The todo"), "headers": ETAG_HEADER}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "todo-async", "version": "1.0.0"},
+        "paths": {
+            "/api/todos": {
+                "get": {
+                    "summary": "List todos in order, a page at a time",
+                    "parameters": _query_parameters(ListQuery),
+                    "responses": {
+                        "200": {
+                            **_json({"type": "array", "items": _ref(Todo)}, "A page of todos"),
+                            "headers": {
+                                "Link": {
+                                    "description": 'rel="next" page URL',
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        },
+                        **_problems(422),
+                    },
+                },
+                "post": {
+                    "summary": "Create a todo",
+                    "requestBody": _body(TodoCreate),
+                    "responses": {
+                        "201": {
+                            **todo_response,
+                            "headers": {**ETAG_HEADER, "Location": {"schema": {"type": "string"}}},
+                        },
+                        **_problems(400, 413, 415, 422),
+                    },
+                },
+                "delete": {
+                    "summary": "Delete all todos, or those matching the filters",
+                    "parameters": _query_parameters(TodoFilter),
+                    "responses": {"200": _json(_ref(Deleted), "How many went"), **_problems(422)},
+                },
+            },
+            "/api/todos/{id}": {
+                "parameters": [ID_PARAMETER],
+                "get": {
+                    "summary": "Read one todo",
+                    "responses": {"200": todo_response, **_problems(404)},
+                },
+                "patch": {
+                    "summary": "Change some fields of a todo",
+                    "parameters": [IF_MATCH],
+                    "requestBody": _body(
+                        TodoPatch, ("application/json", "application/merge-patch+json")
+                    ),
+                    "responses": {"200": todo_response, **_problems(400, 404, 412, 413, 415, 422)},
+                },
+                "delete": {
+                    "summary": "Delete a todo",
+                    "parameters": [IF_MATCH],
+                    "responses": {"204": {"description": "Deleted"}, **_problems(400, 404, 412)},
+                },
+            },
+            "/api/categories": {
+                "get": {
+                    "summary": "Categories with their open and completed counts",
+                    "responses": {
+                        "200": _json(
+                            {"type": "array", "items": _ref(CategorySummary)}, "Categories"
+                        )
+                    },
+                },
+            },
+            "/health": {
+                "get": {
+                    "summary": "Liveness: the process serves",
+                    "responses": {"200": {"description": "Serving"}},
+                }
+            },
+            "/ready": {
+                "get": {
+                    "summary": "Readiness: the database answers",
+                    "responses": {
+                        "200": {"description": "Ready"},
+                        "503": {"description": "Database unreachable"},
+                    },
+                }
+            },
+        },
+        "components": {"schemas": definitions["$defs"]},
+    }

@@ -1,0 +1,69 @@
+"""Reading client input: query parameters and JSON bodies, validated into schema models."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+from todo_async.problems import Problem
+
+Model = TypeVar("Model", bound=BaseModel)
+
+JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
+
+
+def read_query(request: Request, model: type[Model]) -> Model:
+    params = request.query_params
+    repeated = [name for name in dict.fromkeys(params.keys()) if len(params.getlist(name)) > 1]
+    if repeated:
+        errors = [
+            {
+                "location": "query",
+                "field": name,
+                "message": "Given more than once",
+                "type": "repeated",
+            }
+            for name in repeated
+        ]
+        raise Problem(422, f"Invalid query: {', '.join(repeated)}.", errors=errors)
+    try:
+        return model.model_validate(dict(params))
+    except ValidationError as exc:
+        raise Problem.invalid("query", exc) from None
+
+
+async def read_json(request: Request, model: type[Model], max_bytes: int) -> Model:
+    _check_media_type(request.headers.get("content-type"))
+    body = await _read_capped(request, max_bytes)
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            raise Problem(400, "The request body is not valid JSON.") from None
+        raise Problem.invalid("body", exc) from None
+
+
+def _check_media_type(content_type: str | None) -> None:
+    media_type, *params = (content_type or "").split(";")
+    if media_type.strip().lower() not in JSON_MEDIA_TYPES:
+        raise Problem(415, "Send the body as application/json.")
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
+            raise Problem(415, "JSON bodies must be UTF-8.")
+
+
+async def _read_capped(request: Request, max_bytes: int) -> bytes:
+    too_large = Problem(413, f"The request body is larger than {max_bytes} bytes.")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    # A chunked body has no length up front: stop reading as soon as it passes the cap.
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise too_large
+    return bytes(body)

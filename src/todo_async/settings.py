@@ -1,0 +1,45 @@
+"""Configuration from environment variables, with defaults that run on a laptop."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite:///data/todo.db"
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    # Kept apart from the URL so an orchestrator can inject it from a secret store.
+    database_password: str | None = None
+    database_pool_size: int = 10
+    # "normal" survives a killed process; "full" also survives power loss, at a cost per write.
+    sqlite_synchronous: str = "normal"
+    cors_allow_origins: tuple[str, ...] = ("*",)
+    # Peers whose X-Forwarded-* headers are believed: the load balancer.
+    forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
+    log_level: str = "info"
+    shutdown_timeout: int = 25
+    max_body_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        defaults = cls()
+        return cls(
+            database_url=env.get("DATABASE_URL", defaults.database_url),
+            database_password=env.get("DATABASE_PASSWORD") or None,
+            database_pool_size=int(env.get("DATABASE_POOL_SIZE", defaults.database_pool_size)),
+            sqlite_synchronous=env.get("SQLITE_SYNCHRONOUS", defaults.sqlite_synchronous).lower(),
+            cors_allow_origins=_split(env.get("CORS_ALLOW_ORIGINS", "*")),
+            forwarded_allow_ips=_split(
+                env.get("FORWARDED_ALLOW_IPS", ",".join(defaults.forwarded_allow_ips))
+            ),
+            log_level=env.get("LOG_LEVEL", defaults.log_level).lower(),
+            shutdown_timeout=int(env.get("SHUTDOWN_TIMEOUT", defaults.shutdown_timeout)),
+        )
