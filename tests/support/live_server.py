@@ -1,0 +1,80 @@
+"""Run the real server (`todo-async serve`) as a subprocess on 127.0.0.1 and a free port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.ports import free_port
+
+SERVER = [sys.executable, "-m", "todo_async", "serve"]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before serving")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server at {url} not healthy within {timeout} s")
+
+
+@contextlib.contextmanager
+def live_server(
+    database_url: str,
+    log_dir: Path,
+    env: Mapping[str, str] | None = None,
+    workers: int = 1,
+) -> Iterator[LiveServer]:
+    """Start the server on DATABASE_URL; on exit, SIGTERM it (SIGKILL if it hangs)."""
+    port = free_port()
+    log_path = log_dir / f"server-{port}.log"
+    environment = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*SERVER, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+    try:
+        wait_healthy(server.url, process)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
