@@ -7,7 +7,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from databases.interfaces import Record
-from sqlalchemy import ColumnElement, and_, case, delete, func, insert, select, true, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    tuple_,
+    update,
+)
 
 from todo_async.database.engine import TodoDatabase
 from todo_async.database.tables import sort_key, todos
@@ -31,6 +42,21 @@ def _filter(completed: bool | None, category: str | None) -> ColumnElement[bool]
     if category is not None:
         clauses.append(todos.c.category == category if category else todos.c.category.is_(None))
     return and_(true(), *clauses)
+
+
+def page_query(
+    *, completed: bool | None, category: str | None, limit: int, after: Cursor | None
+) -> Select[Any]:
+    """Todos in list order from just after `after`: an index range scan, whatever the page."""
+    query = (
+        select(todos, sort_key.label("sort_key"))
+        .where(_filter(completed, category))
+        .order_by(sort_key, todos.c.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(tuple_(sort_key, todos.c.id) > tuple_(after.sort_key, after.id))
+    return query
 
 
 class TodoRepository:
@@ -63,15 +89,8 @@ class TodoRepository:
         after: Cursor | None,
     ) -> tuple[list[Row], Cursor | None]:
         """One page in list order, and the cursor of the next page if there is one."""
-        query = (
-            select(todos, sort_key.label("sort_key"))
-            .where(_filter(completed, category))
-            .order_by(sort_key, todos.c.id)
-            # One more than asked tells whether another page follows.
-            .limit(limit + 1)
-        )
-        if after is not None:
-            query = query.where(tuple_(sort_key, todos.c.id) > tuple_(after.sort_key, after.id))
+        # One more than asked tells whether another page follows.
+        query = page_query(completed=completed, category=category, limit=limit + 1, after=after)
         rows = list(await self._db.fetch_all(query))
         if len(rows) <= limit:
             return rows, None
@@ -115,12 +134,11 @@ class TodoRepository:
         return len(await self._db.fetch_all(query))
 
     async def categories(self) -> list[Row]:
-        done = func.sum(case((todos.c.completed.is_(True), 1), else_=0))
         query = (
             select(
                 todos.c.category,
-                (func.count() - done).label("open"),
-                done.label("completed"),
+                func.count().filter(todos.c.completed.is_(False)).label("open"),
+                func.count().filter(todos.c.completed.is_(True)).label("completed"),
             )
             .group_by(todos.c.category)
             .order_by(todos.c.category.is_(None), todos.c.category)

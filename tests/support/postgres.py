@@ -1,8 +1,8 @@
 """A throwaway PostgreSQL server from the installed server binaries.
 
-initdb and postgres refuse to run as root, so as root the server runs as the
-`postgres` user in a directory it owns. It listens on 127.0.0.1 and a free port and is
-stopped by its own PID.
+initdb and postgres refuse to run as root, so as root they run as the `postgres` user
+(the child process itself switches user, so the PID we hold is the server's) in a
+directory it owns. It listens on 127.0.0.1 and a free port and is stopped by its PID.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.support.ports import free_port
 
@@ -40,14 +41,23 @@ class PostgresServer:
     user: str
     database: str
     pid: int
+    bindir: Path
+
+    def url_for(self, database: str) -> str:
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
 
     @property
     def url(self) -> str:
-        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.database}"
+        return self.url_for(self.database)
+
+    def psql(self, sql: str) -> None:
+        command = [str(self.bindir / "psql"), "-h", self.host, "-p", str(self.port)]
+        command += ["-U", self.user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql]
+        subprocess.run(command, check=True, capture_output=True)
 
 
-def _as_owner(command: list[str], owner: str | None) -> list[str]:
-    return ["runuser", "-u", owner, "--", *command] if owner else command
+def _run_as(owner: str | None) -> dict[str, Any]:
+    return {"user": owner, "group": owner, "extra_groups": []} if owner else {}
 
 
 @contextlib.contextmanager
@@ -63,56 +73,23 @@ def running_postgres(database: str = "todo") -> Iterator[PostgresServer]:
     port = free_port()
     process: subprocess.Popen[bytes] | None = None
     try:
-        subprocess.run(
-            _as_owner(
-                [
-                    str(bindir / "initdb"),
-                    "-D",
-                    str(datadir),
-                    "-U",
-                    "todo",
-                    "-A",
-                    "trust",
-                    "-E",
-                    "UTF8",
-                    "--no-sync",
-                ],
-                owner,
-            ),
-            check=True,
-            capture_output=True,
-        )
+        initdb = [str(bindir / "initdb"), "-D", str(datadir), "-U", "todo", "-A", "trust"]
+        initdb += ["-E", "UTF8", "--no-sync"]
+        subprocess.run(initdb, check=True, capture_output=True, **_run_as(owner))
+        server = [str(bindir / "postgres"), "-D", str(datadir), "-h", "127.0.0.1"]
+        server += ["-p", str(port), "-k", str(workdir), "-c", "max_connections=200"]
         with (workdir / "postgres.log").open("wb") as log:
             process = subprocess.Popen(
-                _as_owner(
-                    [
-                        str(bindir / "postgres"),
-                        "-D",
-                        str(datadir),
-                        "-h",
-                        "127.0.0.1",
-                        "-p",
-                        str(port),
-                        "-k",
-                        str(workdir),
-                        "-c",
-                        "fsync=on",
-                        "-c",
-                        "max_connections=200",
-                    ],
-                    owner,
-                ),
+                server,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                **_run_as(owner),
             )
         _wait_ready(bindir, port, process, workdir)
-        subprocess.run(
-            [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "todo", database],
-            check=True,
-            capture_output=True,
-        )
-        yield PostgresServer("127.0.0.1", port, "todo", database, process.pid)
+        running = PostgresServer("127.0.0.1", port, "todo", database, process.pid, bindir)
+        running.psql(f"CREATE DATABASE {database}")
+        yield running
     finally:
         if process is not None:
             _stop(process)
@@ -126,8 +103,7 @@ def _wait_ready(bindir: Path, port: int, process: subprocess.Popen[bytes], workd
             log = (workdir / "postgres.log").read_text(errors="replace")
             raise RuntimeError(f"PostgreSQL exited at start-up:\n{log}")
         ready = subprocess.run(
-            [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"],
-            check=False,
+            [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"], check=False
         )
         if ready.returncode == 0:
             return

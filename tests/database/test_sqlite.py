@@ -1,0 +1,58 @@
+"""The persistent-connection SQLite backend."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from todo_async.database.engine import open_database
+from todo_async.settings import Settings
+
+
+def database_at(path: Path, synchronous: str = "normal"):  # type: ignore[no-untyped-def]
+    return open_database(Settings(database_url=f"sqlite:///{path}", sqlite_synchronous=synchronous))
+
+
+async def test_wal_busy_timeout_and_synchronous(tmp_path: Path) -> None:
+    async with database_at(tmp_path / "a.db", "full") as database:
+        assert await database.fetch_val(text("PRAGMA journal_mode")) == "wal"
+        assert await database.fetch_val(text("PRAGMA busy_timeout")) == 5000
+        assert await database.fetch_val(text("PRAGMA synchronous")) == 2
+
+
+async def test_creates_the_parent_directory(tmp_path: Path) -> None:
+    async with database_at(tmp_path / "nested" / "dir" / "a.db") as database:
+        assert await database.fetch_val(text("SELECT 1")) == 1
+    assert (tmp_path / "nested" / "dir" / "a.db").exists()
+
+
+async def test_one_connection_serves_every_query(tmp_path: Path) -> None:
+    async with database_at(tmp_path / "a.db") as database:
+        await database.execute(text("CREATE TEMP TABLE marker (x INTEGER)"))
+        # A temp table is visible only on the connection that made it.
+        counts = await asyncio.gather(
+            *(database.fetch_val(text("SELECT count(*) FROM marker")) for _ in range(20))
+        )
+    assert counts == [0] * 20
+
+
+async def test_transactions_roll_back_whole(tmp_path: Path) -> None:
+    async with database_at(tmp_path / "a.db") as database:
+        await database.execute(text("CREATE TABLE t (x INTEGER)"))
+
+        async def insert_then_fail() -> None:
+            async with database.transaction():
+                await database.execute(text("INSERT INTO t VALUES (1)"))
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            await insert_then_fail()
+        assert await database.fetch_val(text("SELECT count(*) FROM t")) == 0
+
+
+def test_rejects_an_unknown_synchronous_mode(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        database_at(tmp_path / "a.db", "sometimes")
