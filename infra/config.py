@@ -1,0 +1,168 @@
+"""Deployment settings read from CDK context (`cdk.json` defaults, `-c key=value` overrides).
+
+Values given with `-c` arrive as strings, values from `cdk.json` keep their JSON type, so
+every reader below accepts both.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from aws_cdk import aws_logs as logs
+
+# Fargate's valid CPU units and the memory (MiB) each allows.
+_FARGATE_MEMORY: dict[int, range] = {
+    256: range(512, 2049, 512),
+    512: range(1024, 4097, 1024),
+    1024: range(2048, 8193, 1024),
+    2048: range(4096, 16385, 1024),
+    4096: range(8192, 30721, 1024),
+}
+
+# The retention periods CloudWatch Logs accepts, in days.
+_LOG_RETENTION: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+class DatabaseMode(StrEnum):
+    SIDECAR = "sidecar"
+    RDS = "rds"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the stack varies on; see README "Deploying to AWS" for each key."""
+
+    database: DatabaseMode = DatabaseMode.SIDECAR
+    image: str | None = None
+    nat_gateways: int = 2
+    nat_eip_allocation_ids: tuple[str, ...] = ()
+    certificate_arn: str | None = None
+    ingress_cidr: str = "0.0.0.0/0"
+    cpu: int = 512
+    memory: int = 1024
+    desired_count: int = 2
+    max_capacity: int = 6
+    db_instance_type: str = "t4g.micro"
+    db_multi_az: bool = False
+    retain_data: bool = True
+    log_retention_days: int = 30
+    cors_allow_origins: str = "*"
+    log_level: str = "info"
+    stack_name: str = "TodoAsync"
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.nat_gateways not in (1, 2):
+            raise ValueError("natGateways must be 1 or 2 (the private subnets need egress)")
+        if self.nat_eip_allocation_ids and len(self.nat_eip_allocation_ids) != self.nat_gateways:
+            raise ValueError(
+                f"natEipAllocationIds has {len(self.nat_eip_allocation_ids)} ids "
+                f"but natGateways is {self.nat_gateways}: give one id per NAT gateway"
+            )
+        if self.cpu not in _FARGATE_MEMORY or self.memory not in _FARGATE_MEMORY[self.cpu]:
+            raise ValueError(f"cpu={self.cpu} memory={self.memory} is not a Fargate size")
+        if self.database is DatabaseMode.RDS:
+            if self.desired_count < 2:
+                raise ValueError("desiredCount must be at least 2 with database=rds")
+            if self.max_capacity < self.desired_count:
+                raise ValueError("maxCapacity must be at least desiredCount")
+        if self.log_retention_days not in _LOG_RETENTION:
+            raise ValueError(
+                f"logRetentionDays={self.log_retention_days} is not a CloudWatch period"
+            )
+        ipaddress.ip_network(self.ingress_cidr)
+        if self.log_level.lower() not in {"critical", "error", "warning", "info", "debug"}:
+            raise ValueError(f"logLevel {self.log_level!r} is not a Python logging level")
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return _LOG_RETENTION[self.log_retention_days]
+
+    @classmethod
+    def from_context(cls, get: Callable[[str], Any]) -> Settings:
+        """Build settings from a context lookup such as `construct.node.try_get_context`."""
+        defaults = cls()
+
+        def text(key: str, default: str) -> str:
+            value = get(key)
+            return default if value is None else str(value).strip()
+
+        def optional(key: str) -> str | None:
+            return text(key, "") or None
+
+        def number(key: str, default: int) -> int:
+            value = get(key)
+            if value is None or value == "":
+                return default
+            if isinstance(value, bool) or not str(value).strip().isdigit():
+                raise ValueError(f"context {key}={value!r} is not a whole number")
+            return int(value)
+
+        def flag(key: str, default: bool) -> bool:
+            value = get(key)
+            if value is None or value == "":
+                return default
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).strip().lower()
+            if lowered not in {"true", "false"}:
+                raise ValueError(f"context {key}={value!r} is not true or false")
+            return lowered == "true"
+
+        def id_list(key: str) -> tuple[str, ...]:
+            value = get(key)
+            items = value if isinstance(value, list) else str(value or "").split(",")
+            return tuple(str(item).strip() for item in items if str(item).strip())
+
+        try:
+            database = DatabaseMode(text("database", defaults.database))
+        except ValueError:
+            raise ValueError("context database must be 'sidecar' or 'rds'") from None
+
+        return cls(
+            database=database,
+            image=optional("image"),
+            nat_gateways=number("natGateways", defaults.nat_gateways),
+            nat_eip_allocation_ids=id_list("natEipAllocationIds"),
+            certificate_arn=optional("certificateArn"),
+            ingress_cidr=text("ingressCidr", defaults.ingress_cidr),
+            cpu=number("cpu", defaults.cpu),
+            memory=number("memory", defaults.memory),
+            desired_count=number("desiredCount", defaults.desired_count),
+            max_capacity=number("maxCapacity", defaults.max_capacity),
+            db_instance_type=text("dbInstanceType", defaults.db_instance_type),
+            db_multi_az=flag("dbMultiAz", defaults.db_multi_az),
+            retain_data=flag("retainData", defaults.retain_data),
+            log_retention_days=number("logRetentionDays", defaults.log_retention_days),
+            cors_allow_origins=text("corsAllowOrigins", defaults.cors_allow_origins),
+            log_level=text("logLevel", defaults.log_level),
+            stack_name=text("stackName", defaults.stack_name),
+            region=optional("region"),
+        )

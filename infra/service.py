@@ -1,0 +1,205 @@
+"""The container platform: ECS cluster, the Fargate task (app container, plus the database in
+sidecar mode), and the service behind the load balancer's target group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.database import Database
+from infra.network import VPC_CIDR
+from infra.traffic import APP_PORT
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+APP_COMMAND = ["todo-async", "serve", "--host", "0.0.0.0", "--port", str(APP_PORT)]
+HEALTHCHECK_COMMAND = [
+    "CMD",
+    "todo-async",
+    "healthcheck",
+    "--url",
+    f"http://127.0.0.1:{APP_PORT}/health",
+]
+# ECS waits STOP_TIMEOUT after SIGTERM before SIGKILL; the app drains for SHUTDOWN_TIMEOUT,
+# which must stay below it. Both follow the target group's deregistration delay.
+STOP_TIMEOUT = Duration.seconds(30)
+SHUTDOWN_TIMEOUT_SECONDS = 20
+# Rds mode's auto scaling targets.
+CPU_TARGET_PERCENT = 60
+REQUESTS_PER_TARGET_PER_MINUTE = 30_000
+
+
+class Service(Construct):
+    """Cluster, task definition and Fargate service registered in `target_group`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        database: Database,
+        target_group: elbv2.ApplicationTargetGroup,
+        image: str | None,
+        cpu: int,
+        memory: int,
+        desired_count: int,
+        max_capacity: int,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+        cors_allow_origins: str,
+        log_level: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+
+        self.cluster = ecs.Cluster(
+            self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
+        )
+        self.log_group = logs.LogGroup(
+            self, "LogGroup", retention=log_retention, removal_policy=removal_policy
+        )
+
+        self.task_definition = ecs.FargateTaskDefinition(
+            self,
+            "TaskDefinition",
+            cpu=cpu,
+            memory_limit_mib=memory,
+            runtime_platform=ecs.RuntimePlatform(
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+                cpu_architecture=ecs.CpuArchitecture.X86_64,
+            ),
+        )
+        database_container = database.add_to_task(self.task_definition, self._logging("db"))
+
+        self.app_container = self.task_definition.add_container(
+            "app",
+            container_name="app",
+            image=(
+                ecs.ContainerImage.from_registry(image)
+                if image
+                else ecs.ContainerImage.from_asset(
+                    str(REPO_ROOT), platform=ecr_assets.Platform.LINUX_AMD64
+                )
+            ),
+            command=APP_COMMAND,
+            essential=True,
+            environment={
+                "DATABASE_URL": database.url,
+                # Trust X-Forwarded-For/-Proto only from inside the VPC, i.e. from the ALB.
+                "FORWARDED_ALLOW_IPS": VPC_CIDR,
+                "CORS_ALLOW_ORIGINS": cors_allow_origins,
+                "LOG_LEVEL": log_level,
+                "SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT_SECONDS),
+            },
+            secrets={"DATABASE_PASSWORD": database.password},
+            port_mappings=[
+                ecs.PortMapping(container_port=APP_PORT, name="http", protocol=ecs.Protocol.TCP)
+            ],
+            health_check=ecs.HealthCheck(
+                command=HEALTHCHECK_COMMAND,
+                interval=Duration.seconds(10),
+                timeout=Duration.seconds(5),
+                retries=3,
+                start_period=Duration.seconds(20),
+            ),
+            stop_timeout=STOP_TIMEOUT,
+            readonly_root_filesystem=True,
+            logging=self._logging("app"),
+        )
+        # The root filesystem is read-only; /tmp is task-local scratch space.
+        self.task_definition.add_volume(name="tmp")
+        self.app_container.add_mount_points(
+            ecs.MountPoint(container_path="/tmp", source_volume="tmp", read_only=False)
+        )
+        if not image:
+            Validations.of(self.task_definition.obtain_execution_role()).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-IAM5[Resource::*]",
+                    reason=(
+                        "ecr:GetAuthorizationToken, needed to pull the image asset from ECR, "
+                        "has no resource-level permissions; every other action is scoped."
+                    ),
+                )
+            )
+        if database_container is not None:
+            self.app_container.add_container_dependencies(
+                ecs.ContainerDependency(
+                    container=database_container,
+                    condition=ecs.ContainerDependencyCondition.HEALTHY,
+                )
+            )
+        Validations.of(self.task_definition).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-ECS2",
+                reason=(
+                    "The plain environment holds only non-secret settings (URL without password, "
+                    "log level, CORS origins, timeouts); the password is an ECS secret."
+                ),
+            ),
+        )
+
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="todo-async tasks: port 5000 from the load balancer only",
+            # Egress to ECR, Secrets Manager, CloudWatch Logs and the database.
+            allow_all_outbound=True,
+        )
+
+        # Sidecar: one task owns the database files, so never run two (stop, then start).
+        # Rds: tasks are stateless; roll new ones in before old ones leave.
+        single = database.single_writer
+        self.service = ecs.FargateService(
+            self,
+            "Service",
+            cluster=self.cluster,
+            task_definition=self.task_definition,
+            desired_count=1 if single else desired_count,
+            min_healthy_percent=0 if single else 100,
+            max_healthy_percent=100 if single else 200,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            health_check_grace_period=Duration.seconds(60),
+            vpc_subnets=subnets,
+            security_groups=[self.security_group],
+            assign_public_ip=False,
+            platform_version=ecs.FargatePlatformVersion.VERSION1_4,
+            propagate_tags=ecs.PropagatedTagSource.SERVICE,
+            enable_ecs_managed_tags=True,
+        )
+        target_group.add_target(
+            self.service.load_balancer_target(container_name="app", container_port=APP_PORT)
+        )
+        database.allow_from(self.service)
+
+        if not single:
+            scaling = self.service.auto_scale_task_count(
+                min_capacity=desired_count, max_capacity=max_capacity
+            )
+            scaling.scale_on_cpu_utilization(
+                "CpuScaling",
+                target_utilization_percent=CPU_TARGET_PERCENT,
+                scale_out_cooldown=Duration.seconds(60),
+                scale_in_cooldown=Duration.seconds(300),
+            )
+            scaling.scale_on_request_count(
+                "RequestScaling",
+                requests_per_target=REQUESTS_PER_TARGET_PER_MINUTE,
+                target_group=target_group,
+                scale_out_cooldown=Duration.seconds(60),
+                scale_in_cooldown=Duration.seconds(300),
+            )
+
+    def _logging(self, stream_prefix: str) -> ecs.LogDriver:
+        return ecs.LogDrivers.aws_logs(
+            stream_prefix=stream_prefix,
+            log_group=self.log_group,
+            mode=ecs.AwsLogDriverMode.NON_BLOCKING,
+        )

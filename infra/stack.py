@@ -1,0 +1,106 @@
+"""The one stack: network, traffic, database and service, wired together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnElement, CfnOutput, RemovalPolicy, Stack, Tags
+from constructs import Construct, IConstruct
+
+from infra.config import DatabaseMode, Settings
+from infra.database import Database, RdsDatabase, SidecarDatabase
+from infra.network import Network
+from infra.service import Service
+from infra.traffic import Traffic
+
+
+class TodoAsyncStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        Tags.of(self).add("project", "todo-async")
+
+        network = Network(
+            self,
+            "Network",
+            nat_gateways=settings.nat_gateways,
+            eip_allocation_ids=settings.nat_eip_allocation_ids,
+            log_retention=settings.log_retention,
+        )
+        traffic = Traffic(
+            self,
+            "Traffic",
+            vpc=network.vpc,
+            public_subnets=network.public_subnets,
+            ingress_cidr=settings.ingress_cidr,
+            certificate_arn=settings.certificate_arn,
+            log_expiration_days=settings.log_retention_days,
+        )
+        database: Database
+        if settings.database is DatabaseMode.RDS:
+            database = RdsDatabase(
+                self,
+                "Database",
+                vpc=network.vpc,
+                retain_data=settings.retain_data,
+                instance_type=settings.db_instance_type,
+                multi_az=settings.db_multi_az,
+            )
+        else:
+            database = SidecarDatabase(
+                self, "Database", vpc=network.vpc, retain_data=settings.retain_data
+            )
+        service = Service(
+            self,
+            "Service",
+            vpc=network.vpc,
+            subnets=network.private_subnets,
+            database=database,
+            target_group=traffic.target_group,
+            image=settings.image,
+            cpu=settings.cpu,
+            memory=settings.memory,
+            desired_count=settings.desired_count,
+            max_capacity=settings.max_capacity,
+            log_retention=settings.log_retention,
+            removal_policy=RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY,
+            cors_allow_origins=settings.cors_allow_origins,
+            log_level=settings.log_level,
+        )
+
+        # Plain logical ids for what the LocalStack harness and operators look up.
+        named: dict[str, IConstruct | None] = {
+            "Vpc": network.vpc,
+            "LoadBalancer": traffic.load_balancer,
+            "LoadBalancerSecurityGroup": traffic.security_group,
+            "AccessLogsBucket": traffic.access_logs,
+            "TargetGroup": traffic.target_group,
+            "HttpListener": traffic.http_listener,
+            "HttpsListener": traffic.https_listener,
+            "DatabaseSecret": database.secret,
+            "Cluster": service.cluster,
+            "LogGroup": service.log_group,
+            "TaskDefinition": service.task_definition,
+            "ServiceSecurityGroup": service.security_group,
+            "Service": service.service,
+        }
+        if isinstance(database, SidecarDatabase):
+            named["FileSystem"] = database.file_system
+            named["FileSystemSecurityGroup"] = database.security_group
+            named["AccessPoint"] = database.access_point
+        if isinstance(database, RdsDatabase):
+            named["DatabaseInstance"] = database.instance
+            named["DatabaseSecurityGroup"] = database.security_group
+        for logical_id, construct in named.items():
+            if construct is not None:
+                resource = construct.node.default_child
+                assert isinstance(resource, CfnElement), logical_id
+                resource.override_logical_id(logical_id)
+
+        CfnOutput(self, "LoadBalancerUrl", value=traffic.url, description="Service URL")
+        CfnOutput(self, "ClusterName", value=service.cluster.cluster_name)
+        CfnOutput(self, "ServiceName", value=service.service.service_name)
+        CfnOutput(self, "LogGroupName", value=service.log_group.log_group_name)
+        CfnOutput(self, "DatabaseSecretArn", value=database.secret.secret_arn)
+        CfnOutput(self, "DatabaseMode", value=settings.database.value)

@@ -1,0 +1,144 @@
+"""Traffic: the public Application Load Balancer, its listeners and the service's target group."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+APP_PORT = 5000
+HEALTH_CHECK_PATH = "/health"
+# Long enough for in-flight requests to finish, far shorter than the 300 s default, so a
+# deployment or scale-in does not sit idle for five minutes per task.
+DEREGISTRATION_DELAY = Duration.seconds(30)
+
+
+class Traffic(Construct):
+    """Internet-facing ALB in the public subnets forwarding to an IP target group on port 5000.
+
+    HTTP on 80 forwards; with a certificate, HTTPS on 443 forwards and 80 redirects to it.
+    Access logs go to an encrypted, SSL-only bucket.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        public_subnets: ec2.SubnetSelection,
+        ingress_cidr: str,
+        certificate_arn: str | None,
+        log_expiration_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,  # the only kind ALB log delivery takes
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(log_expiration_days))],
+            # Access logs are an audit record: destroying the stack leaves them.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        Validations.of(self.access_logs).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-S1",
+                reason=(
+                    "This bucket only receives the load balancer's access logs; logging access to "
+                    "it would need yet another log bucket for no audit gain."
+                ),
+            ),
+        )
+
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="todo-async load balancer: HTTP(S) in from the clients, out to the tasks",
+            allow_all_outbound=False,
+        )
+        ports = [80, 443] if certificate_arn else [80]
+        for port in ports:
+            self.security_group.add_ingress_rule(
+                ec2.Peer.ipv4(ingress_cidr), ec2.Port.tcp(port), f"clients on {port}"
+            )
+        if ingress_cidr == "0.0.0.0/0":
+            Validations.of(self.security_group).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-EC23",
+                    reason=(
+                        "A public web service: the load balancer takes HTTP(S) from anywhere. "
+                        "Narrow it with -c ingressCidr=..."
+                    ),
+                ),
+            )
+
+        self.load_balancer = elbv2.ApplicationLoadBalancer(
+            self,
+            "LoadBalancer",
+            vpc=vpc,
+            vpc_subnets=public_subnets,
+            internet_facing=True,
+            security_group=self.security_group,
+            drop_invalid_header_fields=True,
+            idle_timeout=Duration.seconds(60),
+        )
+        self.load_balancer.log_access_logs(self.access_logs, prefix="alb")
+
+        self.target_group = elbv2.ApplicationTargetGroup(
+            self,
+            "TargetGroup",
+            vpc=vpc,
+            port=APP_PORT,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            target_type=elbv2.TargetType.IP,
+            deregistration_delay=DEREGISTRATION_DELAY,
+            health_check=elbv2.HealthCheck(
+                path=HEALTH_CHECK_PATH,
+                port="traffic-port",
+                protocol=elbv2.Protocol.HTTP,
+                healthy_http_codes="200",
+                interval=Duration.seconds(10),
+                timeout=Duration.seconds(5),
+                # In service after 20 s of good answers, out after 30 s of bad ones.
+                healthy_threshold_count=2,
+                unhealthy_threshold_count=3,
+            ),
+        )
+
+        if certificate_arn:
+            self.https_listener: elbv2.ApplicationListener | None = self.load_balancer.add_listener(
+                "HttpsListener",
+                port=443,
+                protocol=elbv2.ApplicationProtocol.HTTPS,
+                certificates=[elbv2.ListenerCertificate.from_arn(certificate_arn)],
+                ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+                default_target_groups=[self.target_group],
+                open=False,
+            )
+            self.http_listener = self.load_balancer.add_listener(
+                "HttpListener",
+                port=80,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                default_action=elbv2.ListenerAction.redirect(
+                    protocol="HTTPS", port="443", permanent=True
+                ),
+                open=False,
+            )
+            self.url = f"https://{self.load_balancer.load_balancer_dns_name}"
+        else:
+            self.https_listener = None
+            self.http_listener = self.load_balancer.add_listener(
+                "HttpListener",
+                port=80,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                default_target_groups=[self.target_group],
+                open=False,
+            )
+            self.url = f"http://{self.load_balancer.load_balancer_dns_name}"

@@ -1,0 +1,90 @@
+"""Synthesize the CDK app in-process with cdk.json's context plus per-module overrides.
+
+A cold synth costs seconds: each test module synthesizes once (module-scoped fixtures) and
+its tests read that one template.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Validations
+from aws_cdk.assertions import Template
+
+from infra.app import build
+from infra.stack import TodoAsyncStack
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CDK_JSON_CONTEXT: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    app: App
+    stack: TodoAsyncStack
+    template: Template
+    resources: dict[str, dict[str, Any]]
+    outputs: dict[str, dict[str, Any]]
+
+    def containers(self) -> dict[str, dict[str, Any]]:
+        task = self.resources["TaskDefinition"]["Properties"]
+        return {c["Name"]: c for c in task["ContainerDefinitions"]}
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.resources.items() if v["Type"] == resource_type}
+
+    def acknowledgments(self) -> dict[str, str]:
+        """Every acknowledged rule id in the app, with its reason."""
+        found: dict[str, str] = {}
+        for construct in self.app.node.find_all():
+            for entry in construct.node.metadata:
+                if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+                    for rule, reason in entry.data.items():
+                        found[rule.split("::", 1)[-1]] = reason
+        return found
+
+
+def synthesize(outdir: Path, **overrides: Any) -> Synthesized:
+    """Synthesize the app as `cdk synth -c key=value ...` would; cdk-nag runs during synth
+    and makes it fail on any unacknowledged finding."""
+    app = App(context={**CDK_JSON_CONTEXT, "region": "us-east-1", **overrides}, outdir=str(outdir))
+    stack = build(app)
+    assembly = app.synth()
+    raw = assembly.get_stack_by_name(stack.stack_name).template
+    return Synthesized(
+        app=app,
+        stack=stack,
+        template=Template.from_json(raw),
+        resources=raw["Resources"],
+        outputs=raw.get("Outputs", {}),
+    )
+
+
+def no_plaintext_secrets(synth: Synthesized) -> None:
+    """Assert the template carries no secret value: no secret string in a Secret resource, no
+    password-like plain environment variable, and every container secret comes from the
+    generated Secrets Manager secret."""
+    for secret in synth.of_type("AWS::SecretsManager::Secret").values():
+        assert "SecretString" not in secret["Properties"]
+        assert "GenerateSecretString" in secret["Properties"]
+    for container in synth.containers().values():
+        for variable in container.get("Environment", []):
+            assert not any(
+                word in variable["Name"].upper() for word in ("PASSWORD", "SECRET", "TOKEN")
+            ), variable
+        # No URL with a user:password@ part.
+        assert not re.search(r"://[^/@\"]+:[^/@\"]+@", json.dumps(container.get("Environment")))
+        for secret in container.get("Secrets", []):
+            assert secret["ValueFrom"] == {
+                "Fn::Join": ["", [{"Ref": "DatabaseSecret"}, ":password::"]]
+            }
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cdk.out")

@@ -1,0 +1,99 @@
+"""Reading the deployment settings from CDK context (no synth)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import aws_logs as logs
+
+from infra.config import DatabaseMode, Settings
+from tests.infra.conftest import CDK_JSON_CONTEXT
+
+
+def settings(**context: Any) -> Settings:
+    return Settings.from_context(context.get)
+
+
+def test_cdk_json_defaults_are_the_code_defaults() -> None:
+    assert Settings.from_context(CDK_JSON_CONTEXT.get) == Settings()
+
+
+def test_defaults_without_any_context() -> None:
+    defaults = settings()
+    assert defaults.database is DatabaseMode.SIDECAR
+    assert defaults.image is None
+    assert defaults.nat_gateways == 2
+    assert defaults.nat_eip_allocation_ids == ()
+    assert defaults.certificate_arn is None
+    assert defaults.log_retention is logs.RetentionDays.ONE_MONTH
+
+
+def test_command_line_strings_are_parsed() -> None:
+    parsed = settings(
+        database="rds",
+        image="repo/todo-async:1",
+        natGateways="1",
+        natEipAllocationIds=" eipalloc-a ",
+        cpu="1024",
+        memory="4096",
+        desiredCount="4",
+        maxCapacity="10",
+        dbMultiAz="true",
+        retainData="False",
+        logRetentionDays="365",
+    )
+    assert parsed.database is DatabaseMode.RDS
+    assert parsed.image == "repo/todo-async:1"
+    assert parsed.nat_gateways == 1
+    assert parsed.nat_eip_allocation_ids == ("eipalloc-a",)
+    assert (parsed.cpu, parsed.memory) == (1024, 4096)
+    assert (parsed.desired_count, parsed.max_capacity) == (4, 10)
+    assert parsed.db_multi_az is True
+    assert parsed.retain_data is False
+    assert parsed.log_retention is logs.RetentionDays.ONE_YEAR
+
+
+@pytest.mark.parametrize(
+    "value", ["eipalloc-a,eipalloc-b", "eipalloc-a, eipalloc-b,", ["eipalloc-a", "eipalloc-b"]]
+)
+def test_eip_allocation_ids_as_comma_list_or_json_list(value: Any) -> None:
+    assert settings(natEipAllocationIds=value).nat_eip_allocation_ids == (
+        "eipalloc-a",
+        "eipalloc-b",
+    )
+
+
+def test_empty_strings_mean_unset() -> None:
+    parsed = settings(image="", certificateArn="", natEipAllocationIds="", cpu="")
+    assert (parsed.image, parsed.certificate_arn, parsed.cpu) == (None, None, 512)
+    assert parsed.nat_eip_allocation_ids == ()
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"database": "dynamodb"}, "database must be"),
+        ({"natGateways": "0"}, "natGateways must be 1 or 2"),
+        ({"natGateways": "3"}, "natGateways must be 1 or 2"),
+        ({"natEipAllocationIds": "eipalloc-a"}, "one id per NAT gateway"),
+        ({"natGateways": "1", "natEipAllocationIds": "a,b"}, "one id per NAT gateway"),
+        ({"cpu": "512", "memory": "512"}, "not a Fargate size"),
+        ({"cpu": "300"}, "not a Fargate size"),
+        ({"cpu": "half"}, "not a whole number"),
+        ({"database": "rds", "desiredCount": "1"}, "at least 2"),
+        ({"database": "rds", "desiredCount": "4", "maxCapacity": "3"}, "maxCapacity"),
+        ({"logRetentionDays": "31"}, "not a CloudWatch period"),
+        ({"retainData": "yes"}, "not true or false"),
+        ({"logLevel": "verbose"}, "not a Python logging level"),
+        ({"ingressCidr": "10.0.0.0/33"}, "does not appear to be"),
+    ],
+)
+def test_invalid_context_is_refused_with_a_reason(context: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        settings(**context)
+
+
+def test_sidecar_ignores_desired_count_and_capacity() -> None:
+    # One task owns the database files; the stack pins the count, so these are not checked.
+    assert settings(desiredCount="1", maxCapacity="1").database is DatabaseMode.SIDECAR
