@@ -1,0 +1,128 @@
+"""RDS instances of the stack (placeholders in LocalStack's free edition) as one PostgreSQL
+server each, shared by every task, as an RDS instance is.
+
+Each instance gets an endpoint host name shaped like RDS's and a free loopback port;
+`Fn::GetAtt Instance.Endpoint.Address/Port` resolve to that name and the declared port, and
+the task's network remapping sends `name:port` to the local server. The server takes its
+master user, password and database name from the instance's properties (the password through
+its `{{resolve:secretsmanager:...}}` reference) and, like RDS for PostgreSQL 15+
+(`rds.force_ssl=1`), accepts TCP connections over TLS only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from .awslogs import LogStream
+from .containers import Container
+from .network import Remap, free_port
+from .spec import ContainerSpec
+from .stack import Stack, StackError
+
+RDS_INSTANCE = "AWS::RDS::DBInstance"
+_PORT = 5432
+
+
+class ManagedDatabases:
+    def __init__(self, stack: Stack, state_dir: Path) -> None:
+        self.stack = stack
+        self.state_dir = state_dir
+        self.endpoints: dict[tuple[str, int], int] = {}  # (endpoint host, port) -> local port
+        self._hosts: dict[str, tuple[str, int]] = {}
+        self.servers: list[Container] = []
+        for logical_id, props in stack.of_type(RDS_INSTANCE):
+            engine = str(stack.resolve(props.get("Engine", ""))).lower()
+            if not engine.startswith("postgres"):
+                raise StackError(f"{logical_id}: engine {engine} has no local stand-in")
+            host = f"{logical_id.lower()}.standin.{stack.region}.rds.amazonaws.com"
+            port = int(stack.resolve(props.get("Port", _PORT)))
+            self._hosts[logical_id] = (host, port)
+            self.endpoints[(host, port)] = free_port()
+        if self._hosts:
+            stack.attribute_resolvers[RDS_INSTANCE] = self._attribute
+
+    def _attribute(self, logical_id: str, attribute: str, _physical_id: str) -> Any:
+        host, port = self._hosts[logical_id]
+        values = {"Endpoint.Address": host, "Endpoint.Port": str(port)}
+        if attribute not in values:
+            raise StackError(f"Fn::GetAtt {logical_id}.{attribute} has no local value")
+        return values[attribute]
+
+    async def start(
+        self,
+        app_image: str,
+        app_bin: Path,
+        logs: Callable[[ContainerSpec, str, Path], Awaitable[LogStream]],
+    ) -> None:
+        for logical_id, (host, port) in self._hosts.items():
+            props = self.stack.properties(logical_id)
+            user = str(self.stack.resolve(props.get("MasterUsername", "postgres")))
+            spec = ContainerSpec(
+                name=logical_id,
+                image="postgres",
+                essential=True,
+                entry_point=[],
+                command=[],
+                environment={
+                    "POSTGRES_USER": user,
+                    "POSTGRES_PASSWORD": str(self.stack.resolve(props["MasterUserPassword"])),
+                    "POSTGRES_DB": str(self.stack.resolve(props.get("DBName", user))),
+                    "PGDATA": "/data/pgdata",
+                },
+                secrets={},
+                ports=[_PORT],
+                health_check=None,
+                depends_on=[],
+                stop_timeout=60,
+                log=None,
+                mounts={},
+            )
+            directory = self.state_dir / "rds" / logical_id
+            local = self.endpoints[(host, port)]
+            server = Container(
+                spec,
+                task_id=logical_id,
+                remap=Remap(task_ports={_PORT: local}),
+                root=directory / "run",
+                volumes={"/data": directory},
+                app_image=app_image,
+                app_bin=app_bin,
+                logs=lambda c, d=directory, i=logical_id: logs(c, i, d / "postgres.log"),
+                tls=True,
+            )
+            await server.start()
+            await _wait_for_port(local, server, within=60)
+            self.servers.append(server)
+
+    async def stop(self) -> None:
+        for server in self.servers:
+            await server.stop()
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": server.spec.name,
+                "endpoint": f"{host}:{port}",
+                "pid": server.pid,
+                "port": self.endpoints[(host, port)],
+            }
+            for server, (host, port) in zip(self.servers, self._hosts.values(), strict=False)
+        ]
+
+
+async def _wait_for_port(port: int, server: Container, within: float) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if server.status == "STOPPED":
+            raise StackError(f"{server.spec.name} exited with {server.exit_code}")
+        with contextlib.suppress(OSError):
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"{server.spec.name} did not listen on {port} in {within:.0f}s")

@@ -1,0 +1,390 @@
+"""The ECS service: keeps `desired_count` tasks running behind the target group, replaces
+tasks that exit or fail their container or load-balancer health checks, scales, and rolls
+deployments within the service's minimum/maximum healthy percent.
+
+Task lifecycle, as ECS does it: PROVISIONING (ports, volumes) -> PENDING (containers start in
+dependsOn order, each waiting for its dependencies' conditions) -> RUNNING (registered in the
+target group, `initial` until the healthy threshold passes) -> DEPROVISIONING (deregistered:
+draining until no request is in flight or the deregistration delay ends; then containers get
+their stop signal, dependents first) -> STOPPED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import aws
+from .awslogs import LogStream
+from .containers import Container
+from .haproxy import HAProxy, TargetState
+from .network import Remap, free_port
+from .rds import ManagedDatabases
+from .spec import ContainerSpec, ServiceSpec
+from .stack import Stack, StackError
+
+log = logging.getLogger(__name__)
+
+VPC = "AWS::EC2::VPC"
+_TICK = 0.5
+_KEEP_STOPPED = 10
+
+
+@dataclass
+class Task:
+    id: str
+    generation: int
+    remap: Remap
+    containers: list[Container] = field(default_factory=list)
+    status: str = "PROVISIONING"
+    desired_status: str = "RUNNING"
+    stopped_reason: str = ""
+    created_at: float = field(default_factory=time.monotonic)
+    registered_at: float | None = None
+    target: TargetState | None = None
+    runner: asyncio.Task[None] | None = None
+    teardown: asyncio.Task[None] | None = None
+
+    @property
+    def target_name(self) -> str:
+        return f"task-{self.id[:12]}"
+
+    @property
+    def alb_state(self) -> str:
+        return self.target.alb_state if self.target else "unregistered"
+
+    @property
+    def health_status(self) -> str:
+        states = {c.health for c in self.containers if c.spec.essential and c.health != "NONE"}
+        if "UNHEALTHY" in states:
+            return "UNHEALTHY"
+        if states == {"HEALTHY"}:
+            return "HEALTHY"
+        return "UNKNOWN"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "generation": self.generation,
+            "status": self.status,
+            "desired_status": self.desired_status,
+            "health": self.health_status,
+            "target": self.target_name,
+            "target_state": self.alb_state,
+            "stopped_reason": self.stopped_reason,
+            "ports": {str(k): v for k, v in self.remap.task_ports.items()},
+            "containers": [
+                {
+                    "name": c.spec.name,
+                    "image": c.spec.image,
+                    "pid": c.pid,
+                    "status": c.status,
+                    "health": c.health,
+                    "exit_code": c.exit_code,
+                    "log_stream": c.log_stream.name if c.log_stream else None,
+                }
+                for c in self.containers
+            ],
+        }
+
+
+class Service:
+    def __init__(
+        self,
+        stack: Stack,
+        spec: ServiceSpec,
+        *,
+        state_dir: Path,
+        app_image: str,
+        app_bin: Path,
+        balancer: HAProxy,
+        databases: ManagedDatabases,
+    ) -> None:
+        self.stack = stack
+        self.spec = spec
+        self.state_dir = state_dir
+        self.app_image = app_image
+        self.app_bin = app_bin
+        self.balancer = balancer
+        self.desired_count = spec.desired_count
+        self.generation = 1
+        self.tasks: list[Task] = []
+        self.databases = databases
+        self.vpc_cidrs = tuple(
+            str(stack.resolve(props["CidrBlock"]))
+            for _id, props in stack.of_type(VPC)
+            if "CidrBlock" in props
+        )
+        self._logs_client = aws.client("logs")
+        self._failures = 0
+        self._next_start = 0.0
+        self._stopping = False
+        self.events: list[str] = []
+
+    # -- control -------------------------------------------------------------------------
+
+    def scale(self, count: int) -> None:
+        if count < 0:
+            raise ValueError("desired count must be >= 0")
+        self._event(f"desired count {self.desired_count} -> {count}")
+        self.desired_count = count
+
+    def restart(self) -> None:
+        """A new deployment of the same task definition (`--force-new-deployment`)."""
+        self.generation += 1
+        self._event(f"deployment {self.generation} started: replacing tasks one by one")
+
+    def live(self) -> list[Task]:
+        return [t for t in self.tasks if t.desired_status == "RUNNING"]
+
+    def steady(self) -> bool:
+        live = self.live()
+        return (
+            len(live) == self.desired_count
+            and all(t.generation == self.generation and t.alb_state == "healthy" for t in live)
+            and not any(t.status != "STOPPED" and t.desired_status == "STOPPED" for t in self.tasks)
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "service": self.spec.name,
+            "desired_count": self.desired_count,
+            "running_count": sum(1 for t in self.tasks if t.status == "RUNNING"),
+            "deployment": self.generation,
+            "steady": self.steady(),
+            "minimum_healthy_percent": self.spec.minimum_healthy_percent,
+            "maximum_percent": self.spec.maximum_percent,
+            "listener": f"{self.spec.listener.protocol} 127.0.0.1:{self.balancer.port}",
+            "balancer_pid": self.balancer.process.pid if self.balancer.process else None,
+            "target_group": {
+                "health_check_path": self.spec.target_group.health_check_path,
+                "interval": self.spec.target_group.interval,
+                "healthy_threshold": self.spec.target_group.healthy_threshold,
+                "unhealthy_threshold": self.spec.target_group.unhealthy_threshold,
+                "deregistration_delay": self.spec.target_group.deregistration_delay,
+            },
+            "managed": self.databases.describe(),
+            "tasks": [t.describe() for t in self.tasks],
+            "events": self.events[-20:],
+        }
+
+    # -- scheduler -----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        while not self._stopping:
+            await self._observe()
+            self._reconcile()
+            await asyncio.sleep(_TICK)
+
+    async def _observe(self) -> None:
+        targets = await self.balancer.targets()
+        now = time.monotonic()
+        for task in self.tasks:
+            task.target = targets.get(task.target_name)
+            if task.status != "RUNNING" or task.desired_status != "RUNNING":
+                continue
+            reason = ""
+            for container in task.containers:
+                if container.spec.essential and container.status == "STOPPED":
+                    reason = (
+                        f"Essential container in task exited (container {container.spec.name}, "
+                        f"exit code {container.exit_code})"
+                    )
+                elif container.spec.essential and container.health == "UNHEALTHY":
+                    reason = (
+                        f"Task failed container health checks (container {container.spec.name})"
+                    )
+            if (
+                not reason
+                and task.registered_at is not None
+                and now - task.registered_at >= self.spec.health_check_grace_period
+                and task.alb_state == "unhealthy"
+            ):
+                reason = "Task failed ELB health checks in the target group"
+            if reason:
+                self._stop(task, reason, failed=True)
+            elif task.alb_state == "healthy":
+                self._failures = 0
+
+    def _reconcile(self) -> None:
+        live = self.live()
+        current = [t for t in live if t.generation == self.generation]
+        old = [t for t in live if t.generation != self.generation]
+        stopping = [
+            t for t in self.tasks if t.desired_status == "STOPPED" and t.status != "STOPPED"
+        ]
+        healthy = [t for t in live if t.alb_state == "healthy"]
+        if old:
+            # One at a time: wait while a new task is not yet healthy or a task is stopping.
+            if stopping or any(t.alb_state != "healthy" for t in current):
+                return
+            if len(live) > self.desired_count and len(healthy) - 1 >= self.spec.min_healthy_tasks:
+                self._stop(self._pick(old), f"Deployment {self.generation} replaced this task")
+            elif len(live) + 1 <= self.spec.max_running_tasks and len(current) < self.desired_count:
+                self._start()
+            elif len(healthy) - 1 >= self.spec.min_healthy_tasks or not healthy:
+                self._stop(self._pick(old), f"Deployment {self.generation} replaced this task")
+            return
+        for _ in range(self.desired_count - len(current)):
+            if not self._start():
+                break
+        for task in sorted(current, key=lambda t: (t.alb_state == "healthy", -t.created_at))[
+            : max(0, len(current) - self.desired_count)
+        ]:
+            self._stop(task, "Service scaled in")
+        self.tasks = [t for t in self.tasks if t.status != "STOPPED"] + [
+            t for t in self.tasks if t.status == "STOPPED"
+        ][-_KEEP_STOPPED:]
+
+    @staticmethod
+    def _pick(tasks: list[Task]) -> Task:
+        return sorted(tasks, key=lambda t: (t.alb_state == "healthy", t.created_at))[0]
+
+    def _start(self) -> bool:
+        if time.monotonic() < self._next_start:
+            return False
+        task = Task(
+            id=uuid.uuid4().hex,
+            generation=self.generation,
+            remap=Remap(
+                task_ports={
+                    port: free_port()
+                    for container in self.spec.task_definition.containers
+                    for port in container.ports
+                },
+                endpoints=self.databases.endpoints,
+                vpc_cidrs=self.vpc_cidrs,
+            ),
+        )
+        self.tasks.append(task)
+        task.runner = asyncio.create_task(self._launch(task), name=f"launch {task.id}")
+        return True
+
+    async def _launch(self, task: Task) -> None:
+        task_dir = self.state_dir / "tasks" / task.id
+        try:
+            definition = self.spec.task_definition
+            for spec in definition.start_order():
+                volumes = {
+                    path: (
+                        self.state_dir / "volumes" / name
+                        if name in definition.persistent_volumes
+                        else task_dir / "volumes" / name
+                    )
+                    for path, name in spec.mounts.items()
+                }
+                task.containers.append(
+                    Container(
+                        spec,
+                        task_id=task.id,
+                        remap=task.remap,
+                        root=task_dir / spec.name,
+                        volumes=volumes,
+                        app_image=self.app_image,
+                        app_bin=self.app_bin,
+                        logs=lambda c, t=task: self.open_log(
+                            c, t.id, self.state_dir / "logs" / f"{t.id[:12]}-{c.name}.log"
+                        ),
+                    )
+                )
+            task.status = "PENDING"
+            self._event(f"task {task.id[:12]} started (deployment {task.generation})")
+            for container in task.containers:
+                await self._dependencies_met(task, container.spec)
+                if task.desired_status != "RUNNING":
+                    return
+                await container.start()
+            task.status = "RUNNING"
+            spec = self.spec
+            await self.balancer.register(
+                task.target_name, task.remap.local_port(spec.container_port)
+            )
+            task.registered_at = time.monotonic()
+            self._event(f"task {task.id[:12]} registered as {task.target_name} in the target group")
+        except (StackError, OSError, RuntimeError, TimeoutError) as error:
+            self._stop(task, f"Task failed to start: {error}", failed=True)
+
+    async def _dependencies_met(self, task: Task, spec: ContainerSpec) -> None:
+        for name, condition in spec.depends_on:
+            dependency = next(c for c in task.containers if c.spec.name == name)
+            while task.desired_status == "RUNNING":
+                if condition == "START" and dependency.status != "PENDING":
+                    break
+                if condition == "HEALTHY" and dependency.health == "HEALTHY":
+                    break
+                if condition in ("COMPLETE", "SUCCESS") and dependency.status == "STOPPED":
+                    if condition == "SUCCESS" and dependency.exit_code != 0:
+                        raise RuntimeError(f"dependency {name} exited with {dependency.exit_code}")
+                    break
+                if dependency.status == "STOPPED" or dependency.health == "UNHEALTHY":
+                    raise RuntimeError(f"dependency {name} cannot reach {condition}")
+                await asyncio.sleep(0.2)
+
+    def _stop(self, task: Task, reason: str, *, failed: bool = False) -> None:
+        if task.desired_status == "STOPPED":
+            return
+        task.desired_status = "STOPPED"
+        task.stopped_reason = reason
+        self._event(f"task {task.id[:12]} stopping: {reason}")
+        if failed:
+            self._failures += 1
+            self._next_start = time.monotonic() + min(2 ** (self._failures - 1), 30) - 1
+        task.teardown = asyncio.create_task(self._teardown(task), name=f"stop {task.id}")
+
+    async def _teardown(self, task: Task) -> None:
+        if task.runner is not None and not task.runner.done():
+            task.runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task.runner
+        task.status = "DEPROVISIONING"
+        if task.registered_at is not None:
+            await self._drain(task)
+        for container in reversed(task.containers):
+            await container.stop()
+        shutil.rmtree(self.state_dir / "tasks" / task.id, ignore_errors=True)
+        task.status = "STOPPED"
+        self._event(f"task {task.id[:12]} stopped")
+
+    async def _drain(self, task: Task) -> None:
+        """ELB deregistration: no new requests; done when none is in flight, or when the
+        deregistration delay ends (then the remaining connections are closed)."""
+        name = task.target_name
+        await self.balancer.drain(name)
+        deadline = time.monotonic() + self.spec.target_group.deregistration_delay
+        while time.monotonic() < deadline:
+            target = (await self.balancer.targets()).get(name)
+            if target is None or target.current_sessions == 0:
+                break
+            await asyncio.sleep(0.2)
+        await self.balancer.deregister(name)
+        task.registered_at = None
+        self._event(f"task {task.id[:12]} deregistered from the target group")
+
+    async def shutdown(self) -> None:
+        self._stopping = True
+        for task in self.live():
+            self._stop(task, "Stand-in stopped")
+        await asyncio.gather(*(t.teardown for t in self.tasks if t.teardown))
+        await self.databases.stop()
+
+    # -- helpers -------------------------------------------------------------------------
+
+    async def open_log(self, spec: ContainerSpec, task_id: str, mirror: Path) -> LogStream:
+        stream_name = (
+            spec.log.stream_name(spec.name, task_id) if spec.log else f"{spec.name}/{task_id}"
+        )
+        stream = LogStream(self._logs_client, spec.log, stream_name, mirror)
+        await stream.open()
+        return stream
+
+    def _event(self, message: str) -> None:
+        log.info("%s", message)
+        self.events.append(f"{time.strftime('%H:%M:%S')} {message}")
+        del self.events[:-100]
