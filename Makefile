@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint types pytest clean
+.PHONY: run test lint types pytest clean load load-smoke
 
 # Only the service's own dependencies: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml
@@ -16,7 +16,7 @@ $(VENV)/.run-stamp: pyproject.toml
 
 # Everything the checks and test suites use.
 $(VENV)/.dev-stamp: pyproject.toml $(VENV)/.run-stamp
-	$(BIN)/pip install -q -e '.[test,lint]'
+	$(BIN)/pip install -q -e '.[test,lint,load]'
 	touch $@
 
 run: $(VENV)/.run-stamp
@@ -33,6 +33,21 @@ types: $(VENV)/.dev-stamp
 
 pytest: $(VENV)/.dev-stamp
 	$(BIN)/pytest
+
+# --- Load tests: see README "Load tests" ---
+# make load PROFILE=smoke|step|spike|soak HOST=URL RESULTS=DIR LOAD_ARGS="-u 50 ..."
+PROFILE ?= smoke
+RESULTS ?= results
+LOAD_ARGS ?=
+# HOST here is the URL to load, and only when given on the command line (the HOST above is
+# where `make run` listens); without it: the local stack's ALB if up, else 127.0.0.1:5000.
+LOAD_HOST = $(if $(filter command line,$(origin HOST)),--host $(HOST))
+
+load: $(VENV)/.dev-stamp
+	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) $(LOAD_ARGS)
+
+load-smoke: PROFILE = smoke
+load-smoke: load
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

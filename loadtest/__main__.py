@@ -1,0 +1,99 @@
+"""Run one load profile and keep its results: `python -m loadtest --profile step`.
+
+Runs Locust headless on loadtest/locustfile.py against --host and writes everything into a
+new folder RESULTS/PROFILE-YYYYmmdd-HHMMSS: Locust's CSV files and HTML report, a
+per-second timeline, summary.txt/.json and plot.png. Exits non-zero when a threshold is
+breached. Options it does not know go to Locust and the locustfile: for example -u 20,
+-t 2m, --model people, --step-users 20, --max-p95 150 (all listed by
+`python -m locust -f loadtest/locustfile.py --help`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+LOCUSTFILE = PACKAGE / "locustfile.py"
+PROFILES = ("smoke", "step", "spike", "soak")
+DEFAULT_HOST = "http://127.0.0.1:5000"
+# Written by the local stack (localstack/) once it is deployed: the load balancer's URL.
+STACK_OUTPUTS = Path(".local/outputs.json")
+
+
+def default_host(outputs: Path = STACK_OUTPUTS) -> str:
+    """The local load balancer when the local stack is up, else a server run with `make run`."""
+    try:
+        url = json.loads(outputs.read_text(encoding="utf-8")).get("AlbUrl")
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_HOST
+    return str(url).rstrip("/") if url else DEFAULT_HOST
+
+
+def new_run_dir(results: Path, profile: str) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    run_dir = results / f"{profile}-{stamp}"
+    suffix = 1
+    while run_dir.exists():
+        suffix += 1
+        run_dir = results / f"{profile}-{stamp}-{suffix}"
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def locust_command(profile: str, host: str, run_dir: Path, rest: Sequence[str]) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "--locustfile",
+        str(LOCUSTFILE),
+        "--headless",
+        "--only-summary",
+        "--host",
+        host,
+        "--profile",
+        profile,
+        "--csv",
+        str(run_dir / "locust"),
+        "--csv-full-history",
+        "--html",
+        str(run_dir / "report.html"),
+        "--results-dir",
+        str(run_dir),
+        *rest,
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtest",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        epilog="Other options go to Locust; see `python -m locust -f loadtest/locustfile.py -h`.",
+    )
+    parser.add_argument("--profile", choices=PROFILES, default="smoke")
+    parser.add_argument(
+        "--host",
+        help=f"base URL to load; default: AlbUrl in {STACK_OUTPUTS}, else {DEFAULT_HOST}",
+    )
+    parser.add_argument(
+        "--results", type=Path, default=Path("results"), help="results folder (default results/)"
+    )
+    args, rest = parser.parse_known_args(argv)
+    host = (args.host or default_host()).rstrip("/")
+    run_dir = new_run_dir(args.results, args.profile)
+    command = locust_command(args.profile, host, run_dir, rest)
+    # The locustfile imports the loadtest package: make it importable from anywhere.
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE.parent), path]))}
+    print(f"{args.profile} profile against {host}; results in {run_dir}", flush=True)
+    os.execve(sys.executable, command, env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,280 @@
+"""One run of a profile inside Locust: options, sampling, the verdict and the results.
+
+`install` adds the command-line options and the event listeners that
+- pick the shape named by `--profile` and size it (init),
+- take a sample every second while the test runs (test_start .. test_stop),
+- judge the run against the thresholds and set Locust's exit code (quitting),
+- write timeline.csv, summary.txt/.json and plot.png into --results-dir,
+- print the verdict after Locust's own tables (quit).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import sys
+from argparse import ArgumentTypeError
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import gevent
+import psutil
+from locust import User, between
+from locust.argument_parser import LocustArgumentParser, timespan
+from locust.env import Environment
+from locust.event import Events
+from locust.runners import MasterRunner, WorkerRunner
+from locust.stats import StatsEntry
+
+from loadtest import report
+from loadtest.measure import Snapshot, Window
+from loadtest.plot import plot
+from loadtest.profiles import PROFILES, Profile
+from loadtest.thresholds import Thresholds
+from loadtest.timeline import Timeline
+
+logger = logging.getLogger("loadtest")
+
+PROGRESS_EVERY_S = 10
+
+
+def _think_time(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("-")
+    try:
+        pair = (float(low), float(high or low))
+    except ValueError:
+        raise ArgumentTypeError(f"want MIN-MAX seconds, like 1-3, not {text!r}") from None
+    if not 0 <= pair[0] <= pair[1]:
+        raise ArgumentTypeError(f"want 0 <= MIN <= MAX, not {text!r}")
+    return pair
+
+
+def _pids(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ArgumentTypeError(f"want PID[,PID...], not {text!r}") from None
+
+
+def add_options(parser: LocustArgumentParser, models: list[str]) -> None:
+    # --profile is Locust's own option ("a profile to group test runs"): here it also picks
+    # the load shape. -u, -t and -r size the profile (see loadtest/profiles.py).
+    add = parser.add_argument
+    add("--model", choices=models, help="user model; default: the profile's own")
+    add(
+        "--think-time",
+        type=_think_time,
+        default="1-3",
+        help="people model's pause between actions, MIN-MAX s (default 1-3)",
+    )
+    add("--step-users", type=int, default=10, help="step: users added per step (default 10)")
+    add("--step-time", type=timespan, default=20, help="step: length of a step (default 20s)")
+    add("--spike-users", type=int, default=0, help="spike: users in the burst (default 10x -u)")
+    add("--spike-time", type=timespan, default=15, help="spike: length of the burst (default 15s)")
+    add("--max-error-ratio", type=float, help="threshold: failed/all requests, e.g. 0.01")
+    add("--max-p95", type=float, help="threshold: 95th percentile latency, ms")
+    add("--max-p99", type=float, help="threshold: 99th percentile latency, ms")
+    add("--max-recovery", type=float, default=30, help="spike: seconds to recover (default 30)")
+    add("--max-drift", type=float, default=0.5, help="soak: p95 rise allowed, 0.5 = +50%%")
+    add("--max-memory-growth", type=float, help="soak: server RSS growth allowed, MB")
+    add("--server-pid", type=_pids, default=[], help="server PID(s) whose memory to watch")
+    add("--results-dir", default="", help="where to write timeline, summary and plot")
+
+
+def _totals(entry: StatsEntry) -> Snapshot:
+    return Snapshot(entry.num_requests, entry.num_failures, dict(entry.response_times))
+
+
+class ServerMemory:
+    """Resident memory of the server's processes and their children, in MB."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.processes = [psutil.Process(pid) for pid in pids]
+
+    def __call__(self) -> float | None:
+        if not self.processes:
+            return None
+        total = 0
+        try:
+            for process in self.processes:
+                for member in [process, *process.children(recursive=True)]:
+                    total += member.memory_info().rss
+        except psutil.Error:
+            return None
+        return total / 2**20
+
+
+@dataclasses.dataclass
+class Run:
+    environment: Environment
+    profile: Profile
+    limits: Thresholds
+    model: str
+    results: Path | None
+    memory: ServerMemory
+    timeline: Timeline | None = None
+    started_at: str = ""
+    sampler: gevent.Greenlet | None = None
+    summary: str = ""
+
+    def start(self) -> None:
+        self.started_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        self.timeline = Timeline(
+            self.profile.phase_of,
+            self._phase_ended,
+            self.results / "timeline.csv" if self.results else None,
+        )
+        self.sampler = gevent.spawn(self._sample)
+
+    def _phase_ended(self, name: str, window: Window) -> None:
+        self.profile.phase_ended(name, window, self.limits)
+
+    def _record(self) -> None:
+        runner = self.environment.runner
+        assert runner is not None
+        assert self.timeline is not None
+        sample = self.timeline.record(
+            self.profile.get_run_time(),
+            runner.user_count,
+            _totals(runner.stats.total),
+            self.memory(),
+        )
+        if round(sample.t) % PROGRESS_EVERY_S == 0:
+            logger.info(
+                "%4.0f s %5d users %8.1f req/s  p50 %g  p95 %g  p99 %g ms  %.1f failures/s  %s",
+                sample.t,
+                sample.users,
+                sample.rps,
+                sample.p50,
+                sample.p95,
+                sample.p99,
+                sample.failures_per_s,
+                sample.phase,
+            )
+
+    def _sample(self) -> None:
+        next_t = 1.0
+        while True:
+            gevent.sleep(max(0.0, next_t - self.profile.get_run_time()))
+            self._record()
+            next_t += 1.0
+
+    def stop(self) -> None:
+        """Take the last sample and close the timeline; safe to call more than once."""
+        if self.sampler is None:
+            return
+        self.sampler.kill()
+        self.sampler = None
+        self._record()
+        assert self.timeline is not None
+        self.timeline.close()
+
+    def conclude(self) -> int:
+        """Judge the run, write the summary and the plot; returns the exit code."""
+        self.stop()
+        runner = self.environment.runner
+        assert runner is not None
+        assert self.timeline is not None
+        elapsed = self.profile.get_run_time()
+        total = Window.between(Snapshot(0, 0, {}), _totals(runner.stats.total), elapsed)
+        outcome = self.profile.outcome(self.timeline, total, self.limits)
+        user_errors = sum(item["count"] for item in runner.exceptions.values())
+        reasons = report.verdict(outcome, user_errors)
+        info = report.RunInfo(
+            self.profile.name,
+            self.environment.host or "",
+            self.model,
+            self.profile.plan(),
+            self.started_at,
+            self.limits,
+        )
+        if self.results is None:
+            self.summary = report.summary_text(info, outcome, reasons)
+            return 1 if reasons else 0
+        self.summary = report.write(self.results, info, outcome, reasons)
+        verdict = f"FAILED: {'; '.join(reasons)}" if reasons else "PASSED"
+        plot(
+            self.timeline.samples,
+            self.results / "plot.png",
+            f"{info.profile} profile, {info.model} users, {info.host}, {info.started_at}\n"
+            f"{outcome.headline} - {verdict}"[:220],
+            self.limits,
+            outcome.marks,
+        )
+        self.summary += f"results: {self.results}\n"
+        return 1 if reasons else 0
+
+
+def _limits(options: Any, defaults: Thresholds) -> Thresholds:
+    return Thresholds(
+        defaults.max_error_ratio if options.max_error_ratio is None else options.max_error_ratio,
+        defaults.max_p95_ms if options.max_p95 is None else options.max_p95,
+        defaults.max_p99_ms if options.max_p99 is None else options.max_p99,
+    )
+
+
+def install(
+    events: Events,
+    models: Mapping[str, type[User]],
+    people: type[User],
+    clean_up: Callable[[str], None],
+) -> None:
+    """Register the options and listeners; `clean_up(host)` runs when the users have stopped."""
+    run: Run | None = None
+
+    @events.init_command_line_parser.add_listener
+    def _options(parser: LocustArgumentParser) -> None:
+        add_options(parser, sorted(models))
+
+    @events.init.add_listener
+    def _choose_profile(environment: Environment, **_: Any) -> None:
+        nonlocal run
+        options = environment.parsed_options
+        if options is None:
+            return
+        people.wait_time = between(*options.think_time)
+        name = options.profile or "smoke"
+        if name not in PROFILES:
+            sys.exit(f"unknown --profile {name!r}: choose one of {', '.join(PROFILES)}")
+        if isinstance(environment.runner, WorkerRunner):
+            return
+        shapes = environment.available_shape_classes or {}
+        profile = shapes[PROFILES[name].__name__]
+        assert isinstance(profile, Profile)
+        model = options.model or profile.model
+        profile.configure(options, models[model])
+        profile.runner = environment.runner
+        environment.shape_class = profile
+        limits = _limits(options, profile.limits)
+        results = Path(options.results_dir) if options.results_dir else None
+        if results is not None:
+            results.mkdir(parents=True, exist_ok=True)
+        run = Run(environment, profile, limits, model, results, ServerMemory(options.server_pid))
+        logger.info("%s profile: %s; %s users", name, profile.plan(), model)
+        logger.info("thresholds: %s", limits.describe())
+
+    @events.test_start.add_listener
+    def _start(environment: Environment, **_: Any) -> None:
+        if run is not None and run.timeline is None:
+            run.start()
+
+    @events.test_stop.add_listener
+    def _stop(environment: Environment, **_: Any) -> None:
+        if run is not None:
+            run.stop()
+        # On a master the users, and so their data, live in the workers.
+        if environment.host and not isinstance(environment.runner, MasterRunner):
+            clean_up(environment.host)
+
+    @events.quitting.add_listener
+    def _judge(environment: Environment, **_: Any) -> None:
+        if run is not None and run.timeline is not None:
+            environment.process_exit_code = run.conclude()
+
+    @events.quit.add_listener
+    def _print(exit_code: int, **_: Any) -> None:
+        # After Locust's own tables, so the verdict is the last thing on the screen.
+        if run is not None and run.summary:
+            print("\n" + run.summary, end="", flush=True)
