@@ -1,4 +1,4 @@
-"""The `databases.Database` for a URL: SQLite through the persistent backend, or PostgreSQL."""
+"""The `databases.Database` for a URL: SQLite or PostgreSQL, through the project's backends."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ class TodoDatabase(Database):
     SUPPORTED_BACKENDS = {  # noqa: RUF012 (replaces the base class table)
         **Database.SUPPORTED_BACKENDS,
         "sqlite": "todo_async.database.sqlite:SQLiteBackend",
+        "postgresql": "todo_async.database.postgres:PostgresBackend",
+        "postgres": "todo_async.database.postgres:PostgresBackend",
     }
 
     @property

@@ -17,6 +17,11 @@ import aiosqlite
 from databases.backends import sqlite as stock
 from databases.core import DatabaseURL
 from databases.interfaces import TransactionBackend
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import Compiled
+from sqlalchemy.sql.ddl import DDLElement
+
+from todo_async.database.statement_cache import StatementCache
 
 BUSY_TIMEOUT_MS = 5000
 SYNCHRONOUS_MODES = ("off", "normal", "full", "extra")
@@ -72,6 +77,7 @@ class SQLiteBackend(stock.SQLiteBackend):
         self._pool: PersistentConnection = PersistentConnection(
             DatabaseURL(database_url), options.get("synchronous", "normal")
         )
+        self._statements = StatementCache(self._dialect, self._execution_context)
 
     async def connect(self) -> None:
         await self._pool.open()
@@ -80,10 +86,44 @@ class SQLiteBackend(stock.SQLiteBackend):
         await self._pool.close()
 
     def connection(self) -> SQLiteConnection:
-        return SQLiteConnection(self._pool, self._dialect)
+        return SQLiteConnection(self._pool, self._dialect, self._statements)
+
+    def _execution_context(self, compiled: Compiled) -> stock.CompilationContext:
+        """What the stock connection needs to read result rows of this statement."""
+        context = self._dialect.execution_ctx_cls()
+        context.dialect = self._dialect
+        context.result_column_struct = (  # type: ignore[assignment]
+            compiled._result_columns,
+            compiled._ordered_columns,  # type: ignore[attr-defined]
+            compiled._textual_ordered_columns,  # type: ignore[attr-defined]
+            compiled._ad_hoc_textual,  # type: ignore[attr-defined]
+            compiled._loose_column_name_matching,  # type: ignore[attr-defined]
+        )
+        return stock.CompilationContext(context)
 
 
 class SQLiteConnection(stock.SQLiteConnection):
+    def __init__(
+        self,
+        pool: PersistentConnection,
+        dialect: Any,
+        statements: StatementCache[stock.CompilationContext],
+    ) -> None:
+        super().__init__(pool, dialect)
+        self._statements = statements
+
+    # The stock annotation says three items; the stock code returns these four.
+    def _compile(self, query: ClauseElement) -> tuple[str, list[Any], Any, Any]:  # type: ignore[override]
+        if isinstance(query, DDLElement):
+            return super()._compile(query)  # type: ignore[return-value]
+        compiled, context, params = self._statements.compile(query)
+        processors = compiled._bind_processors  # type: ignore[attr-defined]
+        args = [
+            processors[key](params[key]) if key in processors else params[key]
+            for key in compiled.positiontup  # type: ignore[attr-defined]
+        ]
+        return compiled.string, args, compiled._result_columns, context
+
     def transaction(self) -> TransactionBackend:
         return ImmediateTransaction(self)
 

@@ -7,6 +7,7 @@ be able to choose them.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 
@@ -23,8 +24,10 @@ class ProxyHeadersMiddleware:
         self.networks: list[IPNetwork] = [
             ipaddress.ip_network(entry, strict=False) for entry in entries if entry != "*"
         ]
+        # Every request asks this of its peer, and the peers are few: the load balancer's nodes.
+        self._trusted = functools.lru_cache(maxsize=4096)(self._is_trusted)
 
-    def _trusted(self, host: str) -> bool:
+    def _is_trusted(self, host: str) -> bool:
         if self.trust_all:
             return True
         try:

@@ -1,0 +1,59 @@
+"""The `databases` PostgreSQL (asyncpg) backend, with compiled statements kept per shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from databases.backends import postgres as stock
+from databases.core import DatabaseURL
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import Compiled
+from sqlalchemy.sql.ddl import DDLElement
+
+from todo_async.database.statement_cache import StatementCache
+
+
+@dataclass(frozen=True)
+class NumberedStatement:
+    """The statement with asyncpg's $1, $2… placeholders, and the bind names in that order."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, compiled: Compiled) -> NumberedStatement:
+        names = tuple(sorted(compiled.params))
+        numbered = {name: f"${position}" for position, name in enumerate(names, start=1)}
+        return cls(compiled.string % numbered, names)
+
+
+class PostgresBackend(stock.PostgresBackend):
+    def __init__(self, database_url: DatabaseURL | str, **options: Any) -> None:
+        super().__init__(database_url, **options)
+        self._statements = StatementCache(self._dialect, NumberedStatement.of)
+
+    def connection(self) -> PostgresConnection:
+        return PostgresConnection(self, self._dialect, self._statements)
+
+
+class PostgresConnection(stock.PostgresConnection):
+    def __init__(
+        self,
+        database: PostgresBackend,
+        dialect: Any,
+        statements: StatementCache[NumberedStatement],
+    ) -> None:
+        super().__init__(database, dialect)
+        self._statements = statements
+
+    def _compile(self, query: ClauseElement) -> tuple[str, list[Any], Any]:
+        if isinstance(query, DDLElement):
+            return super()._compile(query)
+        compiled, statement, params = self._statements.compile(query)
+        processors = compiled._bind_processors  # type: ignore[attr-defined]
+        args = [
+            processors[name](params[name]) if name in processors else params[name]
+            for name in statement.names
+        ]
+        return statement.sql, args, compiled._result_columns
