@@ -16,7 +16,7 @@ $(VENV)/.run-stamp: pyproject.toml
 
 # Everything the checks and test suites use.
 $(VENV)/.dev-stamp: pyproject.toml $(VENV)/.run-stamp
-	$(BIN)/pip install -q -e '.[test,lint,load]'
+	$(BIN)/pip install -q -e '.[test,lint,browser,load]'
 	touch $@
 
 run: $(VENV)/.run-stamp

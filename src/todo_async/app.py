@@ -13,11 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from todo_async import web
 from todo_async.database.engine import open_database
 from todo_async.database.migrations import migrate
 from todo_async.endpoints import categories, health, todos
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
+from todo_async.middleware.security_headers import SecurityHeadersMiddleware
 from todo_async.openapi import build_openapi
 from todo_async.problems import (
     Problem,
@@ -53,9 +55,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *categories.routes,
             *health.routes,
             Route("/openapi.json", openapi_document, methods=["GET"]),
+            *web.routes,
         ],
         middleware=[
             Middleware(ProxyHeadersMiddleware, trusted=settings.forwarded_allow_ips),
+            Middleware(SecurityHeadersMiddleware),
             Middleware(RequestLogMiddleware),
             Middleware(
                 CORSMiddleware,

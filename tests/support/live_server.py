@@ -54,9 +54,13 @@ def live_server(
     log_dir: Path,
     env: Mapping[str, str] | None = None,
     workers: int = 1,
+    port: int | None = None,
 ) -> Iterator[LiveServer]:
-    """Start the server on DATABASE_URL; on exit, SIGTERM it (SIGKILL if it hangs)."""
-    port = free_port()
+    """Start the server on DATABASE_URL; on exit, SIGTERM it (SIGKILL if it hangs).
+
+    `port` restarts a server where a client (a browser page) expects it; default: a free one.
+    """
+    port = port or free_port()
     log_path = log_dir / f"server-{port}.log"
     environment = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
     with log_path.open("wb") as log:

@@ -1,0 +1,119 @@
+// The JSON API under /api, and its failures as two kinds of error.
+
+const TIMEOUT_MS = 15000;
+
+/** The server answered with an error status; `problem` is its problem+json body. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.problem = problem;
+  }
+
+  /** Field errors, e.g. [{location: "body", field: "title", message: "..."}]. */
+  get errors() {
+    return Array.isArray(this.problem.errors) ? this.problem.errors : [];
+  }
+}
+
+/** No answer: the server is unreachable or too slow. */
+export class NetworkError extends Error {
+  constructor(cause) {
+    super(cause && cause.name === "TimeoutError"
+      ? "The server did not answer in time."
+      : "The server cannot be reached.");
+    this.name = "NetworkError";
+  }
+}
+
+async function problemOf(response) {
+  try {
+    const body = await response.json();
+    if (body && typeof body === "object") return body;
+  } catch {
+    // Not JSON: a proxy's error page, say.
+  }
+  return { title: response.statusText || `HTTP ${response.status}`, status: response.status };
+}
+
+async function send(method, path, { body, etag } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (etag) headers["If-Match"] = etag;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new NetworkError(error);
+  }
+  if (!response.ok) throw new ApiError(response.status, await problemOf(response));
+  return response;
+}
+
+// Link: <http://host/api/todos?cursor=...>; rel="next". Kept to path and query, so the
+// page only ever asks its own origin, whatever host name the server put in the link.
+function nextPage(link) {
+  if (!link) return null;
+  for (const [, target, params] of link.matchAll(/<([^>]*)>([^<]*)/g)) {
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]*))/i.exec(params);
+    if (rel && (rel[1] ?? rel[2]).toLowerCase().split(/\s+/).includes("next")) {
+      const url = new URL(target, window.location.href);
+      return url.pathname + url.search;
+    }
+  }
+  return null;
+}
+
+async function item(response) {
+  return { todo: await response.json(), etag: response.headers.get("ETag") };
+}
+
+/** Every todo matching `filter` ({completed?: bool, category?: string|null}), page by page. */
+export async function listTodos(filter = {}) {
+  const query = new URLSearchParams();
+  if (filter.completed !== undefined) query.set("completed", String(filter.completed));
+  if (filter.category !== undefined) query.set("category", filter.category ?? "");
+  const search = query.toString();
+  let path = search ? `/api/todos?${search}` : "/api/todos";
+  const todos = [];
+  while (path) {
+    const response = await send("GET", path);
+    todos.push(...(await response.json()));
+    path = nextPage(response.headers.get("Link"));
+  }
+  return todos;
+}
+
+export async function listCategories() {
+  return (await send("GET", "/api/categories")).json();
+}
+
+export async function getTodo(id) {
+  return item(await send("GET", `/api/todos/${id}`));
+}
+
+export async function createTodo(fields) {
+  return item(await send("POST", "/api/todos", { body: fields }));
+}
+
+/** Change some fields; `etag` is the version the change is based on (412 if stale). */
+export async function updateTodo(id, changes, etag) {
+  return item(await send("PATCH", `/api/todos/${id}`, { body: changes, etag }));
+}
+
+export async function deleteTodo(id, etag) {
+  await send("DELETE", `/api/todos/${id}`, { etag });
+}
+
+/** Delete every completed todo; resolves to how many were deleted. */
+export async function clearCompleted() {
+  const response = await send("DELETE", "/api/todos?completed=true");
+  return (await response.json()).deleted;
+}

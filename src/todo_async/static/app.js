@@ -1,0 +1,626 @@
+// The todo page: renders what the API stores and sends each change to it.
+// Text from the server only ever goes into textContent and attributes, never into HTML.
+
+import * as api from "./api.js";
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+const ui = {
+  form: $("#new-todo"),
+  title: $("#new-title"),
+  category: $("#new-category"),
+  names: $("#category-names"),
+  problem: $("#problem"),
+  problemMessage: $("#problem-message"),
+  problemRetry: $("#problem-retry"),
+  problemDismiss: $("#problem-dismiss"),
+  statusLinks: [...document.querySelectorAll(".status-filter a")],
+  categoryFilter: $("#category-filter"),
+  list: $("#todo-list"),
+  empty: $("#empty"),
+  clear: $("#clear-completed"),
+  summary: $("#summary"),
+  status: $("#status"),
+  todoTemplate: $("#todo-template"),
+  editTemplate: $("#edit-template"),
+};
+
+const state = {
+  todos: [], // the todos the filter shows, in the order the API keeps
+  categories: [], // [{category, open, completed}], for the counts and the category menu
+  filter: readFilter(),
+  etags: new Map(), // id -> {etag, updatedAt}: the version an item response named
+  pending: new Set(), // ids with a change on its way
+  editing: null, // id of the todo whose edit form is open
+  adding: false,
+  loaded: false,
+  loadSeq: 0,
+  retry: null,
+  problemFromLoad: false,
+};
+
+const items = new Map(); // id -> <li>
+
+// ---- filter <-> URL ------------------------------------------------------------------
+
+// ?status=active|completed, ?category=NAME; an empty category means "no category".
+function readFilter() {
+  const params = new URLSearchParams(window.location.search);
+  const status = params.get("status");
+  return {
+    status: status === "active" || status === "completed" ? status : "all",
+    category: params.has("category") ? params.get("category") || null : undefined,
+  };
+}
+
+function filterUrl({ status, category }) {
+  const params = new URLSearchParams();
+  if (status !== "all") params.set("status", status);
+  if (category !== undefined) params.set("category", category ?? "");
+  const search = params.toString();
+  return search ? `?${search}` : window.location.pathname;
+}
+
+function shows(todo, filter = state.filter) {
+  if (filter.status === "active" && todo.completed) return false;
+  if (filter.status === "completed" && !todo.completed) return false;
+  return filter.category === undefined || todo.category === filter.category;
+}
+
+function setFilter(filter) {
+  if (filter.category !== state.filter.category) suggestCategory(filter.category);
+  state.filter = filter;
+  window.history.pushState(null, "", filterUrl(filter));
+  load();
+}
+
+// Adding while a category is shown puts the new task in it, unless one was typed.
+function suggestCategory(category) {
+  const typed = ui.category.value.trim();
+  if (typed === "" || typed === (state.filter.category ?? "")) ui.category.value = category ?? "";
+}
+
+const categoryValue = (category) =>
+  category === undefined ? "all" : category === null ? "none" : `=${category}`;
+
+const categoryFromValue = (value) =>
+  value === "all" ? undefined : value === "none" ? null : value.slice(1);
+
+// ---- loading -------------------------------------------------------------------------
+
+async function load({ quiet = false } = {}) {
+  const seq = ++state.loadSeq;
+  if (!quiet) ui.list.setAttribute("aria-busy", "true");
+  const { status, category } = state.filter;
+  const query = { category };
+  if (status !== "all") query.completed = status === "completed";
+  try {
+    const [todos, categories] = await Promise.all([
+      api.listTodos(query),
+      api.listCategories(),
+    ]);
+    if (seq !== state.loadSeq) return;
+    state.todos = todos;
+    state.categories = categories;
+    state.loaded = true;
+    if (state.problemFromLoad) hideProblem();
+    render();
+  } catch (error) {
+    if (seq !== state.loadSeq) return;
+    report(error, "load the list", { retry: () => load() });
+    state.problemFromLoad = true;
+    if (!state.loaded) showEmpty("The list could not be loaded.");
+  } finally {
+    if (seq === state.loadSeq) ui.list.removeAttribute("aria-busy");
+  }
+}
+
+// ---- rendering -----------------------------------------------------------------------
+
+function render() {
+  renderList();
+  renderFilters();
+  renderCounts();
+}
+
+function renderList() {
+  const focused = [...items.values()].find((li) => li.contains(document.activeElement));
+  const focusedIndex = focused ? [...ui.list.children].indexOf(focused) : -1;
+  const wanted = new Set(state.todos.map((todo) => todo.id));
+  for (const [id, li] of items) {
+    if (wanted.has(id)) continue;
+    li.remove();
+    items.delete(id);
+    if (state.editing === id) state.editing = null;
+  }
+  let cursor = ui.list.firstElementChild;
+  for (const todo of state.todos) {
+    let li = items.get(todo.id);
+    if (!li) {
+      li = createItem(todo);
+      items.set(todo.id, li);
+    } else if (state.editing !== todo.id && !state.pending.has(todo.id)) {
+      // A task with a change on its way keeps showing that change until the answer.
+      fillItem(li, todo);
+    }
+    if (li === cursor) cursor = cursor.nextElementSibling;
+    else ui.list.insertBefore(li, cursor);
+  }
+  // The focused task left the list (deleted, or filtered out): focus its neighbour.
+  if (focused && !focused.isConnected) {
+    const next = ui.list.children[Math.min(focusedIndex, ui.list.children.length - 1)];
+    (next ? $(".toggle", next) : ui.title).focus();
+  }
+  if (state.todos.length) hideEmpty();
+  else showEmpty(emptyMessage());
+}
+
+function emptyMessage() {
+  const { status, category } = state.filter;
+  const where =
+    category === undefined ? "" : category === null ? " without a category" : ` in “${category}”`;
+  if (status === "active") return `No open tasks${where}.`;
+  if (status === "completed") return `No completed tasks${where}.`;
+  return where ? `No tasks${where}.` : "Nothing to do yet. Add a task above.";
+}
+
+function showEmpty(message) {
+  ui.empty.textContent = message;
+  ui.empty.hidden = false;
+}
+
+function hideEmpty() {
+  ui.empty.hidden = true;
+}
+
+function createItem(todo) {
+  const li = ui.todoTemplate.content.firstElementChild.cloneNode(true);
+  li.dataset.id = todo.id;
+  const title = $(".title", li);
+  title.id = `todo-${todo.id}-title`;
+  $(".toggle", li).setAttribute("aria-labelledby", title.id);
+  fillItem(li, todo);
+  return li;
+}
+
+function fillItem(li, todo) {
+  li.classList.toggle("completed", todo.completed);
+  $(".toggle", li).checked = todo.completed;
+  $(".title", li).textContent = todo.title;
+  const category = $(".category", li);
+  category.hidden = !todo.category;
+  category.replaceChildren();
+  if (todo.category) {
+    const label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = "Category: ";
+    category.append(label, todo.category);
+  }
+  $(".edit", li).setAttribute("aria-label", `Edit “${todo.title}”`);
+  $(".delete", li).setAttribute("aria-label", `Delete “${todo.title}”`);
+}
+
+function totals() {
+  let open = 0;
+  let completed = 0;
+  for (const summary of state.categories) {
+    open += summary.open;
+    completed += summary.completed;
+  }
+  return { open, completed };
+}
+
+function renderCounts() {
+  const { open, completed } = totals();
+  ui.summary.textContent = `${open} open · ${completed} done`;
+  document.title = open ? `(${open}) Todos` : "Todos";
+  ui.clear.hidden = completed === 0;
+  ui.clear.textContent = `Clear completed (${completed})`;
+}
+
+function renderFilters() {
+  for (const link of ui.statusLinks) {
+    const status = link.dataset.status;
+    link.href = filterUrl({ ...state.filter, status });
+    if (status === state.filter.status) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  const current = state.filter.category;
+  const named = state.categories.filter(({ category }) => category !== null);
+  const none = state.categories.find(({ category }) => category === null);
+  if (typeof current === "string" && !named.some(({ category }) => category === current)) {
+    named.push({ category: current, open: 0, completed: 0 });
+  }
+  const options = [new Option("All categories", "all")];
+  for (const { category, open, completed } of named) {
+    options.push(new Option(`${category} · ${countText(open, completed)}`, `=${category}`));
+  }
+  if (none || current === null) {
+    const text = none ? `No category · ${countText(none.open, none.completed)}` : "No category";
+    options.push(new Option(text, "none"));
+  }
+  ui.categoryFilter.replaceChildren(...options);
+  ui.categoryFilter.value = categoryValue(state.filter.category);
+  ui.names.replaceChildren(
+    ...state.categories
+      .filter(({ category }) => category !== null)
+      .map(({ category }) => new Option(category, category)),
+  );
+}
+
+function countText(open, completed) {
+  return open ? `${open} open` : completed ? "all done" : "empty";
+}
+
+// Keep the counts in step with a change the API confirmed, without asking for them again.
+function count(todo, step) {
+  let summary = state.categories.find(({ category }) => category === todo.category);
+  if (!summary) {
+    summary = { category: todo.category, open: 0, completed: 0 };
+    state.categories.push(summary);
+  }
+  summary[todo.completed ? "completed" : "open"] += step;
+  state.categories = state.categories.filter(({ open, completed }) => open > 0 || completed > 0);
+}
+
+// ---- messages ------------------------------------------------------------------------
+
+function announce(message) {
+  ui.status.textContent = "";
+  window.requestAnimationFrame(() => {
+    ui.status.textContent = message;
+  });
+}
+
+function showProblem(message, { retry = null } = {}) {
+  ui.problemMessage.textContent = message;
+  ui.problemRetry.hidden = retry === null;
+  state.retry = retry;
+  state.problemFromLoad = false;
+  ui.problem.hidden = false;
+}
+
+function hideProblem() {
+  ui.problem.hidden = true;
+  state.retry = null;
+  state.problemFromLoad = false;
+  for (const input of document.querySelectorAll("[aria-invalid]")) clearInvalid(input);
+}
+
+function markInvalid(input) {
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", "problem-message");
+}
+
+function clearInvalid(input) {
+  input.removeAttribute("aria-invalid");
+  input.removeAttribute("aria-describedby");
+}
+
+const FIELD_NAMES = { title: "Title", category: "Category" };
+
+/** Tell the person plainly why `action` failed; what they typed stays where it is. */
+function report(error, action, { fields = {}, retry = null, editing = false } = {}) {
+  if (error instanceof api.NetworkError) {
+    showProblem(`Could not ${action}. ${error.message} Nothing you typed is lost; try again.`, {
+      retry,
+    });
+  } else if (error instanceof api.ApiError && error.status === 412) {
+    const keep = editing
+      ? " Your edit is still open: press Enter to save it over the other change, or Escape to drop it."
+      : "";
+    showProblem(
+      `Could not ${action}: this task was changed somewhere else (another tab or device). ` +
+        `The list now shows the latest version.${keep}`,
+    );
+    load({ quiet: true });
+  } else if (error instanceof api.ApiError && error.status === 404) {
+    showProblem(
+      `Could not ${action}: this task no longer exists; it was deleted somewhere else. ` +
+        "The list now shows what is stored.",
+    );
+    load({ quiet: true });
+  } else if (error instanceof api.ApiError && error.errors.length) {
+    const reasons = error.errors.map(({ field, message }) => {
+      if (fields[field]) markInvalid(fields[field]);
+      return `${FIELD_NAMES[field] ?? field}: ${message}.`;
+    });
+    showProblem(`Could not ${action}. ${reasons.join(" ")}`);
+    const invalid = error.errors.map(({ field }) => fields[field]).find(Boolean);
+    if (invalid) invalid.focus();
+  } else if (error instanceof api.ApiError) {
+    showProblem(`Could not ${action}: ${error.message} (HTTP ${error.status}).`, { retry });
+  } else {
+    throw error;
+  }
+}
+
+// ---- changes -------------------------------------------------------------------------
+
+const todoById = (id) => state.todos.find((todo) => todo.id === id);
+
+function remember(todo, etag) {
+  if (etag) state.etags.set(todo.id, { etag, updatedAt: todo.updated_at });
+}
+
+// The list does not carry ETags. The first change to a listed task asks for its ETag and
+// checks that the stored task is still the one on screen; later changes reuse the ETag
+// each answer brings. Either way the server refuses (412) a change based on a stale copy.
+async function etagFor(todo) {
+  const known = state.etags.get(todo.id);
+  if (known && known.updatedAt === todo.updated_at) return known.etag;
+  const { todo: stored, etag } = await api.getTodo(todo.id);
+  remember(stored, etag);
+  if (stored.updated_at !== todo.updated_at) {
+    throw new api.ApiError(412, { title: "Precondition Failed", status: 412 });
+  }
+  return etag;
+}
+
+function applyUpdate(before, after) {
+  count(before, -1);
+  count(after, +1);
+  const index = state.todos.findIndex((todo) => todo.id === before.id);
+  if (index >= 0 && shows(after)) state.todos[index] = after;
+  else if (index >= 0) state.todos.splice(index, 1);
+  render();
+}
+
+async function withPending(id, change) {
+  state.pending.add(id);
+  items.get(id)?.setAttribute("aria-busy", "true");
+  try {
+    return await change();
+  } finally {
+    state.pending.delete(id);
+    items.get(id)?.removeAttribute("aria-busy");
+  }
+}
+
+async function addTodo() {
+  const title = ui.title.value.trim();
+  const category = ui.category.value.trim();
+  if (!title) {
+    ui.title.focus();
+    announce("Type a task first.");
+    return;
+  }
+  if (state.adding) return;
+  state.adding = true;
+  clearInvalid(ui.title);
+  clearInvalid(ui.category);
+  try {
+    const { todo, etag } = await api.createTodo(category ? { title, category } : { title });
+    remember(todo, etag);
+    // Typing may have gone on while the request was out; only clear what was sent.
+    if (ui.title.value.trim() === title) ui.title.value = "";
+    hideProblem();
+    count(todo, +1);
+    const visible = shows(todo);
+    if (visible) state.todos.push(todo);
+    render();
+    announce(visible ? `Added “${title}”.` : `Added “${title}”; the current filter hides it.`);
+    if (document.activeElement !== ui.category) ui.title.focus();
+  } catch (error) {
+    report(error, "add the task", { fields: { title: ui.title, category: ui.category } });
+  } finally {
+    state.adding = false;
+  }
+}
+
+async function setCompleted(id, completed) {
+  const todo = todoById(id);
+  try {
+    const { todo: updated, etag } = await withPending(id, async () =>
+      api.updateTodo(id, { completed }, await etagFor(todo)),
+    );
+    remember(updated, etag);
+    hideProblem();
+    applyUpdate(todo, updated);
+    announce(`“${todo.title}” marked ${completed ? "done" : "not done"}.`);
+  } catch (error) {
+    const li = items.get(id);
+    if (li && todoById(id)) fillItem(li, todoById(id));
+    report(error, completed ? "mark the task done" : "mark the task not done");
+  }
+}
+
+async function deleteTodo(id) {
+  const todo = todoById(id);
+  try {
+    await withPending(id, async () => api.deleteTodo(id, await etagFor(todo)));
+    state.etags.delete(id);
+    hideProblem();
+    count(todo, -1);
+    state.todos = state.todos.filter((other) => other.id !== id);
+    render();
+    announce(`Deleted “${todo.title}”.`);
+  } catch (error) {
+    report(error, "delete the task");
+  }
+}
+
+async function clearCompleted() {
+  const expected = totals().completed;
+  try {
+    const deleted = await api.clearCompleted();
+    hideProblem();
+    if (ui.list.contains(document.activeElement) || document.activeElement === ui.clear) {
+      ui.title.focus();
+    }
+    state.todos = state.todos.filter((todo) => !todo.completed);
+    for (const summary of state.categories) summary.completed = 0;
+    state.categories = state.categories.filter(({ open }) => open > 0);
+    render();
+    announce(`Cleared ${deleted} completed ${deleted === 1 ? "task" : "tasks"}.`);
+    // Another tab changed the list meanwhile: show what is stored now.
+    if (deleted !== expected) load({ quiet: true });
+  } catch (error) {
+    report(error, "clear the completed tasks");
+  }
+}
+
+// ---- editing in place ----------------------------------------------------------------
+
+function startEdit(id) {
+  if (state.editing !== null && state.editing !== id) cancelEdit(state.editing, false);
+  const li = items.get(id);
+  const todo = todoById(id);
+  if (!li || !todo || state.editing === id) return;
+  state.editing = id;
+  const form = ui.editTemplate.content.firstElementChild.cloneNode(true);
+  const title = $(".edit-title", form);
+  title.value = todo.title;
+  $(".edit-category", form).value = todo.category ?? "";
+  $(".view", li).hidden = true;
+  li.classList.add("editing");
+  li.append(form);
+  title.focus();
+  title.select();
+}
+
+function closeEdit(id, focus) {
+  const li = items.get(id);
+  if (state.editing === id) state.editing = null;
+  if (!li) return;
+  $(".edit-form", li)?.remove();
+  $(".view", li).hidden = false;
+  li.classList.remove("editing");
+  const todo = todoById(id);
+  if (todo) fillItem(li, todo);
+  if (focus) $(".edit", li).focus();
+}
+
+function cancelEdit(id, focus = true) {
+  closeEdit(id, focus);
+  hideProblem();
+}
+
+async function saveEdit(id, form) {
+  const titleInput = $(".edit-title", form);
+  const categoryInput = $(".edit-category", form);
+  const title = titleInput.value.trim();
+  const category = categoryInput.value.trim() || null;
+  const todo = todoById(id);
+  if (!todo || state.pending.has(id)) return;
+  if (!title) {
+    markInvalid(titleInput);
+    showProblem("A task needs a title. Type one, or press Escape to keep the old title.");
+    titleInput.focus();
+    return;
+  }
+  const changes = {};
+  if (title !== todo.title) changes.title = title;
+  if (category !== todo.category) changes.category = category;
+  if (Object.keys(changes).length === 0) {
+    closeEdit(id, true);
+    return;
+  }
+  try {
+    const { todo: updated, etag } = await withPending(id, async () =>
+      api.updateTodo(id, changes, await etagFor(todo)),
+    );
+    remember(updated, etag);
+    hideProblem();
+    closeEdit(id, true);
+    applyUpdate(todo, updated);
+    announce(`Saved “${title}”.`);
+  } catch (error) {
+    report(error, "save the change", {
+      fields: { title: titleInput, category: categoryInput },
+      editing: true,
+    });
+  }
+}
+
+// ---- events --------------------------------------------------------------------------
+
+const itemId = (element) => Number(element.closest(".todo")?.dataset.id);
+
+ui.form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  addTodo();
+});
+
+for (const input of [ui.title, ui.category]) {
+  input.addEventListener("input", () => clearInvalid(input));
+}
+
+ui.list.addEventListener("change", (event) => {
+  if (!event.target.matches(".toggle")) return;
+  const id = itemId(event.target);
+  if (state.pending.has(id)) {
+    event.target.checked = !event.target.checked;
+    return;
+  }
+  setCompleted(id, event.target.checked);
+});
+
+ui.list.addEventListener("click", (event) => {
+  const button = event.target.closest("button");
+  if (!button) return;
+  const id = itemId(button);
+  if (button.matches(".edit")) startEdit(id);
+  else if (button.matches(".delete") && !state.pending.has(id)) deleteTodo(id);
+  else if (button.matches(".cancel")) cancelEdit(id);
+});
+
+ui.list.addEventListener("dblclick", (event) => {
+  if (event.target.closest(".view .title")) startEdit(itemId(event.target));
+});
+
+ui.list.addEventListener("submit", (event) => {
+  event.preventDefault();
+  saveEdit(itemId(event.target), event.target);
+});
+
+ui.list.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && event.target.closest(".edit-form")) {
+    event.preventDefault();
+    cancelEdit(itemId(event.target));
+  }
+});
+
+ui.list.addEventListener("input", (event) => {
+  if (event.target.closest(".edit-form")) clearInvalid(event.target);
+});
+
+for (const link of ui.statusLinks) {
+  link.addEventListener("click", (event) => {
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    setFilter({ ...state.filter, status: link.dataset.status });
+  });
+}
+
+ui.categoryFilter.addEventListener("change", () => {
+  setFilter({ ...state.filter, category: categoryFromValue(ui.categoryFilter.value) });
+});
+
+ui.clear.addEventListener("click", clearCompleted);
+
+ui.problemDismiss.addEventListener("click", () => {
+  hideProblem();
+  ui.title.focus();
+});
+
+ui.problemRetry.addEventListener("click", () => {
+  const retry = state.retry;
+  hideProblem();
+  if (retry) retry();
+});
+
+window.addEventListener("popstate", () => {
+  state.filter = readFilter();
+  load();
+});
+
+// Back to this tab: show what other tabs or devices stored meanwhile.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && state.loaded && state.editing === null) {
+    load({ quiet: true });
+  }
+});
+
+showEmpty("Loading…");
+load();
