@@ -396,11 +396,11 @@ def test_phone_width_and_screenshots(open_page: OpenPage, api: Api) -> None:
     api.add("Reply to Sam about the offsite agenda and the venue options", category="Work")
     ARTIFACTS.mkdir(exist_ok=True)
 
-    desktop = open_page()
+    desktop = open_page(viewport={"width": 880, "height": 400})
     desktop.goto("/")
     expect(titles(desktop)).to_have_count(5)
     desktop.locator("#new-title").blur()
-    desktop.screenshot(path=str(ARTIFACTS / "page-desktop.png"))
+    desktop.screenshot(path=str(ARTIFACTS / "page-desktop.png"), full_page=True)
 
     phone = open_page(viewport=PHONE)
     phone.goto("/")
