@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from abc import abstractmethod
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_efs as efs
@@ -153,7 +153,16 @@ class SidecarDatabase(Database):
         task_definition.add_to_task_role_policy(
             iam.PolicyStatement(
                 actions=["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-                resources=[self.file_system.file_system_arn],
+                # The file system's ARN built from its id: the same string as its Arn
+                # attribute, and one that LocalStack (where EFS is a placeholder whose
+                # attributes read "unknown") accepts in a policy.
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="elasticfilesystem",
+                        resource="file-system",
+                        resource_name=self.file_system.file_system_id,
+                    )
+                ],
                 conditions={
                     "StringEquals": {
                         "elasticfilesystem:AccessPointArn": self.access_point.access_point_arn

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
@@ -47,6 +48,7 @@ class Service(Construct):
         subnets: ec2.SubnetSelection,
         database: Database,
         target_group: elbv2.ApplicationTargetGroup,
+        load_balancer: elbv2.IApplicationLoadBalancer,
         image: str | None,
         cpu: int,
         memory: int,
@@ -195,6 +197,16 @@ class Service(Construct):
                 target_group=target_group,
                 scale_out_cooldown=Duration.seconds(60),
                 scale_in_cooldown=Duration.seconds(300),
+            )
+            # The same resource label from the load balancer's and target group's FullName
+            # attributes: CDK splits it out of the listener's ARN, which fails on LocalStack
+            # (ELBv2 there is a placeholder whose ARN reads "unknown").
+            target = scaling.node.find_child("Target")
+            policy = target.node.find_child("RequestScaling").node.default_child
+            assert isinstance(policy, appscaling.CfnScalingPolicy)
+            policy.add_property_override(
+                "TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel",
+                f"{load_balancer.load_balancer_full_name}/{target_group.target_group_full_name}",
             )
 
     def _logging(self, stream_prefix: str) -> ecs.LogDriver:

@@ -58,6 +58,7 @@ class TodoAsyncStack(Stack):
             subnets=network.private_subnets,
             database=database,
             target_group=traffic.target_group,
+            load_balancer=traffic.load_balancer,
             image=settings.image,
             cpu=settings.cpu,
             memory=settings.memory,
