@@ -49,5 +49,38 @@ load: $(VENV)/.dev-stamp
 load-smoke: PROFILE = smoke
 load-smoke: load
 
+# --- Local full stack: see README "Local full stack" ---
+# LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in (localstack/).
+# LOCAL_DATABASE=rds (default: several tasks behind the load balancer) or sidecar.
+.PHONY: local-up local-down local-status local-test local-scale local-restart
+LOCAL_DATABASE ?= rds
+STANDIN := PYTHONPATH=localstack $(BIN)/python -m standin
+
+$(VENV)/.local-stamp: pyproject.toml $(VENV)/.dev-stamp
+	$(BIN)/pip install -q -e '.[local]'
+	touch $@
+
+local-up:
+	localstack/install.sh
+	$(MAKE) --no-print-directory node_modules/.npm-stamp $(VENV)/.local-stamp
+	LOCAL_DATABASE=$(LOCAL_DATABASE) localstack/up.sh
+
+local-down:
+	localstack/down.sh
+
+local-status:
+	$(STANDIN) status
+
+local-test: $(VENV)/.local-stamp
+	$(BIN)/pytest tests/integration -v -rP
+
+# make local-scale N=3
+local-scale:
+	$(if $(N),,$(error give the task count: make local-scale N=3))
+	$(STANDIN) scale $(N)
+
+local-restart:
+	$(STANDIN) restart
+
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -36,13 +36,13 @@ def default_host(outputs: Path = STACK_OUTPUTS) -> str:
 
 
 def new_run_dir(results: Path, profile: str) -> Path:
+    """A folder name no earlier run has used; the run creates it once its options are good."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     run_dir = results / f"{profile}-{stamp}"
     suffix = 1
     while run_dir.exists():
         suffix += 1
         run_dir = results / f"{profile}-{stamp}-{suffix}"
-    run_dir.mkdir(parents=True)
     return run_dir
 
 

@@ -219,8 +219,10 @@ def soak_outcome(
 ) -> Outcome:
     """Whole-run limits, and how far latency and server memory moved from early to late."""
     outcome = whole_run(total, limits)
-    for name, (start, end) in windows.items():
-        outcome.marks.append(Mark(start, name, end))
+    for (name, (start, end)), colour in zip(
+        windows.items(), ("tab:blue", "tab:orange"), strict=True
+    ):
+        outcome.marks.append(Mark(start, name, end, colour))
     early, late = phases.get("early"), phases.get("late")
     if early is None or late is None or not early.requests or not late.requests:
         outcome.lines.append("the run ended before both the early and the late window")

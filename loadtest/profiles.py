@@ -8,16 +8,27 @@ phases are measured) and draws its conclusion from the measurements at the end.
 
 from __future__ import annotations
 
+import logging
 import math
 from argparse import Namespace
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from locust import LoadTestShape, User
 
-from loadtest.analysis import Outcome, Step, soak_outcome, spike_outcome, step_outcome, whole_run
+from loadtest.analysis import (
+    Outcome,
+    Step,
+    describe,
+    soak_outcome,
+    spike_outcome,
+    step_outcome,
+    whole_run,
+)
 from loadtest.measure import Window
 from loadtest.thresholds import Thresholds, check
 from loadtest.timeline import Timeline
+
+logger = logging.getLogger("loadtest")
 
 Tick = tuple[int, float, list[type[User]]]
 
@@ -28,7 +39,6 @@ class Profile(LoadTestShape):
     use_common_options = True
 
     name: ClassVar[str]
-    description: ClassVar[str]
     model: ClassVar[str]
     limits: ClassVar[Thresholds]
     default_users: ClassVar[int]
@@ -71,7 +81,6 @@ class SmokeShape(Profile):
     """A few users for about 30 s: does every request work and look right?"""
 
     name = "smoke"
-    description = "a few users for a short while; the CI check"
     model = "people"
     limits = Thresholds(max_error_ratio=0.0, max_p95_ms=500, max_p99_ms=1000)
     default_users = 5
@@ -86,7 +95,6 @@ class StepShape(Profile):
     """
 
     name = "step"
-    description = "users rise in steps until a threshold breaks; reports the knee"
     model = "throughput"
     limits = Thresholds(max_error_ratio=0.01, max_p95_ms=100, max_p99_ms=250)
     default_users = 200
@@ -128,6 +136,10 @@ class StepShape(Profile):
                 number, self._users_at_step(number), start, start + window.seconds, window, breaches
             )
         )
+        verdict = "; ".join(map(str, breaches)) or "thresholds held"
+        logger.info(
+            "step %d, %d users: %s; %s", number, self.measured[-1].users, describe(window), verdict
+        )
         if breaches:
             self.finished = True
 
@@ -148,7 +160,6 @@ class SpikeShape(Profile):
     """
 
     name = "spike"
-    description = "steady load, a sudden burst, steady again; reports recovery"
     model = "people"
     limits = Thresholds(max_error_ratio=0.01, max_p95_ms=1000, max_p99_ms=2500)
     default_users = 50
@@ -165,10 +176,13 @@ class SpikeShape(Profile):
     def load_at(self, t: float) -> tuple[int, float] | None:
         if t >= self.seconds:
             return None
-        if self.burst_start <= t < self.burst_end:
-            # A burst: everyone arrives within a second.
-            return self.spike_users, float(max(self.spike_users - self.users, 1))
-        return self.users, self.spawn_rate
+        # The burst's users arrive within a second, and leave as fast.
+        sudden = float(max(self.spike_users - self.users, 1))
+        if t < self.burst_start:
+            return self.users, self.spawn_rate
+        if t < self.burst_end:
+            return self.spike_users, sudden
+        return self.users, sudden
 
     def phase_of(self, t: float) -> str:
         if t < self.settle:
@@ -202,7 +216,6 @@ class SoakShape(Profile):
     """
 
     name = "soak"
-    description = "steady load for a long time; reports latency and memory drift"
     model = "people"
     limits = Thresholds(max_error_ratio=0.001, max_p95_ms=250, max_p99_ms=500)
     default_users = 50
@@ -239,7 +252,3 @@ class SoakShape(Profile):
 PROFILES: dict[str, type[Profile]] = {
     shape.name: shape for shape in (SmokeShape, StepShape, SpikeShape, SoakShape)
 }
-
-
-def facts(profile: Profile) -> dict[str, Any]:
-    return {"profile": profile.name, "plan": profile.plan()}

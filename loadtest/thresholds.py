@@ -32,12 +32,14 @@ class Breach:
     def __str__(self) -> str:
         over = self.actual - self.limit
         if self.unit == "%":
-            text = f"{self.what} {self.actual:.2%} > {self.limit:.2%} (over by {over:.2%}"
-        else:
-            text = (
-                f"{self.what} {_number(self.actual)} {self.unit} > {_number(self.limit)} "
-                f"{self.unit} (over by {_number(over)} {self.unit}"
+            return (
+                f"{self.what} {self.actual:.2%} > {self.limit:.2%} "
+                f"(over by {over * 100:.2f} percentage points)"
             )
+        text = (
+            f"{self.what} {_number(self.actual)} {self.unit} > {_number(self.limit)} "
+            f"{self.unit} (over by {_number(over)} {self.unit}"
+        )
         if self.limit > 0:
             text += f", +{over / self.limit:.0%}"
         return text + ")"

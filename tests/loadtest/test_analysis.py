@@ -46,7 +46,7 @@ def test_a_window_is_the_difference_of_two_snapshots() -> None:
 def test_a_breach_says_which_limit_and_by_how_much() -> None:
     breaches = check(window(10, {50: 90, 180: 10}, failures=3), LIMITS)
     assert [str(breach) for breach in breaches] == [
-        "error ratio 3.00% > 1.00% (over by 2.00%, +200%)",
+        "error ratio 3.00% > 1.00% (over by 2.00 percentage points)",
         "p95 180 ms > 100 ms (over by 80 ms, +80%)",
     ]
     assert str(Breach("p95", 4, 0, "ms")) == "p95 4 ms > 0 ms (over by 4 ms)"
@@ -125,7 +125,7 @@ def test_soak_reports_latency_drift_and_breaks_on_too_much() -> None:
     outcome = soak_outcome([], phases, window(600, {30: 100}), LIMITS, SOAK_WINDOWS, 0.5, None)
     assert outcome.facts["p95_drift"] == 1.0
     assert [str(breach) for breach in outcome.breaches] == [
-        "p95 drift 100.00% > 50.00% (over by 50.00%, +100%)"
+        "p95 drift 100.00% > 50.00% (over by 50.00 percentage points)"
     ]
     # A rise of a few milliseconds is noise, whatever the ratio.
     phases = {"early": window(100, {2: 100}), "late": window(100, {4: 100})}
