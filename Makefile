@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# aws-cdk-lib's jsii runtime prints a banner on every start under Node 20 (past its support).
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint types pytest clean load load-smoke
+.PHONY: run test lint types pytest clean synth deploy destroy load load-smoke
 
 # Only the service's own dependencies: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml
@@ -16,7 +18,7 @@ $(VENV)/.run-stamp: pyproject.toml
 
 # Everything the checks and test suites use.
 $(VENV)/.dev-stamp: pyproject.toml $(VENV)/.run-stamp
-	$(BIN)/pip install -q -e '.[test,lint,browser,load]'
+	$(BIN)/pip install -q -e '.[test,lint,browser,infra,load]'
 	touch $@
 
 run: $(VENV)/.run-stamp
@@ -48,6 +50,31 @@ load: $(VENV)/.dev-stamp
 
 load-smoke: PROFILE = smoke
 load-smoke: load
+
+# --- AWS (CDK): see README "Deploying to AWS" ---
+# The CDK CLI and cdklocal, pinned in package-lock.json.
+node_modules/.npm-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+CDK := npx --no-install cdk
+# Extra context for synth/deploy/destroy, e.g. CDK_CONTEXT="-c natGateways=1 -c certificateArn=arn:..."
+CDK_CONTEXT ?=
+# The database mode that deploy and destroy act on: sidecar or rds.
+DATABASE ?= sidecar
+
+# One cloud assembly per database mode: cdk.out/sidecar/ and cdk.out/rds/.
+synth: $(VENV)/.dev-stamp node_modules/.npm-stamp
+	for mode in sidecar rds; do \
+	  $(CDK) synth --quiet -c database=$$mode $(CDK_CONTEXT) --output cdk.out/$$mode || exit 1; \
+	done
+	@ls cdk.out/*/*.template.json
+
+deploy: $(VENV)/.dev-stamp node_modules/.npm-stamp
+	$(CDK) deploy -c database=$(DATABASE) $(CDK_CONTEXT) --require-approval broadening
+
+destroy: $(VENV)/.dev-stamp node_modules/.npm-stamp
+	$(CDK) destroy -c database=$(DATABASE) $(CDK_CONTEXT)
 
 # --- Local full stack: see README "Local full stack" ---
 # LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in (localstack/).
