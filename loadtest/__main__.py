@@ -3,9 +3,8 @@
 Runs Locust headless on loadtest/locustfile.py against --host and writes everything into a
 new folder RESULTS/PROFILE-YYYYmmdd-HHMMSS: Locust's CSV files and HTML report, a
 per-second timeline, summary.txt/.json and plot.png. Exits non-zero when a threshold is
-breached. Options it does not know go to Locust and the locustfile: for example -u 20,
--t 2m, --model people, --step-users 20, --max-p95 150 (all listed by
-`python -m locust -f loadtest/locustfile.py --help`).
+breached. The profile options (--help lists them) and Locust's own pass on to Locust:
+for example -u 20, -t 2m, --model people, --step-users 20, --max-p95 150.
 """
 
 from __future__ import annotations
@@ -17,6 +16,8 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from loadtest.options import add_profile_options
 
 PACKAGE = Path(__file__).resolve().parent
 LOCUSTFILE = PACKAGE / "locustfile.py"
@@ -70,21 +71,34 @@ def locust_command(profile: str, host: str, run_dir: Path, rest: Sequence[str]) 
     ]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m loadtest",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
-        epilog="Other options go to Locust; see `python -m locust -f loadtest/locustfile.py -h`.",
-    )
-    parser.add_argument("--profile", choices=PROFILES, default="smoke")
-    parser.add_argument(
+def parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The entry point's own options, and those plus the profile options (for --help)."""
+    entry = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    entry.add_argument("--profile", choices=PROFILES, default="smoke")
+    entry.add_argument(
         "--host",
         help=f"base URL to load; default: AlbUrl in {STACK_OUTPUTS}, else {DEFAULT_HOST}",
     )
-    parser.add_argument(
+    entry.add_argument(
         "--results", type=Path, default=Path("results"), help="results folder (default results/)"
     )
-    args, rest = parser.parse_known_args(argv)
+    full = argparse.ArgumentParser(
+        prog="python -m loadtest",
+        allow_abbrev=False,
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        parents=[entry],
+        epilog="Locust's -u/--users, -t/--run-time and -r/--spawn-rate size the profile "
+        "(see loadtest/profiles.py); any other Locust option passes through.",
+    )
+    add_profile_options(full.add_argument_group("profiles and thresholds").add_argument)
+    return entry, full
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    entry, full = parsers()
+    # Shows --help, and stops on a bad value here rather than after Locust has started.
+    full.parse_known_args(argv)
+    args, rest = entry.parse_known_args(argv)
     host = (args.host or default_host()).rstrip("/")
     run_dir = new_run_dir(args.results, args.profile)
     command = locust_command(args.profile, host, run_dir, rest)

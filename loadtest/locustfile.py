@@ -178,7 +178,9 @@ class TodoUser(FastHttpUser):
             "/api/todos?category=[c]",
             200,
             check=lambda body, _: (
-                None if todos_from_list(body, category) else "list holds other users' todos"
+                None
+                if todos_from_list(body, category) is not None
+                else "list holds other users' todos"
             ),
         )
         todos = todos_from_list(body, category)

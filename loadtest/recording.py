@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 import logging
 import sys
-from argparse import ArgumentTypeError
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 import gevent
 import psutil
 from locust import User, between
-from locust.argument_parser import LocustArgumentParser, timespan
+from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.event import Events
 from locust.runners import MasterRunner, WorkerRunner
@@ -30,6 +29,7 @@ from locust.stats import StatsEntry
 
 from loadtest import report
 from loadtest.measure import Snapshot, Window
+from loadtest.options import add_profile_options
 from loadtest.plot import plot
 from loadtest.profiles import PROFILES, Profile
 from loadtest.thresholds import Thresholds
@@ -40,47 +40,9 @@ logger = logging.getLogger("loadtest")
 PROGRESS_EVERY_S = 10
 
 
-def _think_time(text: str) -> tuple[float, float]:
-    low, _, high = text.partition("-")
-    try:
-        pair = (float(low), float(high or low))
-    except ValueError:
-        raise ArgumentTypeError(f"want MIN-MAX seconds, like 1-3, not {text!r}") from None
-    if not 0 <= pair[0] <= pair[1]:
-        raise ArgumentTypeError(f"want 0 <= MIN <= MAX, not {text!r}")
-    return pair
-
-
-def _pids(text: str) -> list[int]:
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise ArgumentTypeError(f"want PID[,PID...], not {text!r}") from None
-
-
-def add_options(parser: LocustArgumentParser, models: list[str]) -> None:
-    # --profile is Locust's own option ("a profile to group test runs"): here it also picks
-    # the load shape. -u, -t and -r size the profile (see loadtest/profiles.py).
-    add = parser.add_argument
-    add("--model", choices=models, help="user model; default: the profile's own")
-    add(
-        "--think-time",
-        type=_think_time,
-        default="1-3",
-        help="people model's pause between actions, MIN-MAX s (default 1-3)",
-    )
-    add("--step-users", type=int, default=10, help="step: users added per step (default 10)")
-    add("--step-time", type=timespan, default=20, help="step: length of a step (default 20s)")
-    add("--spike-users", type=int, default=0, help="spike: users in the burst (default 10x -u)")
-    add("--spike-time", type=timespan, default=15, help="spike: length of the burst (default 15s)")
-    add("--max-error-ratio", type=float, help="threshold: failed/all requests, e.g. 0.01")
-    add("--max-p95", type=float, help="threshold: 95th percentile latency, ms")
-    add("--max-p99", type=float, help="threshold: 99th percentile latency, ms")
-    add("--max-recovery", type=float, default=30, help="spike: seconds to recover (default 30)")
-    add("--max-drift", type=float, default=0.5, help="soak: p95 rise allowed, 0.5 = +50%%")
-    add("--max-memory-growth", type=float, help="soak: server RSS growth allowed, MB")
-    add("--server-pid", type=_pids, default=[], help="server PID(s) whose memory to watch")
-    add("--results-dir", default="", help="where to write timeline, summary and plot")
+def add_options(parser: LocustArgumentParser) -> None:
+    add_profile_options(parser.add_argument)
+    parser.add_argument("--results-dir", default="", help="where to write timeline, summary, plot")
 
 
 def _totals(entry: StatsEntry) -> Snapshot:
@@ -224,9 +186,7 @@ def install(
     """Register the options and listeners; `clean_up(host)` runs when the users have stopped."""
     run: Run | None = None
 
-    @events.init_command_line_parser.add_listener
-    def _options(parser: LocustArgumentParser) -> None:
-        add_options(parser, sorted(models))
+    events.init_command_line_parser.add_listener(add_options)
 
     @events.init.add_listener
     def _choose_profile(environment: Environment, **_: Any) -> None:

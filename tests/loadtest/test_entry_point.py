@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import json
+from argparse import ArgumentTypeError
 from pathlib import Path
 
-from loadtest.__main__ import DEFAULT_HOST, LOCUSTFILE, default_host, locust_command, new_run_dir
+import pytest
+
+from loadtest.__main__ import (
+    DEFAULT_HOST,
+    LOCUSTFILE,
+    default_host,
+    locust_command,
+    main,
+    new_run_dir,
+)
+from loadtest.options import think_time, timespan
 
 
 def test_the_host_is_the_local_load_balancer_when_the_stack_is_up(tmp_path: Path) -> None:
@@ -38,3 +49,28 @@ def test_locust_runs_headless_with_csv_html_and_the_profile(tmp_path: Path) -> N
         assert command[command.index(option) + 1] == value
     assert "--headless" in command
     assert command[-2:] == ["-u", "20"]
+
+
+def test_profile_options_are_checked_before_locust_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--results", str(tmp_path), "--step-time", "5x"])
+    assert stopped.value.code == 2
+    assert "want a time span like 90, 90s, 20m or 1h30m, not '5x'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_time_spans_and_think_times_read_as_locust_reads_them() -> None:
+    assert [timespan(text) for text in ("90", "90s", "20m", "1h30m", "1h2m3s")] == [
+        90,
+        90,
+        1200,
+        5400,
+        3723,
+    ]
+    assert think_time("1-3") == (1.0, 3.0)
+    assert think_time("0.5") == (0.5, 0.5)
+    for bad in ("3-1", "-1", "soon"):
+        with pytest.raises(ArgumentTypeError):
+            think_time(bad)
