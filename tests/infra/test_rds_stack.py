@@ -135,6 +135,33 @@ def test_auto_scaling_on_cpu_and_requests_per_target(synth: Synthesized) -> None
     assert policies == {"ECSServiceAverageCPUUtilization": 60, "ALBRequestCountPerTarget": 30000}
 
 
+def test_request_scaling_label_names_the_load_balancer_and_target_group(
+    synth: Synthesized,
+) -> None:
+    # Built from FullName attributes, not split out of the listener ARN (LocalStack's
+    # placeholder ARN cannot be split); AWS sees the same "app/.../targetgroup/..." label.
+    [label] = [
+        p["Properties"]["TargetTrackingScalingPolicyConfiguration"][
+            "PredefinedMetricSpecification"
+        ]["ResourceLabel"]
+        for p in synth.of_type("AWS::ApplicationAutoScaling::ScalingPolicy").values()
+        if "ResourceLabel"
+        in p["Properties"]["TargetTrackingScalingPolicyConfiguration"][
+            "PredefinedMetricSpecification"
+        ]
+    ]
+    assert label == {
+        "Fn::Join": [
+            "",
+            [
+                {"Fn::GetAtt": ["LoadBalancer", "LoadBalancerFullName"]},
+                "/",
+                {"Fn::GetAtt": ["TargetGroup", "TargetGroupFullName"]},
+            ],
+        ]
+    }
+
+
 def test_https_listener_forwards_and_http_redirects(synth: Synthesized) -> None:
     https = synth.resources["HttpsListener"]["Properties"]
     assert (https["Port"], https["Protocol"]) == (443, "HTTPS")

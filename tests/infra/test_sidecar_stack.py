@@ -314,6 +314,22 @@ def test_efs_access_point_owned_by_postgres_and_mounted_with_tls_and_iam(
     }
 
 
+def test_task_role_may_mount_and_write_through_the_access_point_only(
+    synth: Synthesized,
+) -> None:
+    [policy] = [
+        v["Properties"]["PolicyDocument"]["Statement"]
+        for k, v in synth.of_type("AWS::IAM::Policy").items()
+        if k.startswith("ServiceTaskDefinitionTaskRole")
+    ]
+    [statement] = policy
+    assert statement["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    # The ARN is built from the file system's id (LocalStack's placeholder has no Arn).
+    assert statement["Resource"]["Fn::Join"][1][-2:] == [":file-system/", {"Ref": "FileSystem"}]
+    condition = statement["Condition"]["StringEquals"]["elasticfilesystem:AccessPointArn"]
+    assert condition["Fn::Join"][1][-1] == {"Ref": "AccessPoint"}
+
+
 def test_efs_admits_nfs_only_from_the_service(synth: Synthesized) -> None:
     efs_group = {"Fn::GetAtt": ["FileSystemSecurityGroup", "GroupId"]}
     ingress = [
