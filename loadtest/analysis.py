@@ -135,7 +135,9 @@ def step_outcome(steps: list[Step], limits: Thresholds, top_users: int) -> Outco
             f"beyond it, at {broken.users} users: " + "; ".join(map(str, broken.breaches))
         )
         outcome.facts["knee_is_lower_bound"] = False
-        outcome.marks.append(Mark(broken.start, f"broke at {broken.users}", broken.end, "tab:red"))
+        outcome.marks.append(
+            Mark(broken.start, f"broke: {broken.users} users", broken.end, "tab:red")
+        )
     return outcome
 
 

@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter
 
 from loadtest.analysis import Mark
 from loadtest.thresholds import Thresholds
@@ -17,6 +18,10 @@ from loadtest.timeline import Sample
 
 LATENCY_COLOURS = {"p50": "tab:green", "p95": "tab:orange", "p99": "tab:red"}
 LEGEND: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.005, 1.0), "fontsize": "small"}
+
+
+def _milliseconds(value: float, _: object) -> str:
+    return f"{value:g}" if f"{value:.0e}"[0] in "125" else ""
 
 
 def plot(
@@ -66,6 +71,9 @@ def plot(
     latency.axhline(limits.max_p95_ms, color=LATENCY_COLOURS["p95"], linestyle="--", linewidth=0.8)
     latency.axhline(limits.max_p99_ms, color=LATENCY_COLOURS["p99"], linestyle="--", linewidth=0.8)
     latency.set_yscale("log")
+    # Plain milliseconds (2, 5, 10, 20, 50...) rather than powers of ten.
+    latency.yaxis.set_major_formatter(FuncFormatter(_milliseconds))
+    latency.yaxis.set_minor_formatter(FuncFormatter(_milliseconds))
     latency.set_ylabel("latency, ms (log)")
     latency.legend(**LEGEND, title="per second\ndashed: limit", title_fontsize="small")
 

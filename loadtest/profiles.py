@@ -131,10 +131,9 @@ class StepShape(Profile):
         number = int(name.split()[1])
         breaches = tuple(check(window, limits))
         start = (number - 1) * self.step_seconds + self.settle
+        end = min(number * self.step_seconds, start + window.seconds)
         self.measured.append(
-            Step(
-                number, self._users_at_step(number), start, start + window.seconds, window, breaches
-            )
+            Step(number, self._users_at_step(number), start, end, window, breaches)
         )
         verdict = "; ".join(map(str, breaches)) or "thresholds held"
         logger.info(
