@@ -97,7 +97,7 @@ def test_an_impossible_threshold_fails_the_run_and_names_it(
     assert "> 0 ms (over by " in done.stdout
     summary = json.loads((only_run_dir(tmp_path) / "summary.json").read_text())
     assert summary["passed"] is False
-    assert [breach["what"] for breach in summary["breaches"]] == ["p95"]
+    assert "p95" in [breach["what"] for breach in summary["breaches"]]
     assert (only_run_dir(tmp_path) / "plot.png").stat().st_size > 0
 
 
