@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # todo-async service image. Build: docker build -t todo-async .
-# Run:   docker run -p 5000:5000 todo-async   (SQLite in the container unless DATABASE_URL is set)
+# Run:   docker run -p 5000:5000 todo-async
+#        (SQLite in /app/data unless DATABASE_URL and DATABASE_PASSWORD point at PostgreSQL)
 ARG BASE_IMAGE=python:3.11.14-slim-bookworm
 
 # --- builder: resolve and install into a virtualenv that the final stage copies as is ---
@@ -20,8 +21,9 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY README.md* ./
 COPY src ./src
-RUN PIP_ONLY_BINARY= pip install --no-deps . \
-    && find /opt/venv -name '__pycache__' -prune -exec rm -rf {} +
+# The package itself is built here (setuptools from PyPI); its .pyc files are compiled now,
+# since the container's root filesystem is read-only on ECS.
+RUN PIP_ONLY_BINARY= pip install --no-deps .
 
 # --- final: the interpreter, the virtualenv, an unprivileged user ---
 FROM ${BASE_IMAGE}
@@ -32,6 +34,9 @@ RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --shell /usr/sbin/nologin app
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
+# The default DATABASE_URL (sqlite:///data/todo.db) writes here when no database is given.
+RUN mkdir data && chown app:app data
+VOLUME /app/data
 USER 10001:10001
 EXPOSE 5000
 # The console script probes /health: no curl or wget in the image.
