@@ -41,7 +41,9 @@ DEPLOYED = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 
 
 def fingerprint(stack: Stack) -> str:
-    return hashlib.sha256(json.dumps(stack.template, sort_keys=True).encode()).hexdigest()
+    """Which deployment of which template the stand-in runs."""
+    document = json.dumps([stack.id, stack.template], sort_keys=True)
+    return hashlib.sha256(document.encode()).hexdigest()
 
 
 # -- the daemon --------------------------------------------------------------------------

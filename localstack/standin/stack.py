@@ -25,6 +25,7 @@ class StackError(RuntimeError):
 @dataclass
 class Stack:
     name: str
+    id: str
     status: str
     template: dict[str, Any]
     physical_ids: dict[str, str]
@@ -50,6 +51,7 @@ class Stack:
         account = aws.client("sts").get_caller_identity()["Account"]
         return cls(
             name=name,
+            id=described["StackId"],
             status=described["StackStatus"],
             template=template,
             physical_ids=physical_ids,
