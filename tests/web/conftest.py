@@ -119,9 +119,9 @@ OpenPage = Callable[..., Page]
 
 @pytest.fixture
 def open_page(browser: Browser, server: LiveServer) -> Iterator[OpenPage]:
-    """Open browser tabs; afterwards, fail on any request that left 127.0.0.1, any
-    uncaught script error, and any console error other than a failed load (which the
-    error tests cause on purpose)."""
+    """Open pages, each in a window of its own. Afterwards, fail on any request that left
+    127.0.0.1, any uncaught script error, and any console error other than a failed load
+    (which the error tests cause on purpose)."""
     contexts: list[BrowserContext] = []
     requested: list[str] = []
     errors: list[str] = []
@@ -138,20 +138,14 @@ def open_page(browser: Browser, server: LiveServer) -> Iterator[OpenPage]:
             ),
         )
 
-    def open_tab(
-        viewport: dict[str, int] | None = None,
-        base_url: str | None = None,
-        context: BrowserContext | None = None,
-    ) -> Page:
-        if context is None:
-            context = browser.new_context(
-                base_url=base_url or server.url, viewport=viewport or DESKTOP
-            )
-            context.set_default_timeout(TIMEOUT_MS)
-            context.on("request", lambda request: requested.append(request.url))
-            context.on("page", watch)
-            contexts.append(context)
-        return context.new_page()
+    def open_tab(viewport: dict[str, int] | None = None, base_url: str | None = None) -> Page:
+        context = browser.new_context(base_url=base_url or server.url, viewport=viewport or DESKTOP)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("request", lambda request: requested.append(request.url))
+        contexts.append(context)
+        page = context.new_page()
+        watch(page)
+        return page
 
     yield open_tab
     for context in contexts:

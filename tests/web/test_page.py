@@ -292,8 +292,9 @@ def test_load_failure_offers_retry(open_page: OpenPage, tmp_path: Path) -> None:
 
 def test_two_tabs_never_overwrite_each_other(open_page: OpenPage, api: Api) -> None:
     todo = api.add("Book flights")
+    # Two windows side by side, both in view.
     first = open_page()
-    second = open_page(context=first.context)
+    second = open_page()
     first.goto("/")
     second.goto("/")
 
@@ -328,6 +329,20 @@ def test_two_tabs_never_overwrite_each_other(open_page: OpenPage, api: Api) -> N
     first.keyboard.press("Enter")
     expect(titles(first)).to_have_text(["Book flights to Faro"])
     assert stored(api) == [("Book flights to Faro", None, True)]
+
+
+def test_returning_to_a_tab_shows_what_changed_meanwhile(open_page: OpenPage, api: Api) -> None:
+    api.add("Call the bank")
+    behind = open_page()
+    behind.goto("/")
+    ahead = open_page()
+    ahead.goto("/")
+    ahead.get_by_role("checkbox", name="Call the bank").check()
+    expect(item(ahead, "Call the bank")).to_have_class("todo completed")
+    expect(item(behind, "Call the bank")).to_have_class("todo")
+    # Headless Chromium keeps every tab visible: send the event a switch back to it sends.
+    behind.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(item(behind, "Call the bank")).to_have_class("todo completed")
 
 
 def test_deleted_elsewhere_is_reported(page: Page, api: Api) -> None:
