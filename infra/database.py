@@ -75,8 +75,9 @@ class Database(Construct):
         """True when at most one task may run at a time (it owns the database files)."""
 
     @abstractmethod
-    def allow_from(self, peer: ec2.IConnectable) -> None:
-        """Open the database to `peer` (the service) and nothing else."""
+    def connect(self, service: ecs.FargateService) -> None:
+        """Open the database to `service` and nothing else; start the service's tasks only
+        once the database can be reached."""
 
     @abstractmethod
     def add_to_task(
@@ -134,8 +135,10 @@ class SidecarDatabase(Database):
     def single_writer(self) -> bool:
         return True
 
-    def allow_from(self, peer: ec2.IConnectable) -> None:
-        self.file_system.connections.allow_default_port_from(peer, "NFS from the service")
+    def connect(self, service: ecs.FargateService) -> None:
+        self.file_system.connections.allow_default_port_from(service, "NFS from the service")
+        # A task started before the mount targets exist fails to mount its volume.
+        service.node.add_dependency(self.file_system.mount_targets_available)
 
     def add_to_task(
         self, task_definition: ecs.FargateTaskDefinition, logging: ecs.LogDriver
@@ -292,8 +295,9 @@ class RdsDatabase(Database):
     def single_writer(self) -> bool:
         return False
 
-    def allow_from(self, peer: ec2.IConnectable) -> None:
-        self.instance.connections.allow_default_port_from(peer, "PostgreSQL from the service")
+    def connect(self, service: ecs.FargateService) -> None:
+        self.instance.connections.allow_default_port_from(service, "PostgreSQL from the service")
+        service.node.add_dependency(self.instance)
 
     def add_to_task(
         self, task_definition: ecs.FargateTaskDefinition, logging: ecs.LogDriver

@@ -48,7 +48,7 @@ class Service(Construct):
         subnets: ec2.SubnetSelection,
         database: Database,
         target_group: elbv2.ApplicationTargetGroup,
-        load_balancer: elbv2.IApplicationLoadBalancer,
+        load_balancer: elbv2.ApplicationLoadBalancer,
         image: str | None,
         cpu: int,
         memory: int,
@@ -179,7 +179,7 @@ class Service(Construct):
         target_group.add_target(
             self.service.load_balancer_target(container_name="app", container_port=APP_PORT)
         )
-        database.allow_from(self.service)
+        database.connect(self.service)
 
         if not single:
             scaling = self.service.auto_scale_task_count(

@@ -74,6 +74,7 @@ def test_rds_postgres_private_encrypted_backed_up(synth: Synthesized) -> None:
     assert properties["PubliclyAccessible"] is False
     assert properties["DeletionProtection"] is True
     assert properties["MultiAZ"] is False
+    assert "DatabaseInstance" in synth.resources["Service"]["DependsOn"]
     [subnet_group] = synth.of_type("AWS::RDS::DBSubnetGroup").values()
     private_subnet_ids = {
         k

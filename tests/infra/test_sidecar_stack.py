@@ -296,7 +296,10 @@ def test_efs_encrypted_backed_up_and_retained(synth: Synthesized) -> None:
         s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         for s in statements
     )
-    synth.template.resource_count_is("AWS::EFS::MountTarget", 2)
+    mount_targets = synth.of_type("AWS::EFS::MountTarget")
+    assert len(mount_targets) == 2
+    # Tasks start only once their volume can be mounted.
+    assert set(mount_targets) <= set(synth.resources["Service"]["DependsOn"])
 
 
 def test_efs_access_point_owned_by_postgres_and_mounted_with_tls_and_iam(
