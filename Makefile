@@ -7,7 +7,7 @@ PORT ?= 5000
 # aws-cdk-lib's jsii runtime prints a banner on every start under Node 20 (past its support).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint types pytest clean synth deploy destroy load load-smoke
+.PHONY: run test lint types pytest bench clean synth deploy destroy load load-smoke
 
 # Only the service's own dependencies: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml
@@ -35,6 +35,10 @@ types: $(VENV)/.dev-stamp
 
 pytest: $(VENV)/.dev-stamp
 	$(BIN)/pytest
+
+# Throughput and latency with wrk, one uvicorn worker, on SQLite and PostgreSQL (JSON lines).
+bench: $(VENV)/.dev-stamp
+	$(BIN)/python -m loadtest.benchmark --duration 10 --connections 50
 
 # --- Load tests: see README "Load tests" ---
 # make load PROFILE=smoke|step|spike|soak HOST=URL RESULTS=DIR LOAD_ARGS="-u 50 ..."
