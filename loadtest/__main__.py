@@ -14,7 +14,9 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Sequence
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from loadtest.options import add_profile_options
@@ -27,13 +29,28 @@ DEFAULT_HOST = "http://127.0.0.1:5000"
 STACK_OUTPUTS = Path(".local/outputs.json")
 
 
-def default_host(outputs: Path = STACK_OUTPUTS) -> str:
-    """The local load balancer when the local stack is up, else a server run with `make run`."""
+def answers(url: str) -> bool:
+    """Whether a server at `url` says it is healthy."""
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def default_host(outputs: Path = STACK_OUTPUTS, is_up: Callable[[str], bool] = answers) -> str:
+    """The local stack's load balancer when it is up, else a server run with `make run`."""
     try:
         url = json.loads(outputs.read_text(encoding="utf-8")).get("AlbUrl")
     except (OSError, ValueError, AttributeError):
         return DEFAULT_HOST
-    return str(url).rstrip("/") if url else DEFAULT_HOST
+    if not url:
+        return DEFAULT_HOST
+    url = str(url).rstrip("/")
+    if not is_up(url):
+        print(f"AlbUrl {url} in {outputs} does not answer; loading {DEFAULT_HOST}", flush=True)
+        return DEFAULT_HOST
+    return url
 
 
 def new_run_dir(results: Path, profile: str) -> Path:

@@ -17,14 +17,21 @@ from loadtest.__main__ import (
     new_run_dir,
 )
 from loadtest.options import think_time, timespan
+from tests.support.ports import free_port
 
 
 def test_the_host_is_the_local_load_balancer_when_the_stack_is_up(tmp_path: Path) -> None:
     outputs = tmp_path / "outputs.json"
     assert default_host(outputs) == DEFAULT_HOST
     outputs.write_text(json.dumps({"AlbUrl": "http://127.0.0.1:8080/", "Other": "x"}))
-    assert default_host(outputs) == "http://127.0.0.1:8080"
+    assert default_host(outputs, is_up=lambda url: True) == "http://127.0.0.1:8080"
     outputs.write_text("not json")
+    assert default_host(outputs) == DEFAULT_HOST
+
+
+def test_a_load_balancer_that_does_not_answer_is_not_the_default(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"AlbUrl": f"http://127.0.0.1:{free_port()}"}))
     assert default_host(outputs) == DEFAULT_HOST
 
 
