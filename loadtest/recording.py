@@ -211,7 +211,11 @@ def install(
         results = Path(options.results_dir) if options.results_dir else None
         if results is not None:
             results.mkdir(parents=True, exist_ok=True)
-        run = Run(environment, profile, limits, model, results, ServerMemory(options.server_pid))
+        try:
+            memory = ServerMemory(options.server_pid)
+        except psutil.Error as exc:
+            sys.exit(f"--server-pid: {exc}")
+        run = Run(environment, profile, limits, model, results, memory)
         logger.info("%s profile: %s; %s users", name, profile.plan(), model)
         logger.info("thresholds: %s", limits.describe())
 
