@@ -192,6 +192,12 @@ class Service(Construct):
             desired_count=1 if single else desired_count,
             min_healthy_percent=0 if single else 100,
             max_healthy_percent=100 if single else 200,
+            # Rebalancing moves tasks between zones by starting before stopping.
+            availability_zone_rebalancing=(
+                ecs.AvailabilityZoneRebalancing.DISABLED
+                if single
+                else ecs.AvailabilityZoneRebalancing.ENABLED
+            ),
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             health_check_grace_period=Duration.seconds(60),
             vpc_subnets=subnets,

@@ -119,6 +119,7 @@ def test_desired_count_and_rolling_deployments(synth: Synthesized) -> None:
     deployment = service["DeploymentConfiguration"]
     assert deployment["MinimumHealthyPercent"] == 100
     assert deployment["MaximumPercent"] == 200
+    assert service["AvailabilityZoneRebalancing"] == "ENABLED"
     assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
 
 

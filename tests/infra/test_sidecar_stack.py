@@ -255,6 +255,7 @@ def test_one_task_and_stop_before_start_deployments(synth: Synthesized) -> None:
     deployment = service["DeploymentConfiguration"]
     assert deployment["MinimumHealthyPercent"] == 0
     assert deployment["MaximumPercent"] == 100
+    assert service["AvailabilityZoneRebalancing"] == "DISABLED"
     synth.template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 0)
 
 
