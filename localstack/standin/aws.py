@@ -6,14 +6,14 @@ import os
 from functools import cache
 from typing import Any
 
-import boto3
-
 DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
 DEFAULT_REGION = "us-east-1"
 
 
 @cache
-def session() -> boto3.session.Session:
+def session() -> Any:
+    import boto3  # here, not at import: `python -m standin status` needs no AWS client
+
     return boto3.session.Session(
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),

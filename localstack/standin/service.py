@@ -155,6 +155,7 @@ class Service:
     def describe(self) -> dict[str, Any]:
         return {
             "service": self.spec.name,
+            "container_name": self.spec.container_name,
             "desired_count": self.desired_count,
             "running_count": sum(1 for t in self.tasks if t.status == "RUNNING"),
             "deployment": self.generation,

@@ -1,0 +1,103 @@
+"""Integration tests against the local full stack (`make local-up`): the API through the
+load balancer's URL only, the control plane through LocalStack, the service through the
+stand-in's command line. Every test skips, saying why, when the stack is not up."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+OUTPUTS = REPO / ".local" / "outputs.json"
+
+
+@pytest.fixture(scope="session")
+def outputs() -> dict[str, Any]:
+    if not OUTPUTS.exists():
+        pytest.skip("the local stack is not up: .local/outputs.json is absent (make local-up)")
+    result: dict[str, Any] = json.loads(OUTPUTS.read_text())
+    return result
+
+
+@pytest.fixture(scope="session")
+def alb_url(outputs: dict[str, Any]) -> str:
+    return str(outputs["AlbUrl"])
+
+
+@pytest.fixture
+def alb(alb_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=alb_url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def aws(outputs: dict[str, Any]) -> Callable[[str], Any]:
+    """boto3 clients for LocalStack."""
+    boto3 = pytest.importorskip("boto3", reason="boto3 is missing: pip install -e '.[local]'")
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name=outputs["Region"]
+    )
+    return lambda service: session.client(service, endpoint_url=outputs["LocalStackEndpoint"])
+
+
+class Standin:
+    """The local ECS service, through `python -m standin` (what `make local-*` runs)."""
+
+    def _run(self, *arguments: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "standin", *arguments],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO / "localstack")},
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr + result.stdout
+        return result.stdout
+
+    def status(self) -> dict[str, Any]:
+        status: dict[str, Any] = json.loads(self._run("status", "--json"))
+        return status
+
+    def restart(self) -> None:
+        self._run("restart", "--no-wait")
+
+    def scale(self, count: int) -> None:
+        self._run("scale", str(count))
+
+    def live_tasks(self, status: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        status = status or self.status()
+        return [t for t in status["tasks"] if t["desired_status"] == "RUNNING"]
+
+    def wait_until(
+        self, predicate: Callable[[dict[str, Any]], bool], within: float, what: str
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + within
+        while True:
+            status = self.status()
+            if predicate(status):
+                return status
+            if time.monotonic() > deadline:
+                pytest.fail(f"not {what} within {within:.0f} s: {json.dumps(status, indent=1)}")
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def standin(outputs: dict[str, Any]) -> Standin:
+    return Standin()
+
+
+@pytest.fixture
+def steady_service(standin: Standin) -> dict[str, Any]:
+    """The service's status once it is steady (a previous test may still be replacing)."""
+    return standin.wait_until(lambda s: s["steady"], 300, "steady")

@@ -1,0 +1,79 @@
+"""Clients that keep sending requests through the load balancer in a background thread and
+record every outcome, bounded in time and count."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Outcome:
+    started: float  # time.monotonic() when the request was sent
+    ok: bool
+    detail: str
+
+
+class Traffic(threading.Thread):
+    """GET (or POST, with `write=True`) in a loop until stopped; at most `limit` seconds."""
+
+    def __init__(
+        self, base_url: str, *, write: bool = False, label: str = "traffic", limit: float = 600
+    ) -> None:
+        super().__init__(daemon=True)
+        self.base_url = base_url
+        self.write = write
+        self.label = label
+        self.limit = limit
+        self.outcomes: list[Outcome] = []
+        self.written: dict[int, str] = {}  # acknowledged writes: id -> title
+        self._stop_event = threading.Event()
+
+    def __enter__(self) -> Traffic:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self._stop_event.set()
+        self.join()
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.limit
+        with httpx.Client(base_url=self.base_url, timeout=10) as client:
+            for number in itertools.count():
+                if self._stop_event.is_set() or time.monotonic() > deadline:
+                    return
+                started = time.monotonic()
+                try:
+                    ok, detail = self._request(client, number)
+                except httpx.HTTPError as error:
+                    ok, detail = False, f"{type(error).__name__}: {error}"
+                self.outcomes.append(Outcome(started, ok, detail))
+                time.sleep(0.01)
+
+    def _request(self, client: httpx.Client, number: int) -> tuple[bool, str]:
+        if not self.write:
+            response = client.get("/api/todos", params={"limit": 1})
+            return response.status_code == 200, str(response.status_code)
+        title = f"{self.label}-{number}"
+        response = client.post("/api/todos", json={"title": title, "category": self.label})
+        if response.status_code == 201:
+            body: dict[str, Any] = response.json()
+            self.written[int(body["id"])] = title
+        return response.status_code == 201, str(response.status_code)
+
+    def failures(self, since: float = 0.0, until: float = float("inf")) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok and since <= o.started < until]
+
+    def summary(self) -> str:
+        failed = [o for o in self.outcomes if not o.ok]
+        kinds: dict[str, int] = {}
+        for outcome in failed:
+            kinds[outcome.detail] = kinds.get(outcome.detail, 0) + 1
+        return f"{len(self.outcomes)} requests, {len(failed)} failed {kinds or ''}".strip()
