@@ -249,9 +249,7 @@ def test_validation_error_is_shown_and_typed_text_kept(page: Page, api: Api) -> 
     expect(alert(page)).to_be_hidden()
 
 
-def test_unreachable_server_is_reported_and_typed_text_kept(
-    open_page: OpenPage, tmp_path: Path
-) -> None:
+def test_server_down_is_reported_and_typed_text_kept(open_page: OpenPage, tmp_path: Path) -> None:
     database_url = f"sqlite:///{tmp_path / 'todo.db'}"
     port = free_port()
     with live_server(database_url, tmp_path, env=SERVER_ENV, port=port) as server:
@@ -259,35 +257,57 @@ def test_unreachable_server_is_reported_and_typed_text_kept(
         page.goto("/")
         expect(page.locator("#empty")).to_be_visible()
 
+    # The server is down: adding fails, and nothing typed is lost.
     new_title(page).fill("Water the plants")
     new_category(page).fill("Home")
     new_title(page).press("Enter")
-    expect(alert(page)).to_contain_text("Could not add the task. The server cannot be reached.")
+    expect(alert(page).get_by_role("paragraph")).to_have_text(
+        "Could not add the task. The server cannot be reached. What you typed is kept. "
+        "Try again in a moment."
+    )
     expect(new_title(page)).to_have_value("Water the plants")
     expect(new_category(page)).to_have_value("Home")
+    page.get_by_role("link", name="Completed").click()
+    expect(alert(page)).to_contain_text("Could not load the list. The server cannot be reached.")
 
     with live_server(database_url, tmp_path, env=SERVER_ENV, port=port) as server:
+        page.get_by_role("button", name="Try again").click()
+        expect(page.locator("#empty")).to_have_text("No completed tasks.")
+        expect(alert(page)).to_be_hidden()
+        page.get_by_role("link", name="All").click()
         new_title(page).press("Enter")
         expect(titles(page)).to_have_text(["Water the plants"])
-        expect(alert(page)).to_be_hidden()
         assert stored(Api(server.url)) == [("Water the plants", "Home", False)]
 
 
-def test_load_failure_offers_retry(open_page: OpenPage, tmp_path: Path) -> None:
-    database_url = f"sqlite:///{tmp_path / 'todo.db'}"
-    port = free_port()
-    page = open_page(base_url=f"http://127.0.0.1:{port}")
-    with live_server(database_url, tmp_path, env=SERVER_ENV, port=port) as server:
-        Api(server.url).add("Stored before")
-        # Page and static files come from the server; it stops before the list arrives.
-        page.route("**/api/todos*", lambda route: route.abort("connectionrefused"))
-        page.goto("/")
-        expect(alert(page)).to_contain_text("Could not load the list.")
-        expect(page.locator("#empty")).to_have_text("The list could not be loaded.")
-        page.unroute("**/api/todos*")
-        page.get_by_role("button", name="Try again").click()
-        expect(titles(page)).to_have_text(["Stored before"])
-        expect(alert(page)).to_be_hidden()
+def test_offline_change_is_refused_then_list_refreshes_online(page: Page, api: Api) -> None:
+    api.add("Pick up parcel")
+    page.goto("/")
+    expect(titles(page)).to_have_text(["Pick up parcel"])
+    page.context.set_offline(True)
+    page.get_by_role("checkbox", name="Pick up parcel").click()
+    expect(alert(page)).to_contain_text("Could not mark the task done. The server cannot be")
+    expect(page.get_by_role("checkbox", name="Pick up parcel")).not_to_be_checked()
+    api.add("Added on another device")
+    page.context.set_offline(False)
+    expect(titles(page)).to_have_text(["Pick up parcel", "Added on another device"])
+    assert stored(api) == [
+        ("Pick up parcel", None, False),
+        ("Added on another device", None, False),
+    ]
+
+
+def test_first_load_failure_offers_try_again(page: Page, api: Api) -> None:
+    api.add("Stored before")
+    # The page and its files arrive, the list does not.
+    page.route("**/api/todos*", lambda route: route.abort("connectionrefused"))
+    page.goto("/")
+    expect(alert(page)).to_contain_text("Could not load the list.")
+    expect(page.locator("#empty")).to_have_text("The list could not be loaded.")
+    page.unroute("**/api/todos*")
+    page.get_by_role("button", name="Try again").click()
+    expect(titles(page)).to_have_text(["Stored before"])
+    expect(alert(page)).to_be_hidden()
 
 
 def test_two_tabs_never_overwrite_each_other(open_page: OpenPage, api: Api) -> None:

@@ -302,9 +302,8 @@ const FIELD_NAMES = { title: "Title", category: "Category" };
 /** Tell the person plainly why `action` failed; what they typed stays where it is. */
 function report(error, action, { fields = {}, retry = null, editing = false } = {}) {
   if (error instanceof api.NetworkError) {
-    showProblem(`Could not ${action}. ${error.message} Nothing you typed is lost; try again.`, {
-      retry,
-    });
+    const kept = Object.keys(fields).length ? " What you typed is kept." : "";
+    showProblem(`Could not ${action}. ${error.message}${kept} Try again in a moment.`, { retry });
   } else if (error instanceof api.ApiError && error.status === 412) {
     const keep = editing
       ? " Your edit is still open: press Enter to save it over the other change, or Escape to drop it."
@@ -615,12 +614,15 @@ window.addEventListener("popstate", () => {
   load();
 });
 
-// Back to this tab: show what other tabs or devices stored meanwhile.
+// Back to this tab, or back online: show what other tabs or devices stored meanwhile.
+function refresh() {
+  if (state.editing === null && (state.loaded || state.problemFromLoad)) load({ quiet: true });
+}
+
 document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible" && state.loaded && state.editing === null) {
-    load({ quiet: true });
-  }
+  if (document.visibilityState === "visible") refresh();
 });
+window.addEventListener("online", refresh);
 
 showEmpty("Loading…");
 load();
