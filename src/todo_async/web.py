@@ -1,7 +1,8 @@
 """The web page: `GET /` and its static files under `/static`.
 
 Caching. The page refers to each static file as `/static/NAME?v=HASH`, HASH being the
-start of the SHA-256 of the file's content, written into the HTML when it is served.
+start of the SHA-256 of the file's content, written into the HTML once per process (the
+files ship with the package and do not change while it runs).
 A static response whose `v` matches the content it carries is cached for a year as
 immutable: a changed file gets a new URL, so no one keeps a stale copy. Any other
 static request (no `v`, as for the module that `app.js` imports, or a `v` from another

@@ -306,7 +306,7 @@ function report(error, action, { fields = {}, retry = null, editing = false } = 
     showProblem(`Could not ${action}. ${error.message}${kept} Try again in a moment.`, { retry });
   } else if (error instanceof api.ApiError && error.status === 412) {
     const keep = editing
-      ? " Your edit is still open: press Enter to save it over the other change, or Escape to drop it."
+      ? " Your edit is still open: save it to replace the other change, or cancel it."
       : "";
     showProblem(
       `Could not ${action}: this task was changed somewhere else (another tab or device). ` +
