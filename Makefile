@@ -82,7 +82,8 @@ destroy: $(VENV)/.dev-stamp node_modules/.npm-stamp
 
 # --- Local full stack: see README "Local full stack" ---
 # LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in (localstack/).
-# LOCAL_DATABASE=rds (default: several tasks behind the load balancer) or sidecar.
+# LOCAL_DATABASE=rds (default: several tasks behind the load balancer) or sidecar;
+# LOCAL_CONTEXT="-c desiredCount=3 ..." adds CDK context.
 .PHONY: local-up local-down local-status local-test local-scale local-restart
 LOCAL_DATABASE ?= rds
 STANDIN := PYTHONPATH=localstack $(BIN)/python -m standin
@@ -94,7 +95,7 @@ $(VENV)/.local-stamp: pyproject.toml $(VENV)/.dev-stamp
 local-up:
 	localstack/install.sh
 	$(MAKE) --no-print-directory node_modules/.npm-stamp $(VENV)/.local-stamp
-	LOCAL_DATABASE=$(LOCAL_DATABASE) localstack/up.sh
+	LOCAL_DATABASE=$(LOCAL_DATABASE) LOCAL_CONTEXT="$(LOCAL_CONTEXT)" localstack/up.sh
 
 local-down:
 	localstack/down.sh

@@ -13,6 +13,7 @@ export PYTHONPATH=$PWD/localstack
 
 database=${LOCAL_DATABASE:-rds}
 image=${LOCAL_IMAGE:-todo-async:local}
+read -ra extra_context <<<"${LOCAL_CONTEXT:-}" # more -c key=value, as for make deploy
 python=.venv/bin/python
 cdklocal=(npx --no-install cdklocal)
 stack=$($python -c 'import json; print(json.load(open("cdk.json"))["context"]["stackName"])')
@@ -47,8 +48,11 @@ esac
 phase "LocalStack start"
 
 nat_gateways=$($python -c 'import json; print(json.load(open("cdk.json"))["context"]["natGateways"])')
+for item in "${extra_context[@]}"; do
+    [[ $item == natGateways=* ]] && nat_gateways=${item#natGateways=}
+done
 eips=$($python -m standin eips --count "$nat_gateways")
-context=(-c "image=$image" -c "natEipAllocationIds=$eips" -c "database=$database")
+context=(-c "image=$image" -c "natEipAllocationIds=$eips" -c "database=$database" "${extra_context[@]}")
 printf '%s\n' "${context[@]}" >.local/cdk-context.args
 phase "EIP allocation"
 

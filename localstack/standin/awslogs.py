@@ -65,7 +65,7 @@ class LogStream:
 
     def write(self, line: str) -> None:
         self._mirror.write(line + "\n")
-        if self._task is not None:
+        if self._task is not None and line:  # the driver drops empty lines too
             self._pending.append({"timestamp": int(time.time() * 1000), "message": line})
             if len(self._pending) >= _MAX_EVENTS:
                 self._wake.set()
