@@ -29,6 +29,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # X-Forwarded-* are read by the app itself, which also honours X-Forwarded-Host.
         proxy_headers=False,
         server_header=False,
+        # Longer than the load balancer's 60 s idle timeout: the balancer, not the app,
+        # must be the side that closes an idle connection, or requests race the close (502).
+        timeout_keep_alive=75,
         access_log=False,
         log_config=logging_config(settings.log_level),
         # On SIGTERM, stop accepting, let in-flight requests finish for up to this long.
