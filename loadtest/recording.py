@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import logging
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.event import Events
 from locust.runners import MasterRunner, WorkerRunner
-from locust.stats import StatsEntry
+from locust.stats import StatsEntry, StatsError
 
 from loadtest import report
 from loadtest.measure import Snapshot, Window
@@ -151,6 +151,7 @@ class Run:
             self.profile.plan(),
             self.started_at,
             self.limits,
+            _most_frequent_failures(runner.stats.errors.values()),
         )
         if self.results is None:
             self.summary = report.summary_text(info, outcome, reasons)
@@ -167,6 +168,13 @@ class Run:
         )
         self.summary += f"results: {self.results}\n"
         return 1 if reasons else 0
+
+
+def _most_frequent_failures(errors: Iterable[StatsError], count: int = 5) -> tuple[str, ...]:
+    ranked = sorted(errors, key=lambda error: error.occurrences, reverse=True)[:count]
+    return tuple(
+        f"{error.occurrences}x {error.method} {error.name}: {error.error}" for error in ranked
+    )
 
 
 def _limits(options: Any, defaults: Thresholds) -> Thresholds:

@@ -19,6 +19,8 @@ class RunInfo:
     plan: str
     started_at: str
     limits: Thresholds
+    # The most frequent failures, most frequent first: "12x GET /api/todos: status 500, ...".
+    failures: tuple[str, ...] = ()
 
 
 def verdict(outcome: Outcome, user_errors: int) -> list[str]:
@@ -30,14 +32,15 @@ def verdict(outcome: Outcome, user_errors: int) -> list[str]:
 
 
 def summary_text(info: RunInfo, outcome: Outcome, reasons: list[str]) -> str:
-    closing = ["FAILED:", *(f"  {reason}" for reason in reasons)] if reasons else ["PASSED"]
     lines = [
         f"{info.profile} profile against {info.host}, started {info.started_at}",
         f"plan: {info.plan}; {info.model} users",
         f"thresholds: {info.limits.describe()}",
         *outcome.lines,
-        *closing,
     ]
+    if info.failures:
+        lines += ["most frequent failures:", *(f"  {failure}" for failure in info.failures)]
+    lines += ["FAILED:", *(f"  {reason}" for reason in reasons)] if reasons else ["PASSED"]
     return "\n".join(lines) + "\n"
 
 
@@ -68,6 +71,7 @@ def write(directory: Path, info: RunInfo, outcome: Outcome, reasons: list[str]) 
         },
         "passed": not reasons,
         "failures": reasons,
+        "most_frequent_failures": list(info.failures),
         "breaches": [_breach(breach) for breach in outcome.breaches],
         **outcome.facts,
     }

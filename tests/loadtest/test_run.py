@@ -148,3 +148,4 @@ def test_wrong_bodies_count_as_failures(tmp_path: Path) -> None:
     with (only_run_dir(tmp_path) / "locust_failures.csv").open(newline="") as file:
         errors = {row["Error"] for row in csv.DictReader(file)}
     assert any("created todo has no id" in error for error in errors), errors
+    assert "most frequent failures:\n  " in done.stdout
