@@ -365,6 +365,12 @@ function applyUpdate(before, after) {
   render();
 }
 
+// One change per task at a time: each is based on the version the previous one made.
+function busy(id) {
+  if (state.pending.has(id)) announce("Still saving the last change to this task; try again.");
+  return state.pending.has(id);
+}
+
 async function withPending(id, change) {
   state.pending.add(id);
   items.get(id)?.setAttribute("aria-busy", "true");
@@ -501,7 +507,7 @@ async function saveEdit(id, form) {
   const title = titleInput.value.trim();
   const category = categoryInput.value.trim() || null;
   const todo = todoById(id);
-  if (!todo || state.pending.has(id)) return;
+  if (!todo || busy(id)) return;
   if (!title) {
     markInvalid(titleInput);
     showProblem("A task needs a title. Type one, or press Escape to keep the old title.");
@@ -560,7 +566,7 @@ ui.list.addEventListener("click", (event) => {
   if (!button) return;
   const id = itemId(button);
   if (button.matches(".edit")) startEdit(id);
-  else if (button.matches(".delete") && !state.pending.has(id)) deleteTodo(id);
+  else if (button.matches(".delete") && !busy(id)) deleteTodo(id);
   else if (button.matches(".cancel")) cancelEdit(id);
 });
 
