@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,39 +72,68 @@ async def serve(stack_name: str, app_image: str) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
-    await balancer.start(listener_port)
-    try:
-        await databases.start(app_image, service.app_bin, service.open_log)
+    def record(deployed: Stack) -> None:
         INFO_FILE.write_text(
             json.dumps(
                 {
                     "pid": os.getpid(),
                     "stack": stack_name,
                     "app_image": app_image,
-                    "fingerprint": fingerprint(stack),
+                    "fingerprint": fingerprint(deployed),
                     "alb_url": f"{spec.listener.protocol.lower()}://127.0.0.1:{listener_port}",
                     "haproxy_pid": balancer.process.pid if balancer.process else None,
                 },
                 indent=2,
             )
         )
+
+    async def reload() -> None:
+        """Apply a newer deployment of the stack in place, as ECS would; what the running
+        load balancer or databases cannot take raises RestartNeeded."""
+        deployed = await asyncio.to_thread(Stack.load, stack_name)
+        if not databases.adopt(deployed):
+            raise RestartNeeded("the stack's RDS instances changed")
+        updated = await asyncio.to_thread(parse_service, deployed)
+        current = service.spec
+        if (updated.listener, updated.target_group, updated.idle_timeout) != (
+            current.listener,
+            current.target_group,
+            current.idle_timeout,
+        ):
+            raise RestartNeeded("the listener or target group changed")
+        service.update(deployed, updated)
+        record(deployed)
+
+    scheduler: asyncio.Task[None] | None = None
+    try:
+        await balancer.start(listener_port)
+        await databases.start(app_image, service.app_bin, service.logs_client)
+        record(stack)
         server = await asyncio.start_unix_server(
-            lambda r, w: _control(service, r, w), path=str(SOCKET)
+            lambda r, w: _control(service, reload, r, w), path=str(SOCKET)
         )
         scheduler = asyncio.create_task(service.run())
         await stop.wait()
         server.close()
-        scheduler.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await scheduler
-        await service.shutdown()
     finally:
+        if scheduler is not None:
+            scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scheduler
+        await service.shutdown()
         await balancer.stop()
         SOCKET.unlink(missing_ok=True)
 
 
+class RestartNeeded(Exception):
+    """The deployed change needs a new stand-in (a new load balancer or database)."""
+
+
 async def _control(
-    service: Service, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    service: Service,
+    reload: Callable[[], Awaitable[None]],
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
 ) -> None:
     try:
         request = json.loads(await reader.readline())
@@ -112,6 +142,8 @@ async def _control(
             service.scale(int(request["count"]))
         elif op == "restart":
             service.restart()
+        elif op == "reload":
+            await reload()
         elif op != "status":
             raise ValueError(f"unknown operation {op!r}")
         reply: dict[str, Any] = {"ok": True, **service.describe()}
@@ -125,7 +157,7 @@ async def _control(
 # -- the client --------------------------------------------------------------------------
 
 
-def call(op: str, **arguments: Any) -> dict[str, Any]:
+def call(op: str, *, check: bool = True, **arguments: Any) -> dict[str, Any]:
     import socket
 
     with socket.socket(socket.AF_UNIX) as connection:
@@ -135,7 +167,7 @@ def call(op: str, **arguments: Any) -> dict[str, Any]:
             raise SystemExit("the stand-in is not running (make local-up)") from None
         connection.sendall(json.dumps({"op": op, **arguments}).encode() + b"\n")
         reply: dict[str, Any] = json.loads(connection.makefile().readline())
-    if not reply.get("ok"):
+    if check and not reply.get("ok"):
         raise SystemExit(reply.get("error", "the stand-in refused the request"))
     return reply
 
@@ -170,11 +202,17 @@ def up(stack_name: str, app_image: str, timeout: float) -> None:
     pid = running_pid()
     if pid is not None:
         info = json.loads(INFO_FILE.read_text()) if INFO_FILE.exists() else {}
-        if info.get("fingerprint") == fingerprint(stack) and info.get("app_image") == app_image:
-            print(f"stand-in already running (pid {pid}) for the deployed template")
-            wait_steady(timeout)
-            return
-        print("the deployed template changed: restarting the stand-in")
+        if info.get("app_image") == app_image:
+            if info.get("fingerprint") == fingerprint(stack):
+                print(f"stand-in already running (pid {pid}) for the deployed template")
+                print_status(wait_steady(timeout))
+                return
+            reply = call("reload", check=False)
+            if reply["ok"]:
+                print("the deployed template changed: applied to the running service")
+                print_status(wait_steady(timeout))
+                return
+            print(f"the deployed template changed ({reply['error']}): restarting the stand-in")
         down()
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     INFO_FILE.unlink(missing_ok=True)

@@ -16,7 +16,6 @@ import pwd
 import shutil
 import signal
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,7 +108,8 @@ class Container:
         volumes: dict[str, Path],
         app_image: str,
         app_bin: Path,
-        logs: Callable[[ContainerSpec], Awaitable[LogStream | None]],
+        logs_client: Any,
+        log_file: Path,
         tls: bool = False,
     ) -> None:
         self.spec = spec
@@ -118,7 +118,8 @@ class Container:
         self.root = root
         self.volumes = volumes  # container path -> host directory (the task's mount points)
         self.tls = tls  # a TLS-only PostgreSQL (the RDS instance)
-        self._logs = logs
+        self._logs_client = logs_client
+        self._log_file = log_file
         self.status = "PENDING"  # PENDING -> RUNNING -> STOPPED
         self.health = "UNKNOWN" if spec.health_check else "NONE"
         self.exit_code: int | None = None
@@ -160,7 +161,9 @@ class Container:
 
     async def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.log_stream = await self._logs(self.spec)
+        self.log_stream = await LogStream.open_for(
+            self._logs_client, self.spec, self.task_id, self._log_file
+        )
         env = await asyncio.to_thread(self.environment)
         argv, kwargs = await self._runner.prepare(env)
         self.process = await asyncio.create_subprocess_exec(

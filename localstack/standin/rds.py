@@ -14,11 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from .awslogs import LogStream
 from .containers import Container
 from .network import Remap, free_port
 from .spec import ContainerSpec
@@ -46,6 +44,19 @@ class ManagedDatabases:
         if self._hosts:
             stack.attribute_resolvers[RDS_INSTANCE] = self._attribute
 
+    def adopt(self, stack: Stack) -> bool:
+        """Serve a newer deployment of the stack if it declares the same instances."""
+        declared = {
+            logical_id: int(stack.resolve(props.get("Port", _PORT)))
+            for logical_id, props in stack.of_type(RDS_INSTANCE)
+        }
+        if declared != {logical_id: port for logical_id, (_, port) in self._hosts.items()}:
+            return False
+        self.stack = stack
+        if self._hosts:
+            stack.attribute_resolvers[RDS_INSTANCE] = self._attribute
+        return True
+
     def _attribute(self, logical_id: str, attribute: str, _physical_id: str) -> Any:
         host, port = self._hosts[logical_id]
         values = {"Endpoint.Address": host, "Endpoint.Port": str(port)}
@@ -57,7 +68,7 @@ class ManagedDatabases:
         self,
         app_image: str,
         app_bin: Path,
-        logs: Callable[[ContainerSpec, str, Path], Awaitable[LogStream]],
+        logs_client: Any,
     ) -> None:
         for logical_id, (host, port) in self._hosts.items():
             props = self.stack.properties(logical_id)
@@ -92,12 +103,13 @@ class ManagedDatabases:
                 volumes={"/data": directory},
                 app_image=app_image,
                 app_bin=app_bin,
-                logs=lambda c, d=directory, i=logical_id: logs(c, i, d / "postgres.log"),
+                logs_client=logs_client,
+                log_file=directory / "postgres.log",
                 tls=True,
             )
+            self.servers.append(server)
             await server.start()
             await _wait_for_port(local, server, within=60)
-            self.servers.append(server)
 
     async def stop(self) -> None:
         for server in self.servers:

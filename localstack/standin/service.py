@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import shutil
 import time
 import uuid
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from . import aws
-from .awslogs import LogStream
 from .containers import Container
 from .haproxy import HAProxy, TargetState
 from .network import Remap, free_port
@@ -41,6 +41,7 @@ _KEEP_STOPPED = 10
 class Task:
     id: str
     generation: int
+    spec: ServiceSpec  # as deployed when the task started
     remap: Remap
     containers: list[Container] = field(default_factory=list)
     status: str = "PROVISIONING"
@@ -117,12 +118,8 @@ class Service:
         self.generation = 1
         self.tasks: list[Task] = []
         self.databases = databases
-        self.vpc_cidrs = tuple(
-            str(stack.resolve(props["CidrBlock"]))
-            for _id, props in stack.of_type(VPC)
-            if "CidrBlock" in props
-        )
-        self._logs_client = aws.client("logs")
+        self.vpc_cidrs = _vpc_cidrs(stack)
+        self.logs_client = aws.client("logs")
         self._failures = 0
         self._next_start = 0.0
         self._stopping = False
@@ -140,6 +137,22 @@ class Service:
         """A new deployment of the same task definition (`--force-new-deployment`)."""
         self.generation += 1
         self._event(f"deployment {self.generation} started: replacing tasks one by one")
+
+    def update(self, stack: Stack, spec: ServiceSpec) -> None:
+        """An update of the deployed stack, as ECS applies one: a new desired count at once,
+        a changed task definition as a rolling deployment."""
+        rolled = (spec.task_definition, spec.container_name, spec.container_port) != (
+            self.spec.task_definition,
+            self.spec.container_name,
+            self.spec.container_port,
+        )
+        self.stack, self.spec = stack, spec
+        self.vpc_cidrs = _vpc_cidrs(stack)
+        if spec.desired_count != self.desired_count:
+            self.scale(spec.desired_count)
+        if rolled:
+            self.generation += 1
+            self._event(f"deployment {self.generation} started: a new task definition")
 
     def live(self) -> list[Task]:
         return [t for t in self.tasks if t.desired_status == "RUNNING"]
@@ -222,15 +235,17 @@ class Service:
             t for t in self.tasks if t.desired_status == "STOPPED" and t.status != "STOPPED"
         ]
         healthy = [t for t in live if t.alb_state == "healthy"]
+        min_healthy = math.ceil(self.desired_count * self.spec.minimum_healthy_percent / 100)
+        max_running = math.floor(self.desired_count * self.spec.maximum_percent / 100)
         if old:
             # One at a time: wait while a new task is not yet healthy or a task is stopping.
             if stopping or any(t.alb_state != "healthy" for t in current):
                 return
-            if len(live) > self.desired_count and len(healthy) - 1 >= self.spec.min_healthy_tasks:
+            if len(live) > self.desired_count and len(healthy) - 1 >= min_healthy:
                 self._stop(self._pick(old), f"Deployment {self.generation} replaced this task")
-            elif len(live) + 1 <= self.spec.max_running_tasks and len(current) < self.desired_count:
+            elif len(live) + 1 <= max_running and len(current) < self.desired_count:
                 self._start()
-            elif len(healthy) - 1 >= self.spec.min_healthy_tasks or not healthy:
+            elif len(healthy) - 1 >= min_healthy or not healthy:
                 self._stop(self._pick(old), f"Deployment {self.generation} replaced this task")
             return
         for _ in range(self.desired_count - len(current)):
@@ -251,13 +266,15 @@ class Service:
     def _start(self) -> bool:
         if time.monotonic() < self._next_start:
             return False
+        spec = self.spec
         task = Task(
             id=uuid.uuid4().hex,
             generation=self.generation,
+            spec=spec,
             remap=Remap(
                 task_ports={
                     port: free_port()
-                    for container in self.spec.task_definition.containers
+                    for container in spec.task_definition.containers
                     for port in container.ports
                 },
                 endpoints=self.databases.endpoints,
@@ -271,7 +288,7 @@ class Service:
     async def _launch(self, task: Task) -> None:
         task_dir = self.state_dir / "tasks" / task.id
         try:
-            definition = self.spec.task_definition
+            definition = task.spec.task_definition
             for spec in definition.start_order():
                 volumes = {
                     path: (
@@ -290,9 +307,8 @@ class Service:
                         volumes=volumes,
                         app_image=self.app_image,
                         app_bin=self.app_bin,
-                        logs=lambda c, t=task: self.open_log(
-                            c, t.id, self.state_dir / "logs" / f"{t.id[:12]}-{c.name}.log"
-                        ),
+                        logs_client=self.logs_client,
+                        log_file=self.state_dir / "logs" / f"{task.id[:12]}-{spec.name}.log",
                     )
                 )
             task.status = "PENDING"
@@ -303,9 +319,8 @@ class Service:
                     return
                 await container.start()
             task.status = "RUNNING"
-            spec = self.spec
             await self.balancer.register(
-                task.target_name, task.remap.local_port(spec.container_port)
+                task.target_name, task.remap.local_port(task.spec.container_port)
             )
             task.registered_at = time.monotonic()
             self._event(f"task {task.id[:12]} registered as {task.target_name} in the target group")
@@ -377,15 +392,15 @@ class Service:
 
     # -- helpers -------------------------------------------------------------------------
 
-    async def open_log(self, spec: ContainerSpec, task_id: str, mirror: Path) -> LogStream:
-        stream_name = (
-            spec.log.stream_name(spec.name, task_id) if spec.log else f"{spec.name}/{task_id}"
-        )
-        stream = LogStream(self._logs_client, spec.log, stream_name, mirror)
-        await stream.open()
-        return stream
-
     def _event(self, message: str) -> None:
         log.info("%s", message)
         self.events.append(f"{time.strftime('%H:%M:%S')} {message}")
         del self.events[:-100]
+
+
+def _vpc_cidrs(stack: Stack) -> tuple[str, ...]:
+    return tuple(
+        str(stack.resolve(props["CidrBlock"]))
+        for _id, props in stack.of_type(VPC)
+        if "CidrBlock" in props
+    )

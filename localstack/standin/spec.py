@@ -7,7 +7,6 @@ when a property is absent.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,14 +138,6 @@ class ServiceSpec:
     target_group: TargetGroupSpec
     listener: ListenerSpec
     idle_timeout: int
-
-    @property
-    def min_healthy_tasks(self) -> int:
-        return math.ceil(self.desired_count * self.minimum_healthy_percent / 100)
-
-    @property
-    def max_running_tasks(self) -> int:
-        return math.floor(self.desired_count * self.maximum_percent / 100)
 
 
 def parse_service(stack: Stack) -> ServiceSpec:
