@@ -240,7 +240,8 @@ def up(stack_name: str, app_image: str, timeout: float) -> None:
     deadline = time.monotonic() + 60
     while not SOCKET.exists():
         if process.poll() is not None or time.monotonic() > deadline:
-            os.system(f"tail -n 30 {STATE_DIR / 'standin.log'} >&2")
+            log_tail = (STATE_DIR / "standin.log").read_text().splitlines()[-30:]
+            print("\n".join(log_tail), file=sys.stderr)
             raise SystemExit("the stand-in did not start")
         time.sleep(0.2)
     status = wait_steady(timeout)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import aws
 from .awslogs import LogStream
 from .network import LOOPBACK, Remap
 from .spec import ContainerSpec, HealthCheck
@@ -62,8 +63,6 @@ def read_ecs_secret(value_from: str) -> str:
         json_key, stage, version = ([*parts[7:], "", "", ""])[:3]
         return read_secret(secret_id, json_key, stage, version)
     if ":ssm:" in value_from or not value_from.startswith("arn:"):
-        from . import aws
-
         name = (
             value_from.split(":parameter", 1)[-1] if value_from.startswith("arn:") else value_from
         )
@@ -127,6 +126,7 @@ class Container:
         self.process: asyncio.subprocess.Process | None = None
         self.log_stream: LogStream | None = None
         self._stopping = False
+        self._output: asyncio.Task[None] | None = None
         self._background: list[asyncio.Task[Any]] = []
         if spec.image == app_image:
             self._runner: _Runner = _AppRunner(self, app_bin)
@@ -179,7 +179,7 @@ class Container:
         log.info(
             "task %s: container %s started (pid %d)", self.task_id, self.spec.name, self.process.pid
         )
-        self._background.append(asyncio.create_task(self._pump(self.process)))
+        self._output = asyncio.create_task(self._pump(self.process))
         self._background.append(asyncio.create_task(self._wait(self.process)))
         if self.spec.health_check:
             self._background.append(
@@ -276,6 +276,11 @@ class Container:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
                 await process.wait()
+        if self._output is not None:
+            # The last lines (shutdown messages) still in the pipe; a process that leaves a
+            # child holding the pipe open does not get to keep the stand-in waiting.
+            await asyncio.wait([self._output], timeout=5)
+            self._background.append(self._output)
         for background in self._background:
             background.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -333,7 +338,9 @@ class _PostgresRunner(_Runner):
         super().__init__(container)
         self.bindir = postgres_bindir()
         self.run_as = RunAs.postgres()
-        self.port = container.remap.local_port(5432) if 5432 in container.remap.task_ports else 0
+        if not container.spec.ports:
+            raise StackError(f"container {container.spec.name}: no port mapping for PostgreSQL")
+        self.port = container.remap.local_port(container.spec.ports[0])
 
     async def prepare(self, env: dict[str, str]) -> tuple[list[str], dict[str, Any]]:
         container = self.container

@@ -107,14 +107,14 @@ class TargetState:
     @property
     def alb_state(self) -> str:
         """The target's state in ELB's words."""
-        if self.status == "MAINT" or self.status.startswith("MAINT"):
+        if self.status.startswith("MAINT"):
             return "unused"
-        if self.status == "DRAIN" or self.status.startswith("DRAIN"):
+        if self.status.startswith("DRAIN"):
             return "draining"
-        if self.status == "UP" or self.status.startswith("UP "):
+        if self.status.startswith("UP"):  # "UP 2/3": failing, not yet at the threshold
             return "healthy"
-        if self.check_status in ("INI", "") or self.status.startswith("DOWN "):
-            return "initial"
+        if self.status.startswith("DOWN ") or self.check_status in ("INI", ""):
+            return "initial"  # passing checks, not yet at the healthy threshold
         return "unhealthy"
 
 
