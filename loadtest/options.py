@@ -55,8 +55,8 @@ def add_profile_options(add: Callable[..., Any]) -> None:
         default="1-3",
         help="people model: pause between actions, MIN-MAX seconds (default 1-3)",
     )
-    add("--step-users", type=int, default=10, help="step: users added per step (default 10)")
-    add("--step-time", type=timespan, default=20, help="step: length of a step (default 20s)")
+    add("--step-users", type=int, default=50, help="step: users added per step (default 50)")
+    add("--step-time", type=timespan, default=15, help="step: length of a step (default 15s)")
     add("--spike-users", type=int, default=0, help="spike: users in the burst (default 10x -u)")
     add("--spike-time", type=timespan, default=15, help="spike: length of the burst (default 15s)")
     add("--max-error-ratio", type=float, help="threshold: failed/all requests, e.g. 0.01")

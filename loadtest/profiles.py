@@ -95,9 +95,9 @@ class StepShape(Profile):
     """
 
     name = "step"
-    model = "throughput"
+    model = "people"
     limits = Thresholds(max_error_ratio=0.01, max_p95_ms=100, max_p99_ms=250)
-    default_users = 200
+    default_users = 2000
     default_seconds = 0
 
     def configure(self, options: Namespace, user_class: type[User]) -> None:
@@ -106,7 +106,7 @@ class StepShape(Profile):
         self.step_seconds = float(options.step_time)
         self.spawn_rate = float(options.spawn_rate or self.step_users)
         self.steps = math.ceil(self.users / self.step_users)
-        self.settle = min(5.0, self.step_seconds / 4)
+        self.settle = min(5.0, self.step_seconds / 3)
         self.measured: list[Step] = []
 
     def _step_at(self, t: float) -> int:
