@@ -22,7 +22,7 @@ MAX_SHAPES = 512
 
 class StatementCache(Generic[Prepared]):
     def __init__(self, dialect: Dialect, prepare: Callable[[Compiled], Prepared]) -> None:
-        self._dialect = dialect
+        self.dialect = dialect
         self._prepare = prepare
         self._entries: dict[Any, tuple[Compiled, Prepared]] = {}
 
@@ -46,5 +46,5 @@ class StatementCache(Generic[Prepared]):
 
     def _compile(self, query: ClauseElement, key: Any) -> Compiled:
         return query.compile(
-            dialect=self._dialect, cache_key=key, compile_kwargs={"render_postcompile": True}
+            dialect=self.dialect, cache_key=key, compile_kwargs={"render_postcompile": True}
         )
