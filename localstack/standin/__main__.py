@@ -27,6 +27,7 @@ from typing import Any
 from . import aws
 from .haproxy import HAProxy
 from .network import can_bind, free_port
+from .processes import ProcessRegistry
 from .rds import ManagedDatabases
 from .service import Service
 from .spec import parse_service
@@ -37,6 +38,7 @@ STATE_DIR = REPO / ".local" / "standin"
 PID_FILE = STATE_DIR / "standin.pid"
 INFO_FILE = STATE_DIR / "standin.json"
 SOCKET = STATE_DIR / "control.sock"
+PROCESSES_FILE = STATE_DIR / "processes"
 EIP_TAG = "todo-async:local-nat"
 DEPLOYED = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 
@@ -57,7 +59,8 @@ async def serve(stack_name: str, app_image: str) -> None:
     databases = ManagedDatabases(stack, STATE_DIR)
     spec = parse_service(stack)
     listener_port = spec.listener.port if can_bind(spec.listener.port) else free_port()
-    balancer = HAProxy(STATE_DIR, spec.listener, spec.target_group, spec.idle_timeout)
+    processes = ProcessRegistry(PROCESSES_FILE)
+    balancer = HAProxy(STATE_DIR, spec.listener, spec.target_group, spec.idle_timeout, processes)
     service = Service(
         stack,
         spec,
@@ -66,6 +69,7 @@ async def serve(stack_name: str, app_image: str) -> None:
         app_bin=Path(sys.executable).parent,
         balancer=balancer,
         databases=databases,
+        processes=processes,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -107,7 +111,7 @@ async def serve(stack_name: str, app_image: str) -> None:
     scheduler: asyncio.Task[None] | None = None
     try:
         await balancer.start(listener_port)
-        await databases.start(app_image, service.app_bin, service.logs_client)
+        await databases.start(app_image, service.app_bin, service.logs_client, processes)
         record(stack)
         server = await asyncio.start_unix_server(
             lambda r, w: _control(service, reload, r, w), path=str(SOCKET)
@@ -216,6 +220,7 @@ def up(stack_name: str, app_image: str, timeout: float) -> None:
         down()
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     INFO_FILE.unlink(missing_ok=True)
+    SOCKET.unlink(missing_ok=True)
     with (STATE_DIR / "standin.log").open("ab") as log_file:
         process = subprocess.Popen(
             [
@@ -261,8 +266,13 @@ def down() -> None:
             print(f"stand-in (pid {pid}) still running after 120 s; killing it", file=sys.stderr)
             os.kill(pid, signal.SIGKILL)
         print(f"stand-in stopped (pid {pid})")
+    # What a stand-in that died (or was killed) left running: its containers and HAProxy.
+    leftovers = ProcessRegistry(PROCESSES_FILE).stop_survivors()
+    if leftovers:
+        print(f"stopped processes the stand-in left behind: {leftovers}")
     PID_FILE.unlink(missing_ok=True)
     INFO_FILE.unlink(missing_ok=True)
+    SOCKET.unlink(missing_ok=True)
 
 
 def print_status(status: dict[str, Any]) -> None:

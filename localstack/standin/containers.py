@@ -23,6 +23,7 @@ from typing import Any
 from . import aws
 from .awslogs import LogStream
 from .network import LOOPBACK, Remap
+from .processes import ProcessRegistry
 from .spec import ContainerSpec, HealthCheck
 from .stack import StackError, read_secret
 
@@ -109,6 +110,7 @@ class Container:
         app_bin: Path,
         logs_client: Any,
         log_file: Path,
+        processes: ProcessRegistry,
         tls: bool = False,
     ) -> None:
         self.spec = spec
@@ -119,6 +121,7 @@ class Container:
         self.tls = tls  # a TLS-only PostgreSQL (the RDS instance)
         self._logs_client = logs_client
         self._log_file = log_file
+        self._processes = processes
         self.status = "PENDING"  # PENDING -> RUNNING -> STOPPED
         self.health = "UNKNOWN" if spec.health_check else "NONE"
         self.exit_code: int | None = None
@@ -174,6 +177,7 @@ class Container:
             start_new_session=True,
             **kwargs,
         )
+        self._processes.add(self.process.pid)
         self.started_at = time.monotonic()
         self.status = "RUNNING"
         log.info(
@@ -203,6 +207,7 @@ class Container:
 
     async def _wait(self, process: asyncio.subprocess.Process) -> None:
         self.exit_code = await process.wait()
+        self._processes.remove(process.pid)
         self.status = "STOPPED"
         if not self._stopping:
             log.warning(

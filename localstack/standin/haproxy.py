@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .network import LOOPBACK
+from .processes import ProcessRegistry
 from .spec import ListenerSpec, TargetGroupSpec
 
 log = logging.getLogger(__name__)
@@ -125,11 +126,13 @@ class HAProxy:
         listener: ListenerSpec,
         target_group: TargetGroupSpec,
         idle_timeout: int,
+        processes: ProcessRegistry,
     ) -> None:
         self.state_dir = state_dir
         self.listener = listener
         self.target_group = target_group
         self.idle_timeout = idle_timeout
+        self.processes = processes
         self.admin_socket = state_dir / "haproxy.sock"
         self.config_path = state_dir / "haproxy.cfg"
         self.log_path = state_dir / "haproxy.log"
@@ -172,6 +175,7 @@ class HAProxy:
             start_new_session=True,
         )
         log_file.close()
+        self.processes.add(self.process.pid)
         for _ in range(100):
             if self.admin_socket.exists():
                 return
@@ -188,6 +192,8 @@ class HAProxy:
             except TimeoutError:
                 self.process.kill()
                 await self.process.wait()
+        if self.process is not None:
+            self.processes.remove(self.process.pid)
 
     async def command(self, line: str) -> str:
         async with self._lock:

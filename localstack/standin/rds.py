@@ -19,6 +19,7 @@ from typing import Any
 
 from .containers import Container
 from .network import Remap, free_port
+from .processes import ProcessRegistry
 from .spec import ContainerSpec
 from .stack import Stack, StackError
 
@@ -69,6 +70,7 @@ class ManagedDatabases:
         app_image: str,
         app_bin: Path,
         logs_client: Any,
+        processes: ProcessRegistry,
     ) -> None:
         for logical_id, (host, port) in self._hosts.items():
             props = self.stack.properties(logical_id)
@@ -104,6 +106,7 @@ class ManagedDatabases:
                 app_image=app_image,
                 app_bin=app_bin,
                 logs_client=logs_client,
+                processes=processes,
                 log_file=directory / "postgres.log",
                 tls=True,
             )

@@ -26,6 +26,7 @@ from . import aws
 from .containers import Container
 from .haproxy import HAProxy, TargetState
 from .network import Remap, free_port
+from .processes import ProcessRegistry
 from .rds import ManagedDatabases
 from .spec import ContainerSpec, ServiceSpec
 from .stack import Stack, StackError
@@ -107,6 +108,7 @@ class Service:
         app_bin: Path,
         balancer: HAProxy,
         databases: ManagedDatabases,
+        processes: ProcessRegistry,
     ) -> None:
         self.stack = stack
         self.spec = spec
@@ -118,6 +120,7 @@ class Service:
         self.generation = 1
         self.tasks: list[Task] = []
         self.databases = databases
+        self.processes = processes
         self.vpc_cidrs = _vpc_cidrs(stack)
         self.logs_client = aws.client("logs")
         self._failures = 0
@@ -308,6 +311,7 @@ class Service:
                         app_image=self.app_image,
                         app_bin=self.app_bin,
                         logs_client=self.logs_client,
+                        processes=self.processes,
                         log_file=self.state_dir / "logs" / f"{task.id[:12]}-{spec.name}.log",
                     )
                 )

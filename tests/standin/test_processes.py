@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from standin.processes import ProcessRegistry
+
+
+def test_survivors_are_stopped_by_pid(tmp_path: Path) -> None:
+    registry = ProcessRegistry(tmp_path / "processes")
+    sleepers = [subprocess.Popen(["sleep", "60"], start_new_session=True) for _ in range(2)]
+    try:
+        for process in sleepers:
+            registry.add(process.pid)
+        registry.remove(sleepers[1].pid)
+        assert registry.survivors() == [sleepers[0].pid]
+
+        assert registry.stop_survivors(grace=5) == [sleepers[0].pid]
+        assert sleepers[0].wait(timeout=5) != 0
+        assert sleepers[1].poll() is None  # not registered: left alone
+        assert not registry.path.exists()
+    finally:
+        for process in sleepers:
+            process.kill()
+            process.wait()
+
+
+def test_a_reused_pid_is_not_a_survivor(tmp_path: Path) -> None:
+    registry = ProcessRegistry(tmp_path / "processes")
+    process = subprocess.Popen(["true"])
+    process.wait()
+    registry.path.write_text(f"{process.pid} 1\n")
+    assert registry.survivors() == []
