@@ -15,7 +15,7 @@ database=${LOCAL_DATABASE:-rds}
 image=${LOCAL_IMAGE:-todo-async:local}
 read -ra extra_context <<<"${LOCAL_CONTEXT:-}" # more -c key=value, as for make deploy
 python=.venv/bin/python
-cdklocal=(npx --no-install cdklocal)
+cdklocal=$PWD/node_modules/.bin/cdklocal
 stack=$($python -c 'import json; print(json.load(open("cdk.json"))["context"]["stackName"])')
 mkdir -p .local
 
@@ -57,12 +57,13 @@ printf '%s\n' "${context[@]}" >.local/cdk-context.args
 phase "EIP allocation"
 
 if [[ $(stack_status CDKToolkit) != CREATE_COMPLETE ]]; then
-    "${cdklocal[@]}" bootstrap "aws://$CDK_DEFAULT_ACCOUNT/$AWS_DEFAULT_REGION" "${context[@]}" \
-        >.local/bootstrap.log 2>&1 || { tail -n 40 .local/bootstrap.log >&2; exit 1; }
+    # From .local/, away from cdk.json: bootstrapping an explicit environment needs no synth.
+    (cd .local && "$cdklocal" bootstrap "aws://$CDK_DEFAULT_ACCOUNT/$AWS_DEFAULT_REGION" >bootstrap.log 2>&1) ||
+        { tail -n 40 .local/bootstrap.log >&2; exit 1; }
 fi
 phase "cdklocal bootstrap"
 
-if ! "${cdklocal[@]}" deploy "$stack" "${context[@]}" --require-approval never \
+if ! "$cdklocal" deploy "$stack" "${context[@]}" --require-approval never \
     --outputs-file .local/cdk-outputs.json >.local/deploy.log 2>&1; then
     grep -E 'FAILED|Error|error' .local/deploy.log | tail -n 20 >&2
     echo "cdklocal deploy failed (log: .local/deploy.log); the next make local-up restarts LocalStack" >&2
