@@ -38,7 +38,7 @@ _TICK = 0.5
 _KEEP_STOPPED = 10
 
 
-@dataclass
+@dataclass(eq=False)  # a task is itself, whatever its state
 class Task:
     id: str
     generation: int
@@ -50,6 +50,7 @@ class Task:
     stopped_reason: str = ""
     created_at: float = field(default_factory=time.monotonic)
     registered_at: float | None = None
+    was_healthy: bool = False
     target: TargetState | None = None
     runner: asyncio.Task[None] | None = None
     teardown: asyncio.Task[None] | None = None
@@ -198,6 +199,9 @@ class Service:
         while not self._stopping:
             await self._observe()
             self._reconcile()
+            stopped = [t for t in self.tasks if t.status == "STOPPED"]
+            if len(stopped) > _KEEP_STOPPED:
+                self.tasks = [t for t in self.tasks if t not in stopped[:-_KEEP_STOPPED]]
             await asyncio.sleep(_TICK)
 
     async def _observe(self) -> None:
@@ -227,8 +231,9 @@ class Service:
                 reason = "Task failed ELB health checks in the target group"
             if reason:
                 self._stop(task, reason, failed=True)
-            elif task.alb_state == "healthy":
-                self._failures = 0
+            elif task.alb_state == "healthy" and not task.was_healthy:
+                task.was_healthy = True
+                self._failures = 0  # a task came into service: no more backing off
 
     def _reconcile(self) -> None:
         live = self.live()
@@ -258,9 +263,6 @@ class Service:
             : max(0, len(current) - self.desired_count)
         ]:
             self._stop(task, "Service scaled in")
-        self.tasks = [t for t in self.tasks if t.status != "STOPPED"] + [
-            t for t in self.tasks if t.status == "STOPPED"
-        ][-_KEEP_STOPPED:]
 
     @staticmethod
     def _pick(tasks: list[Task]) -> Task:
