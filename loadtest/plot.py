@@ -86,7 +86,7 @@ def plot(
         axes[3].plot(x([s.t for s in memory]), [s.rss_mb for s in memory], color="tab:brown")
         axes[3].set_ylabel("server RSS, MB")
 
-    for mark in marks:
+    for index, mark in enumerate(marks):
         for axis in axes:
             if mark.end is None:
                 axis.axvline(mark.start / scale, color="black", linestyle=":", linewidth=1)
@@ -96,7 +96,8 @@ def plot(
             mark.label,
             xy=(mark.start / scale, 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -12),
+            # Alternate rows, so the labels of neighbouring marks do not overlap.
+            xytext=(3, -12 - 12 * (index % 2)),
             textcoords="offset points",
             fontsize="small",
         )

@@ -104,7 +104,8 @@ class StepShape(Profile):
         super().configure(options, user_class)
         self.step_users = int(options.step_users)
         self.step_seconds = float(options.step_time)
-        self.spawn_rate = float(options.spawn_rate or self.step_users)
+        # A step's new users arrive over about three seconds, within its settling time.
+        self.spawn_rate = float(options.spawn_rate or max(1.0, self.step_users / 3))
         self.steps = math.ceil(self.users / self.step_users)
         self.settle = min(5.0, self.step_seconds / 3)
         self.measured: list[Step] = []
