@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-import itertools
 import os
 import re
 import time
