@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.ports import free_port
+from tests.support.processes import stop
 
 
 def find_binaries() -> Path | None:
@@ -92,7 +93,8 @@ def running_postgres(database: str = "todo") -> Iterator[PostgresServer]:
         yield running
     finally:
         if process is not None:
-            _stop(process)
+            # SIGINT is PostgreSQL's "fast" shutdown: roll back sessions, then exit.
+            stop(process, signal.SIGINT, timeout=15)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -109,13 +111,3 @@ def _wait_ready(bindir: Path, port: int, process: subprocess.Popen[bytes], workd
             return
         time.sleep(0.1)
     raise RuntimeError("PostgreSQL did not become ready within 30 s")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    # SIGINT is PostgreSQL's "fast" shutdown: roll back sessions, then exit.
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
