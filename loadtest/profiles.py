@@ -45,7 +45,6 @@ class Profile(LoadTestShape):
     default_seconds: ClassVar[int]
 
     def configure(self, options: Namespace, user_class: type[User]) -> None:
-        self.options = options
         self.user_classes: list[type[User]] = [user_class]
         self.users = int(options.num_users or self.default_users)
         self.seconds = int(options.run_time or self.default_seconds)
@@ -224,6 +223,8 @@ class SoakShape(Profile):
     def configure(self, options: Namespace, user_class: type[User]) -> None:
         super().configure(options, user_class)
         self.spawn_rate = float(options.spawn_rate or max(1.0, self.users / 10))
+        # Not measured: the ramp, then a tenth of the run (at most a minute) to warm up. The
+        # early and late windows are each a quarter of the rest, at least 30 s if it allows.
         warm = min(60.0, self.seconds / 10) + self.users / self.spawn_rate
         rest = max(self.seconds - warm, 0.0)
         span = max(min(30.0, rest / 2), rest / 4)
