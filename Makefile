@@ -24,7 +24,7 @@ $(VENV)/.dev-stamp: pyproject.toml $(VENV)/.run-stamp
 run: $(VENV)/.run-stamp
 	$(BIN)/todo-async serve --host $(HOST) --port $(PORT)
 
-test: lint types pytest
+test: lint types pytest test-full-stack
 
 lint: $(VENV)/.dev-stamp
 	$(BIN)/ruff check .
@@ -84,7 +84,7 @@ destroy: $(VENV)/.dev-stamp node_modules/.npm-stamp
 # LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in (localstack/).
 # LOCAL_DATABASE=rds (default: several tasks behind the load balancer) or sidecar;
 # LOCAL_CONTEXT="-c desiredCount=3 ..." adds CDK context.
-.PHONY: local-up local-down local-status local-test local-scale local-restart
+.PHONY: local-up local-down local-status local-test local-scale local-restart test-full-stack
 LOCAL_DATABASE ?= rds
 STANDIN := PYTHONPATH=localstack $(BIN)/python -m standin
 
@@ -102,6 +102,10 @@ local-down:
 
 local-status:
 	$(STANDIN) status
+
+# Up, integration tests, down: in each database mode, always ending with local-down.
+test-full-stack:
+	localstack/test-full-stack.sh
 
 local-test: $(VENV)/.local-stamp
 	$(BIN)/pytest tests/integration -v -rP
