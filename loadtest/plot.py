@@ -92,13 +92,16 @@ def plot(
                 axis.axvline(mark.start / scale, color="black", linestyle=":", linewidth=1)
             else:
                 axis.axvspan(mark.start / scale, mark.end / scale, color=mark.colour, alpha=0.15)
+        # Labels near the right edge end at their mark instead of starting there, and
+        # neighbouring marks' labels take alternate rows, so none is cut off or overlaps.
+        near_end = bool(t) and mark.start / scale > 0.8 * t[-1]
         throughput.annotate(
             mark.label,
-            xy=(mark.start / scale, 1.0),
+            xy=((mark.end if near_end and mark.end else mark.start) / scale, 1.0),
             xycoords=("data", "axes fraction"),
-            # Alternate rows, so the labels of neighbouring marks do not overlap.
-            xytext=(3, -12 - 12 * (index % 2)),
+            xytext=(-3 if near_end else 3, -12 - 12 * (index % 2)),
             textcoords="offset points",
+            horizontalalignment="right" if near_end else "left",
             fontsize="small",
         )
 
