@@ -56,3 +56,11 @@ async def test_transactions_roll_back_whole(tmp_path: Path) -> None:
 def test_rejects_an_unknown_synchronous_mode(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
         database_at(tmp_path / "a.db", "sometimes")
+
+
+async def test_iterate_and_execute_many(tmp_path: Path) -> None:
+    async with database_at(tmp_path / "a.db") as database:
+        await database.execute(text("CREATE TABLE t (x INTEGER)"))
+        await database.execute_many("INSERT INTO t VALUES (:x)", [{"x": 1}, {"x": 2}])
+        seen = [row[0] async for row in database.iterate(text("SELECT x FROM t ORDER BY x"))]
+    assert seen == [1, 2]

@@ -25,10 +25,6 @@ class LiveServer:
     process: subprocess.Popen[bytes]
     log_path: Path
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
