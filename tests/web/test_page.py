@@ -331,7 +331,10 @@ def test_two_tabs_never_overwrite_each_other(open_page: OpenPage, api: Api) -> N
     assert stored(api) == [("Book flights to Lisbon", None, False)]
 
     # Now up to date, the first tab's change goes through, and it keeps that ETag.
-    first.get_by_role("checkbox", name="Book flights to Lisbon").check()
+    # The box ticks at once; what the server stores is known once the PATCH is answered.
+    with first.expect_response(lambda response: response.request.method == "PATCH") as patched:
+        first.get_by_role("checkbox", name="Book flights to Lisbon").check()
+    assert patched.value.status == 200
     expect(alert(first)).to_be_hidden()
     assert stored(api) == [("Book flights to Lisbon", None, True)]
 
@@ -347,7 +350,9 @@ def test_two_tabs_never_overwrite_each_other(open_page: OpenPage, api: Api) -> N
     expect(first.get_by_role("textbox", name="Title")).to_have_value("Book flights to Faro")
     assert stored(api) == [("Book flights to Porto", None, True)]
     # Having seen the message, the person saves again on purpose.
-    first.keyboard.press("Enter")
+    with first.expect_response(lambda response: response.request.method == "PATCH") as saved:
+        first.keyboard.press("Enter")
+    assert saved.value.status == 200
     expect(titles(first)).to_have_text(["Book flights to Faro"])
     assert stored(api) == [("Book flights to Faro", None, True)]
 
