@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Validations
 from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
 
 from infra.app import build
 from infra.stack import TodoAsyncStack
@@ -38,15 +39,25 @@ class Synthesized:
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.resources.items() if v["Type"] == resource_type}
 
-    def acknowledgments(self) -> dict[str, str]:
-        """Every acknowledged rule id in the app, with its reason."""
+    def acknowledgments(self, prefix: str) -> dict[str, str]:
+        """Every acknowledged rule id in the app starting with `prefix`, with its reason."""
         found: dict[str, str] = {}
         for construct in self.app.node.find_all():
             for entry in construct.node.metadata:
                 if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
                     for rule, reason in entry.data.items():
-                        found[rule.split("::", 1)[-1]] = reason
+                        rule_id = rule.split("::", 1)[-1]
+                        if rule_id.startswith(prefix):
+                            found[rule_id] = reason
         return found
+
+    def assert_aws_solutions_clean(self) -> None:
+        """cdk-nag's AwsSolutions pack finds nothing that is not acknowledged."""
+        report = AwsSolutionsChecks().validate_scope(self.app)
+        assert report.success, [
+            (v.rule_name, [r.construct_path for r in v.violating_resources])
+            for v in report.violations
+        ]
 
 
 def synthesize(outdir: Path, **overrides: Any) -> Synthesized:
