@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
@@ -92,6 +93,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     database_url = f"sqlite:///{directory / 'todo.db'}"
     with live_server(database_url, directory, env=SERVER_ENV) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def http(server: LiveServer) -> Iterator[httpx.Client]:
+    """A plain HTTP client for the module's server: headers and caching, no browser."""
+    with httpx.Client(base_url=server.url) as client:
+        yield client
 
 
 @pytest.fixture

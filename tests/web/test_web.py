@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.support.live_server import LiveServer
 from todo_async.web import IMMUTABLE, REVALIDATE, fingerprint
 
 STATIC_NAMES = {
@@ -16,12 +14,6 @@ STATIC_NAMES = {
     "app.css": "text/css",
     "icon.svg": "image/svg+xml",
 }
-
-
-@pytest.fixture(scope="module")
-def http(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url) as client:
-        yield client
 
 
 def test_page_is_html_that_revalidates(http: httpx.Client) -> None:
