@@ -20,8 +20,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.support.live_server import live_server
-from tests.support.postgres import find_binaries, running_postgres
+from testbed.live_server import live_server
+from testbed.postgres import find_binaries, running_postgres
 
 WRK_SCRIPT = Path(__file__).parent / "wrk" / "todos.lua"
 SEED_TODOS = 200

@@ -10,7 +10,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
-from tests.support.postgres import PostgresServer, find_binaries, running_postgres
+from testbed.postgres import PostgresServer, find_binaries, running_postgres
 from todo_async.app import create_app
 from todo_async.settings import Settings
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.live_server import live_server
-from tests.support.ports import free_port
+from testbed.live_server import live_server
+from testbed.ports import free_port
 
 
 async def test_acknowledged_writes_survive_sigkill(database_url: str, tmp_path: Path) -> None:

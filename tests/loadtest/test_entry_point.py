@@ -17,7 +17,7 @@ from loadtest.__main__ import (
     new_run_dir,
 )
 from loadtest.options import think_time, timespan
-from tests.support.ports import free_port
+from testbed.ports import free_port
 
 
 def test_the_host_is_the_local_load_balancer_when_the_stack_is_up(tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.live_server import LiveServer, live_server
-from tests.support.ports import free_port
+from testbed.live_server import LiveServer, live_server
+from testbed.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUPED_NAMES = {

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.support.live_server import LiveServer, live_server
+from testbed.live_server import LiveServer, live_server
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Headless, as root in a sandbox, offline: no GPU, no QUIC, nothing fetched in the background.

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.support.live_server import live_server
-from tests.support.ports import free_port
+from testbed.live_server import live_server
+from testbed.ports import free_port
 from tests.web.conftest import ARTIFACTS, PHONE, SERVER_ENV, Api, OpenPage
 
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from tests.support.live_server import LiveServer
+from testbed.live_server import LiveServer
 from todo_async.middleware.security_headers import SecurityHeadersMiddleware
 
 EXPECTED = {

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.support.ports import free_port
-from tests.support.processes import stop
+from testbed.ports import free_port
+from testbed.processes import stop
 
 
 def find_binaries() -> Path | None:

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.ports import free_port
-from tests.support.processes import stop
+from testbed.ports import free_port
+from testbed.processes import stop
 
 SERVER = [sys.executable, "-m", "todo_async", "serve"]
 
