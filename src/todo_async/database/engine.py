@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from databases import Database
+from databases.core import Connection
 
+from todo_async.database.transactions import TodoConnection, TodoTransaction
 from todo_async.settings import Settings
 
 
@@ -20,6 +22,15 @@ class TodoDatabase(Database):
     @property
     def dialect_name(self) -> str:
         return str(self.url.dialect)
+
+    def connection(self) -> Connection:
+        # The base class makes a plain Connection for a task that has none; make ours.
+        if self._global_connection is None and not self._connection:
+            self._connection = TodoConnection(self, self._backend)
+        return super().connection()
+
+    def transaction(self, *, force_rollback: bool = False, **kwargs: Any) -> TodoTransaction:
+        return TodoTransaction(self.connection, force_rollback=force_rollback, **kwargs)
 
 
 def open_database(settings: Settings) -> TodoDatabase:

@@ -1,4 +1,5 @@
-"""The `databases` PostgreSQL (asyncpg) backend, with compiled statements kept per shape."""
+"""The `databases` PostgreSQL (asyncpg) backend, with compiled statements kept per shape
+and a `lock_timeout` transaction option."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from typing import Any
 
 from databases.backends import postgres as stock
 from databases.core import DatabaseURL
+from databases.interfaces import TransactionBackend
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
 from todo_async.database.statement_cache import StatementCache
+from todo_async.database.transactions import lock_timeout_ms
 
 
 @dataclass(frozen=True)
@@ -57,3 +60,15 @@ class PostgresConnection(stock.PostgresConnection):
             for name in statement.names
         ]
         return statement.sql, args, compiled._result_columns
+
+    def transaction(self) -> TransactionBackend:
+        return PostgresTransaction(self)
+
+
+class PostgresTransaction(stock.PostgresTransaction):
+    async def start(self, is_root: bool, extra_options: dict[Any, Any]) -> None:
+        options = {key: value for key, value in extra_options.items() if key != "lock_timeout"}
+        await super().start(is_root, options)
+        timeout_ms = lock_timeout_ms(extra_options)
+        if timeout_ms is not None:
+            await self._connection.raw_connection.execute(f"SET LOCAL lock_timeout = {timeout_ms}")

@@ -25,6 +25,7 @@ from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
 from todo_async.database.statement_cache import StatementCache
+from todo_async.database.transactions import lock_timeout_ms
 
 BUSY_TIMEOUT_MS = 5000
 SYNCHRONOUS_MODES = ("off", "normal", "full", "extra")
@@ -46,13 +47,18 @@ class PersistentConnection:
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: autocommit; transactions are begun explicitly.
         connection = await aiosqlite.connect(self._path, isolation_level=None)
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            f"PRAGMA synchronous={self._synchronous}",
-            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-            "PRAGMA foreign_keys=ON",
-        ):
-            await connection.execute(pragma)
+        try:
+            for pragma in (
+                "PRAGMA journal_mode=WAL",
+                f"PRAGMA synchronous={self._synchronous}",
+                f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+                "PRAGMA foreign_keys=ON",
+            ):
+                await connection.execute(pragma)
+        except BaseException:
+            # Switching to WAL fails at once while another process writes to a new file.
+            await connection.close()
+            raise
         self._connection = connection
 
     async def close(self) -> None:
@@ -204,7 +210,8 @@ class SQLiteTransaction(TransactionBackend):
     """A root transaction takes the write lock at BEGIN; nested ones are savepoints.
 
     A deferred transaction that reads and then writes can fail with SQLITE_BUSY at once
-    when another process wrote in between; BEGIN IMMEDIATE waits for the busy timeout.
+    when another process wrote in between; BEGIN IMMEDIATE waits for the busy timeout,
+    or for the `lock_timeout` option's seconds.
     """
 
     def __init__(self, connection: SQLiteConnection) -> None:
@@ -215,11 +222,23 @@ class SQLiteTransaction(TransactionBackend):
         await self._connection.raw_connection.execute(sql)
 
     async def start(self, is_root: bool, extra_options: dict[Any, Any]) -> None:
+        if unknown := extra_options.keys() - {"lock_timeout"}:
+            raise ValueError(f"unknown SQLite transaction options: {', '.join(sorted(unknown))}")
         if is_root:
-            await self._run("BEGIN IMMEDIATE")
+            await self._begin(lock_timeout_ms(extra_options))
         else:
             self._savepoint = f"savepoint_{uuid.uuid4().hex}"
             await self._run(f"SAVEPOINT {self._savepoint}")
+
+    async def _begin(self, lock_timeout_ms: int | None) -> None:
+        if lock_timeout_ms is None:
+            await self._run("BEGIN IMMEDIATE")
+            return
+        await self._run(f"PRAGMA busy_timeout={lock_timeout_ms}")
+        try:
+            await self._run("BEGIN IMMEDIATE")
+        finally:
+            await self._run(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     async def commit(self) -> None:
         await self._run(f"RELEASE SAVEPOINT {self._savepoint}" if self._savepoint else "COMMIT")
@@ -228,4 +247,6 @@ class SQLiteTransaction(TransactionBackend):
         if self._savepoint:
             await self._run(f"ROLLBACK TO SAVEPOINT {self._savepoint}")
         else:
-            await self._run("ROLLBACK")
+            # sqlite3's rollback does nothing when no transaction is open: SQLite ends
+            # some on its own at an error, and a BEGIN that failed opened none.
+            await self._connection.raw_connection.rollback()
