@@ -44,6 +44,27 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 20
     raise RuntimeError(f"server at {url} not healthy within {timeout} s")
 
 
+def start_server(
+    database_url: str,
+    log_dir: Path,
+    env: Mapping[str, str] | None = None,
+    workers: int = 1,
+    port: int | None = None,
+) -> LiveServer:
+    """Start the server on DATABASE_URL and return at once; the caller stops it."""
+    port = port or free_port()
+    log_path = log_dir / f"server-{port}.log"
+    environment = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*SERVER, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+
+
 @contextlib.contextmanager
 def live_server(
     database_url: str,
@@ -56,19 +77,9 @@ def live_server(
 
     `port` restarts a server where a client (a browser page) expects it; default: a free one.
     """
-    port = port or free_port()
-    log_path = log_dir / f"server-{port}.log"
-    environment = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*SERVER, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+    server = start_server(database_url, log_dir, env, workers, port)
     try:
-        wait_healthy(server.url, process)
+        wait_healthy(server.url, server.process)
         yield server
     finally:
-        stop(process)
+        stop(server.process)

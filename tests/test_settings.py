@@ -7,6 +7,7 @@ def test_defaults_run_on_a_laptop() -> None:
     assert settings.database_url.startswith("sqlite:")
     assert settings.cors_allow_origins == ("*",)
     assert settings.forwarded_allow_ips == ("127.0.0.1", "::1")
+    assert settings.migration_lock_timeout == 30.0
 
 
 def test_environment_overrides() -> None:
@@ -18,6 +19,7 @@ def test_environment_overrides() -> None:
             "FORWARDED_ALLOW_IPS": "10.0.0.0/16",
             "SHUTDOWN_TIMEOUT": "10",
             "LOG_LEVEL": "WARNING",
+            "MIGRATION_LOCK_TIMEOUT": "2.5",
         }
     )
     assert settings.database_password == "s3cret"
@@ -25,3 +27,4 @@ def test_environment_overrides() -> None:
     assert settings.forwarded_allow_ips == ("10.0.0.0/16",)
     assert settings.shutdown_timeout == 10
     assert settings.log_level == "warning"
+    assert settings.migration_lock_timeout == 2.5

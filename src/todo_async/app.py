@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from todo_async import web
 from todo_async.database.engine import open_database
-from todo_async.database.migrations import migrate
+from todo_async.database.startup import connect_and_migrate
 from todo_async.endpoints import categories, health, todos
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
@@ -30,6 +30,7 @@ from todo_async.problems import (
 from todo_async.rendering import JSONResponse
 from todo_async.repository import TodoRepository
 from todo_async.settings import Settings
+from todo_async.stop_signals import interruptible
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -39,9 +40,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await database.connect()
         try:
-            await migrate(database)
+            with interruptible("waiting for the database at start-up"):
+                await connect_and_migrate(database, settings.migration_lock_timeout)
             yield
         finally:
             await database.disconnect()

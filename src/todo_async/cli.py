@@ -17,8 +17,11 @@ from todo_async.settings import Settings
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
-    uvicorn.run(
+    from todo_async.workers import Supervisor
+
+    config = uvicorn.Config(
         "todo_async.app:create_app",
         factory=True,
         host=args.host,
@@ -37,23 +40,31 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # On SIGTERM, stop accepting, let in-flight requests finish for up to this long.
         timeout_graceful_shutdown=settings.shutdown_timeout,
     )
-    return 0
+    if config.workers > 1:
+        supervisor = Supervisor(config, sockets=[config.bind_socket()])
+        supervisor.run()
+        return STARTUP_FAILURE if supervisor.startup_failed else 0
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else STARTUP_FAILURE
 
 
 def migrate(args: argparse.Namespace, settings: Settings) -> int:
     from todo_async.database.engine import open_database
-    from todo_async.database.migrations import migrate as apply
+    from todo_async.database.startup import LockWaitExpired, connect_and_migrate
 
     async def run() -> list[int]:
         database = open_database(settings)
-        await database.connect()
         try:
-            return await apply(database)
+            return await connect_and_migrate(database, settings.migration_lock_timeout)
         finally:
             await database.disconnect()
 
     logging.config.dictConfig(logging_config(settings.log_level))
-    applied = asyncio.run(run())
+    try:
+        applied = asyncio.run(run())
+    except LockWaitExpired:
+        return 1  # the log says which lock
     print(f"applied {len(applied)} migration(s)" + (f": {applied}" if applied else ""))
     return 0
 

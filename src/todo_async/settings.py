@@ -26,6 +26,8 @@ class Settings:
     forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
     log_level: str = "info"
     shutdown_timeout: int = 25
+    # How long start-up waits for another process's lock on the database (seconds).
+    migration_lock_timeout: float = 30.0
     max_body_bytes: int = 64 * 1024
 
     @classmethod
@@ -42,4 +44,7 @@ class Settings:
             ),
             log_level=env.get("LOG_LEVEL", defaults.log_level).lower(),
             shutdown_timeout=int(env.get("SHUTDOWN_TIMEOUT", defaults.shutdown_timeout)),
+            migration_lock_timeout=float(
+                env.get("MIGRATION_LOCK_TIMEOUT", defaults.migration_lock_timeout)
+            ),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select, text
 from sqlalchemy.schema import CreateIndex, CreateTable, ExecutableDDLElement
@@ -34,14 +35,23 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
-async def migrate(database: TodoDatabase) -> list[int]:
+def migration_lock(database: TodoDatabase) -> str:
+    """The lock that `migrate` waits for, as a log line names it."""
+    if database.dialect_name == "postgresql":
+        where = database.url.obscure_password
+        return f"the PostgreSQL advisory lock {ADVISORY_LOCK_KEY} on {where}"
+    return f"the SQLite write lock on {Path(database.url.database).resolve()}"
+
+
+async def migrate(database: TodoDatabase, lock_timeout: float = 5.0) -> list[int]:
     """Apply the pending migrations; returns the versions applied now.
 
     Everything runs in one transaction that first takes a lock (an advisory lock on
     PostgreSQL, the write lock on SQLite), so processes starting together apply each
-    migration once and a failed migration leaves no trace.
+    migration once and a failed migration leaves no trace. It waits at most
+    `lock_timeout` seconds for that lock, then raises what `lock_wait_expired` knows.
     """
-    async with database.transaction():
+    async with database.transaction(lock_timeout=lock_timeout):
         if database.dialect_name == "postgresql":
             await database.execute(
                 text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=ADVISORY_LOCK_KEY)
