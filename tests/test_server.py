@@ -1,4 +1,5 @@
-"""The real server process: durability across SIGKILL, draining on SIGTERM, the CLI."""
+"""The real server process: durability across SIGKILL, draining on SIGTERM, start-up
+while another process holds the database's lock, the CLI."""
 
 from __future__ import annotations
 
@@ -6,12 +7,25 @@ import asyncio
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import select
 
-from testbed.live_server import live_server
+from testbed.live_server import LiveServer, live_server, start_server, wait_healthy
 from testbed.ports import free_port
+from testbed.processes import stop
+from testbed.sqlite_lock import sqlite_write_lock
+from todo_async.database.engine import open_database
+from todo_async.database.migrations import MIGRATIONS, migrate
+from todo_async.database.tables import schema_migrations
+from todo_async.settings import Settings
+
+LATEST = [migration.version for migration in MIGRATIONS]
+# The default shutdown timeout: the longest a stop may take.
+SHUTDOWN_TIMEOUT = Settings().shutdown_timeout
 
 
 async def test_acknowledged_writes_survive_sigkill(database_url: str, tmp_path: Path) -> None:
@@ -89,3 +103,132 @@ async def test_several_workers_share_one_sqlite_file(tmp_path: Path) -> None:
 
     assert {r.status_code for r in responses} == {201}
     assert len(stored) == 100
+
+
+async def migrated_file(path: Path) -> str:
+    """A migrated database file: in WAL mode, so only migrating's BEGIN meets the lock."""
+    url = f"sqlite:///{path}"
+    async with open_database(Settings(database_url=url)) as database:
+        await migrate(database)
+    return url
+
+
+async def stored_versions(url: str) -> list[int]:
+    async with open_database(Settings(database_url=url)) as database:
+        rows = await database.fetch_all(select(schema_migrations.c.version))
+    return [row[0] for row in rows]
+
+
+def wait_for_log(server: LiveServer, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in server.log():
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"no {text!r} in the log:\n{server.log()}")
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_start_up_waits_for_a_held_lock_then_serves(tmp_path: Path, workers: int) -> None:
+    path = tmp_path / "locked.db"
+    url = await migrated_file(path)
+    with sqlite_write_lock(path) as lock:
+        server = start_server(url, tmp_path, workers=workers)
+        try:
+            wait_for_log(server, f"waiting for the SQLite write lock on {path}")
+            await asyncio.sleep(2)
+            assert server.process.poll() is None
+            lock.release()
+            wait_healthy(server.url, server.process)
+            async with httpx.AsyncClient(base_url=server.url) as http:
+                created = await http.post("/api/todos", json={"title": "after the wait"})
+            assert created.status_code == 201
+        finally:
+            stop(server.process)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_start_up_gives_up_after_the_bound(tmp_path: Path, workers: int) -> None:
+    path = tmp_path / "locked.db"
+    url = await migrated_file(path)
+    with sqlite_write_lock(path):
+        server = start_server(url, tmp_path, {"MIGRATION_LOCK_TIMEOUT": "2"}, workers=workers)
+        try:
+            exit_code = await asyncio.to_thread(server.process.wait, 60)
+        finally:
+            stop(server.process)
+
+    assert exit_code == 3  # uvicorn's "start-up failed"
+    failures = [line for line in server.log().splitlines() if "start-up failed" in line]
+    expected = f"start-up failed: gave up after 2 s waiting for the SQLite write lock on {path}"
+    # One line per worker that got that far: the first failure stops the others.
+    assert 1 <= len(failures) <= workers, server.log()
+    assert all(line.endswith(f"{expected}, held by another process") for line in failures)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_sigterm_stops_a_start_up_that_waits_for_the_lock(
+    tmp_path: Path, workers: int
+) -> None:
+    path = tmp_path / "locked.db"
+    url = await migrated_file(path)
+    with sqlite_write_lock(path):
+        server = start_server(url, tmp_path, workers=workers)
+        try:
+            wait_for_log(server, "waiting for the SQLite write lock")
+            server.process.send_signal(signal.SIGTERM)
+            sent = time.monotonic()
+            exit_code = await asyncio.to_thread(server.process.wait, SHUTDOWN_TIMEOUT)
+            took = time.monotonic() - sent
+            print(f"{workers} worker(s): exited {exit_code} {took:.2f} s after SIGTERM")
+        finally:
+            stop(server.process)
+
+    # One worker: its start-up fails (3). Several: the supervisor was asked to stop (0).
+    assert exit_code == (3 if workers == 1 else 0)
+    assert "SIGTERM received while waiting for the database at start-up" in server.log()
+
+
+@pytest.mark.parametrize(("processes", "workers"), [(1, 2), (4, 1)])
+async def test_servers_starting_together_apply_each_migration_once(
+    tmp_path: Path, processes: int, workers: int
+) -> None:
+    path = tmp_path / "new.db"
+    url = f"sqlite:///{path}"
+    # Held while they start, so that all of them meet at the lock.
+    with sqlite_write_lock(path) as lock:
+        servers = [start_server(url, tmp_path, workers=workers) for _ in range(processes)]
+        try:
+            for server in servers:
+                wait_for_log(server, "waiting for the SQLite write lock")
+            lock.release()
+            for server in servers:
+                wait_healthy(server.url, server.process)
+        finally:
+            for server in servers:
+                stop(server.process)
+
+    assert await stored_versions(url) == LATEST
+    for server in servers:
+        assert " ERROR " not in server.log(), server.log()
+        assert "Application startup complete" in server.log()
+
+
+async def test_sigterm_at_any_moment_of_start_up_stops_the_server(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    url = await migrated_file(path)
+    outcomes = []
+    with sqlite_write_lock(path):
+        # From before uvicorn handles signals to well into the wait for the lock.
+        for delay in (0.1, 0.4, 0.7, 1.0, 1.3, 1.6, 2.0, 2.5):
+            server = start_server(url, tmp_path)
+            try:
+                await asyncio.sleep(delay)
+                server.process.send_signal(signal.SIGTERM)
+                sent = time.monotonic()
+                exit_code = await asyncio.to_thread(server.process.wait, SHUTDOWN_TIMEOUT)
+                outcomes.append((delay, exit_code, round(time.monotonic() - sent, 2)))
+            finally:
+                stop(server.process)
+    print("delay, exit status, seconds to exit:", outcomes)
+    # Killed by the signal before the app handles it, or a start-up that failed.
+    assert {exit_code for _, exit_code, _ in outcomes} <= {-signal.SIGTERM, 3}

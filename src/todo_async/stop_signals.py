@@ -35,6 +35,10 @@ def interruptible(what: str) -> Iterator[None]:
         return
     loop = asyncio.get_running_loop()
     previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    if any(_stop_requested(handler) for handler in previous.values()):
+        # The signal came while the app was being loaded, before this handler was in place.
+        logger.warning("stop requested before %s: stopping", what)
+        raise Interrupted(f"stop requested before {what}")
     received: list[signal.Signals] = []
 
     def handle(sig: signal.Signals) -> None:
@@ -62,3 +66,8 @@ def interruptible(what: str) -> Iterator[None]:
             loop.remove_signal_handler(sig)
             if handler is not None:
                 signal.signal(sig, handler)
+
+
+def _stop_requested(handler: object) -> bool:
+    """Whether the handler is a server's (uvicorn's `Server.handle_exit`) that saw a stop."""
+    return getattr(getattr(handler, "__self__", None), "should_exit", False) is True
