@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from sqlalchemy import select
 
+from testbed.sqlite_lock import sqlite_write_lock
 from todo_async.database.engine import open_database
 from todo_async.database.migrations import MIGRATIONS, migrate
 from todo_async.database.tables import schema_migrations
@@ -50,3 +52,22 @@ def test_processes_migrating_at_once_apply_each_version_once(database_url: str) 
         "applied 0 migration(s)",
         f"applied {len(LATEST)} migration(s): {LATEST}",
     ]
+
+
+def test_the_migrate_command_gives_up_on_a_held_lock_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    command = [sys.executable, "-m", "todo_async", "migrate"]
+    env = {"DATABASE_URL": f"sqlite:///{path}", "MIGRATION_LOCK_TIMEOUT": "1", "PATH": "/usr/bin"}
+    with sqlite_write_lock(path):
+        held = subprocess.run(command, env=env, capture_output=True, timeout=60, check=False)
+    free = subprocess.run(command, env=env, capture_output=True, timeout=60, check=False)
+
+    assert held.returncode == 1
+    errors = [line for line in held.stderr.decode().splitlines() if " ERROR " in line]
+    assert len(errors) == 1
+    assert errors[0].endswith(
+        f"start-up failed: gave up after 1 s waiting for the SQLite write lock on {path},"
+        " held by another process"
+    )
+    assert free.returncode == 0
+    assert free.stdout.decode().strip() == f"applied {len(LATEST)} migration(s): {LATEST}"
