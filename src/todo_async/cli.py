@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging.config
 import os
 import sys
@@ -40,12 +41,15 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # On SIGTERM, stop accepting, let in-flight requests finish for up to this long.
         timeout_graceful_shutdown=settings.shutdown_timeout,
     )
+    # As uvicorn.run: a SIGINT, re-raised once the server has stopped, ends here.
     if config.workers > 1:
         supervisor = Supervisor(config, sockets=[config.bind_socket()])
-        supervisor.run()
+        with contextlib.suppress(KeyboardInterrupt):
+            supervisor.run()
         return STARTUP_FAILURE if supervisor.startup_failed else 0
     server = uvicorn.Server(config)
-    server.run()
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
     return 0 if server.started else STARTUP_FAILURE
 
 
