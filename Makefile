@@ -6,11 +6,15 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # aws-cdk-lib's jsii runtime prints a banner on every start under Node 20 (past its support).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
+# Installs the system packages of the groups named (venv, test, bench, local, image) when missing,
+# or says how to: one list for every target and .ci/run.
+SYSTEM_DEPS := scripts/system-deps.sh
 
 .PHONY: run test lint types pytest bench clean synth deploy destroy load load-smoke
 
 # Only the service's own dependencies: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml
+	$(SYSTEM_DEPS) venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e .
@@ -34,10 +38,12 @@ types: $(VENV)/.dev-stamp
 	$(BIN)/mypy
 
 pytest: $(VENV)/.dev-stamp
+	$(SYSTEM_DEPS) test
 	$(BIN)/pytest
 
 # Throughput and latency with wrk, one uvicorn worker, on SQLite and PostgreSQL (JSON lines).
 bench: $(VENV)/.dev-stamp
+	$(SYSTEM_DEPS) bench
 	$(BIN)/python -m loadtest.benchmark --duration 10 --connections 50
 
 # --- Load tests: see README "Load tests" ---
@@ -92,9 +98,18 @@ $(VENV)/.local-stamp: pyproject.toml $(VENV)/.dev-stamp
 	$(BIN)/pip install -q -e '.[local]'
 	touch $@
 
+# LocalStack in a virtualenv of its own: its pins clash with the app's.
+LOCALSTACK_VENV := .local/localstack-venv
+$(LOCALSTACK_VENV)/.lock-stamp: localstack/requirements.lock
+	rm -rf $(LOCALSTACK_VENV)
+	$(PYTHON) -m venv $(LOCALSTACK_VENV)
+	$(LOCALSTACK_VENV)/bin/pip install -q --disable-pip-version-check --no-deps -r $<
+	$(LOCALSTACK_VENV)/bin/pip check >/dev/null
+	touch $@
+
 local-up:
-	localstack/install.sh
-	$(MAKE) --no-print-directory node_modules/.npm-stamp $(VENV)/.local-stamp
+	$(SYSTEM_DEPS) local
+	$(MAKE) --no-print-directory node_modules/.npm-stamp $(VENV)/.local-stamp $(LOCALSTACK_VENV)/.lock-stamp
 	LOCAL_DATABASE=$(LOCAL_DATABASE) LOCAL_CONTEXT="$(LOCAL_CONTEXT)" localstack/up.sh
 
 local-down:

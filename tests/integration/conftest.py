@@ -42,7 +42,10 @@ def alb(alb_url: str) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def aws(outputs: dict[str, Any]) -> Callable[[str], Any]:
     """boto3 clients for LocalStack."""
-    boto3 = pytest.importorskip("boto3", reason="boto3 is missing: pip install -e '.[local]'")
+    try:
+        import boto3
+    except ImportError:
+        pytest.fail("boto3 is missing: pip install -e '.[local]' (make local-up does)")
     session = boto3.session.Session(
         aws_access_key_id="test", aws_secret_access_key="test", region_name=outputs["Region"]
     )
