@@ -87,10 +87,11 @@ destroy: $(VENV)/.dev-stamp node_modules/.npm-stamp
 	$(CDK) destroy -c database=$(DATABASE) $(CDK_CONTEXT)
 
 # --- Local full stack: see README "Local full stack" ---
-# LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in (localstack/).
-# LOCAL_DATABASE=rds (default: several tasks behind the load balancer) or sidecar;
-# LOCAL_CONTEXT="-c desiredCount=3 ..." adds CDK context.
-.PHONY: local-up local-down local-status local-test local-scale local-restart test-full-stack
+# LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in, all through
+# `python -m standin` (localstack/standin). LOCAL_DATABASE=rds (default: several tasks
+# behind the load balancer) or sidecar; LOCAL_CONTEXT="-c desiredCount=3 ..." adds CDK
+# context; LOCAL_IMAGE and LOCALSTACK_PORT are read from the environment.
+.PHONY: local-setup local-up local-down local-status local-test local-scale local-restart test-full-stack
 LOCAL_DATABASE ?= rds
 STANDIN := PYTHONPATH=localstack $(BIN)/python -m standin
 
@@ -101,26 +102,30 @@ $(VENV)/.local-stamp: pyproject.toml $(VENV)/.dev-stamp
 # LocalStack in a virtualenv of its own: its pins clash with the app's.
 LOCALSTACK_VENV := .local/localstack-venv
 $(LOCALSTACK_VENV)/.lock-stamp: localstack/requirements.lock
+	$(SYSTEM_DEPS) venv
 	rm -rf $(LOCALSTACK_VENV)
 	$(PYTHON) -m venv $(LOCALSTACK_VENV)
 	$(LOCALSTACK_VENV)/bin/pip install -q --disable-pip-version-check --no-deps -r $<
 	$(LOCALSTACK_VENV)/bin/pip check >/dev/null
 	touch $@
 
-local-up:
+# What the local full stack runs on: system packages, the CDK CLI, both virtualenvs.
+local-setup:
 	$(SYSTEM_DEPS) local
 	$(MAKE) --no-print-directory node_modules/.npm-stamp $(VENV)/.local-stamp $(LOCALSTACK_VENV)/.lock-stamp
-	LOCAL_DATABASE=$(LOCAL_DATABASE) LOCAL_CONTEXT="$(LOCAL_CONTEXT)" localstack/up.sh
 
-local-down:
-	localstack/down.sh
+local-up: local-setup
+	$(STANDIN) local-up --database $(LOCAL_DATABASE)
+
+local-down: $(VENV)/.local-stamp
+	$(STANDIN) local-down
 
 local-status:
 	$(STANDIN) status
 
 # Up, integration tests, down: in each database mode, always ending with local-down.
-test-full-stack:
-	localstack/test-full-stack.sh
+test-full-stack: local-setup
+	$(STANDIN) test
 
 local-test: $(VENV)/.local-stamp
 	$(BIN)/pytest tests/integration -v -rP
