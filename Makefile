@@ -99,20 +99,11 @@ $(VENV)/.local-stamp: pyproject.toml $(VENV)/.dev-stamp
 	$(BIN)/pip install -q -e '.[local]'
 	touch $@
 
-# LocalStack in a virtualenv of its own: its pins clash with the app's.
-LOCALSTACK_VENV := .local/localstack-venv
-$(LOCALSTACK_VENV)/.lock-stamp: localstack/requirements.lock
-	$(SYSTEM_DEPS) venv
-	rm -rf $(LOCALSTACK_VENV)
-	$(PYTHON) -m venv $(LOCALSTACK_VENV)
-	$(LOCALSTACK_VENV)/bin/pip install -q --disable-pip-version-check --no-deps -r $<
-	$(LOCALSTACK_VENV)/bin/pip check >/dev/null
-	touch $@
-
-# What the local full stack runs on: system packages, the CDK CLI, both virtualenvs.
+# What the local full stack runs on: system packages, the CDK CLI, the `local` extra
+# (LocalStack's own virtualenv is made by `python -m standin local-up`).
 local-setup:
 	$(SYSTEM_DEPS) local
-	$(MAKE) --no-print-directory node_modules/.npm-stamp $(VENV)/.local-stamp $(LOCALSTACK_VENV)/.lock-stamp
+	$(MAKE) --no-print-directory node_modules/.npm-stamp $(VENV)/.local-stamp
 
 local-up: local-setup
 	$(STANDIN) local-up --database $(LOCAL_DATABASE)

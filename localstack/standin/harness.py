@@ -43,6 +43,7 @@ def local_up(database: str, image: str, extra_context: str = "") -> None:
     )
     settings = given.settings()
     stack = settings.stack_name
+    localstack_server.install()
     localstack_server.start()
     status = stack_status(stack)
     if status not in ("NONE", *DEPLOYED):

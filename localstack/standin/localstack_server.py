@@ -1,13 +1,19 @@
 """LocalStack (free edition) in host mode from its own virtualenv, started and stopped by the
 PID recorded at start, and nothing else. Each start begins from an empty state: a failed
-stack leaves LocalStack in a state that only a restart clears."""
+stack leaves LocalStack in a state that only a restart clears.
+
+The virtualenv holds localstack/requirements.lock and nothing else (its pins clash with the
+app's); it is made again when the lock changes.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +25,30 @@ from .errors import HarnessError
 
 START_TIMEOUT = 60
 STOP_TIMEOUT = 20
+INSTALL_TIMEOUT = 1200
+LOCK = paths.REPO / "localstack" / "requirements.lock"
+INSTALLED = paths.LOCALSTACK_VENV / ".lock-sha256"  # the lock the virtualenv was made from
+
+
+def install() -> None:
+    """Make LocalStack's virtualenv unless it holds the current lock."""
+    wanted = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    if INSTALLED.exists() and INSTALLED.read_text().strip() == wanted:
+        return
+    print(f"installing LocalStack into {paths.LOCALSTACK_VENV}", flush=True)
+    shutil.rmtree(paths.LOCALSTACK_VENV, ignore_errors=True)
+    pip = [str(paths.LOCALSTACK_VENV / "bin" / "pip"), "-q", "--disable-pip-version-check"]
+    for command in (
+        [sys.executable, "-m", "venv", str(paths.LOCALSTACK_VENV)],
+        [*pip, "install", "--no-deps", "-r", str(LOCK)],
+        [*pip, "check"],
+    ):
+        result = subprocess.run(
+            command, stdout=subprocess.DEVNULL, timeout=INSTALL_TIMEOUT, check=False
+        )
+        if result.returncode != 0:
+            raise HarnessError(f"installing LocalStack failed: {' '.join(command)}")
+    INSTALLED.write_text(wanted + "\n")
 
 
 def health_url() -> str:
