@@ -31,11 +31,11 @@ def parser() -> argparse.ArgumentParser:
     for name in ("local-up", "test"):
         command = commands.add_parser(name)
         if name == "local-up":
-            command.add_argument("--database", default=os.environ.get("LOCAL_DATABASE") or "rds",
-                                 choices=harness.DATABASE_MODES)  # fmt: skip
+            database = os.environ.get("LOCAL_DATABASE") or "rds"
+            command.add_argument("--database", default=database, choices=harness.DATABASE_MODES)
         command.add_argument("--image", default=os.environ.get("LOCAL_IMAGE") or "todo-async:local")
-        command.add_argument("--context", default=os.environ.get("LOCAL_CONTEXT", ""),
-                             help='more CDK context, e.g. "-c desiredCount=3"')  # fmt: skip
+        context = os.environ.get("LOCAL_CONTEXT", "")
+        command.add_argument("--context", default=context, help='more CDK context: "-c k=v ..."')
     commands.add_parser("local-down")
     commands.add_parser("status").add_argument("--json", action="store_true")
     commands.add_parser("scale").add_argument("count", type=int)

@@ -47,10 +47,7 @@ class Context:
             for flag, item in zip(flags, items, strict=True)
         ):
             raise HarnessError(f"context {' '.join(words)!r}: give -c key=value pairs")
-        return cls(tuple(tuple(item.split("=", 1)) for item in items))  # type: ignore[misc]
-
-    def plus(self, **values: str) -> Context:
-        return Context(self.pairs + tuple(values.items()))
+        return cls(tuple((key, value) for key, _, value in (i.partition("=") for i in items)))
 
     def args(self) -> list[str]:
         return [word for key, value in self.pairs for word in ("-c", f"{key}={value}")]

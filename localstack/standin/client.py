@@ -118,8 +118,7 @@ def down() -> None:
         while running_pid() is not None and time.monotonic() < deadline:
             time.sleep(0.2)
         if running_pid() is not None:
-            print(f"stand-in (pid {pid}) still running after {STOP_TIMEOUT} s; killing it",
-                  file=sys.stderr)  # fmt: skip
+            print(f"stand-in (pid {pid}) still running after {STOP_TIMEOUT} s; killing it")
             os.kill(pid, signal.SIGKILL)
         print(f"stand-in stopped (pid {pid})")
     leftovers = ProcessRegistry(paths.PROCESSES).stop_survivors()

@@ -50,13 +50,13 @@ def load_deployed(stack_name: str) -> Stack:
 
 def runner_table(app_image: str) -> RunnerTable:
     """Which runner runs which image. A new runtime is a runner put in here."""
+    app = AppRunner(Path(sys.executable).parent)
     return RunnerTable(
         [
-            (f"the project image {app_image}", lambda image: image == app_image,
-             AppRunner(Path(sys.executable).parent)),
+            (f"the project image {app_image}", lambda image: image == app_image, app),
             ("postgres images", is_postgres_image, PostgresRunner()),
         ]
-    )  # fmt: skip
+    )
 
 
 class Daemon:

@@ -38,10 +38,8 @@ def stack_status(name: str) -> str:
 def local_up(database: str, image: str, extra_context: str = "") -> None:
     paths.LOCAL.mkdir(exist_ok=True)
     phases = Phases("local-up", paths.TIMINGS, fresh=True)
-    given = Context((("image", image), ("database", database))).plus(
-        **dict(Context.parse(extra_context).pairs)
-    )
-    settings = given.settings()
+    extra = Context.parse(extra_context)
+    settings = Context((("image", image), ("database", database), *extra.pairs)).settings()
     stack = settings.stack_name
     localstack_server.install()
     localstack_server.start()
@@ -55,10 +53,9 @@ def local_up(database: str, image: str, extra_context: str = "") -> None:
     phases.done("LocalStack start")
 
     allocation_ids = eips.ensure_eips(aws.client("ec2"), settings.nat_gateways)
-    context = Context(
-        (("image", image), ("natEipAllocationIds", ",".join(allocation_ids)),
-         ("database", database))
-    ).plus(**dict(Context.parse(extra_context).pairs))  # fmt: skip
+    eip_ids = ",".join(allocation_ids)
+    ours = (("image", image), ("natEipAllocationIds", eip_ids), ("database", database))
+    context = Context(ours + extra.pairs)
     context.save()
     phases.done("EIP allocation")
 

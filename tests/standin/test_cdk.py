@@ -12,10 +12,9 @@ from standin.errors import HarnessError
 
 
 def test_context_from_a_command_line_and_back(tmp_path: Path) -> None:
-    context = Context.parse("-c desiredCount=3 --context natGateways=1").plus(image="x:1")
-    assert context.args() == [
-        "-c", "desiredCount=3", "-c", "natGateways=1", "-c", "image=x:1",
-    ]  # fmt: skip
+    context = Context.parse("-c desiredCount=3 --context natGateways=1 -c image=x=1")
+    assert context.pairs == (("desiredCount", "3"), ("natGateways", "1"), ("image", "x=1"))
+    assert context.args() == ["-c", "desiredCount=3", "-c", "natGateways=1", "-c", "image=x=1"]
     context.save(tmp_path / "args")
     assert Context.load(tmp_path / "args") == context
     assert Context.parse("") == Context()

@@ -140,15 +140,13 @@ async def serving(reachable_dir: Path, request: pytest.FixtureRequest) -> AsyncI
     )
     await server.start()
     try:
-        for _ in range(150):
-            try:
-                _reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                assert server.status == "RUNNING", (tmp_path / "c.log").read_text()
-                await asyncio.sleep(0.1)
-            else:
-                writer.close()
+        ready = [str(postgres_bindir() / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port)]
+        for _ in range(150):  # accepting connections, not only listening
+            check = await asyncio.create_subprocess_exec(*ready)
+            if await check.wait() == 0:
                 break
+            assert server.status == "RUNNING", (tmp_path / "c.log").read_text()
+            await asyncio.sleep(0.1)
         yield port
     finally:
         await server.stop()
