@@ -21,6 +21,7 @@ from standin.runners import PostgresRunner
 from standin.stack import Stack
 
 from tests.standin.fakes import empty_stack
+from tests.standin.pg_ready import accepting_connections
 
 
 def with_instances(**instances: dict[str, Any]) -> Stack:
@@ -94,6 +95,7 @@ async def test_instance_served_with_its_credentials_over_tls_only(directory: Pat
     try:
         (status,) = managed.describe()
         assert status.pid is not None
+        await accepting_connections(status.port)
         arguments = {"host": "127.0.0.1", "port": status.port, "user": "todo"}
         with pytest.raises(asyncpg.InvalidAuthorizationSpecificationError):
             await asyncpg.connect(**arguments, password="s3cret", database="todos", ssl=False)

@@ -3,7 +3,6 @@ the PostgreSQL runner initialising and serving a real server as the postgres ima
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import ssl
 import tempfile
@@ -26,6 +25,7 @@ from standin.runners import (
 )
 
 from tests.standin.fakes import CommandRunner, container_spec
+from tests.standin.pg_ready import accepting_connections
 
 
 def place(tmp_path: Path, remap: Remap, volumes: dict[str, Path] | None = None) -> Placement:
@@ -140,13 +140,7 @@ async def serving(reachable_dir: Path, request: pytest.FixtureRequest) -> AsyncI
     )
     await server.start()
     try:
-        ready = [str(postgres_bindir() / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port)]
-        for _ in range(150):  # accepting connections, not only listening
-            check = await asyncio.create_subprocess_exec(*ready)
-            if await check.wait() == 0:
-                break
-            assert server.status == "RUNNING", (tmp_path / "c.log").read_text()
-            await asyncio.sleep(0.1)
+        await accepting_connections(port)
         yield port
     finally:
         await server.stop()
