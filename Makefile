@@ -6,11 +6,15 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # aws-cdk-lib's jsii runtime prints a banner on every start under Node 20 (past its support).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
+# Installs the system packages of the groups named (venv, test, bench, local, image) when missing,
+# or says how to: one list for every target and .ci/run.
+SYSTEM_DEPS := scripts/system-deps.sh
 
 .PHONY: run test lint types pytest bench clean synth deploy destroy load load-smoke
 
 # Only the service's own dependencies: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml
+	$(SYSTEM_DEPS) venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e .
@@ -34,10 +38,12 @@ types: $(VENV)/.dev-stamp
 	$(BIN)/mypy
 
 pytest: $(VENV)/.dev-stamp
+	$(SYSTEM_DEPS) test
 	$(BIN)/pytest
 
 # Throughput and latency with wrk, one uvicorn worker, on SQLite and PostgreSQL (JSON lines).
 bench: $(VENV)/.dev-stamp
+	$(SYSTEM_DEPS) bench
 	$(BIN)/python -m loadtest.benchmark --duration 10 --connections 50
 
 # --- Load tests: see README "Load tests" ---
@@ -81,10 +87,11 @@ destroy: $(VENV)/.dev-stamp node_modules/.npm-stamp
 	$(CDK) destroy -c database=$(DATABASE) $(CDK_CONTEXT)
 
 # --- Local full stack: see README "Local full stack" ---
-# LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in (localstack/).
-# LOCAL_DATABASE=rds (default: several tasks behind the load balancer) or sidecar;
-# LOCAL_CONTEXT="-c desiredCount=3 ..." adds CDK context.
-.PHONY: local-up local-down local-status local-test local-scale local-restart test-full-stack
+# LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in, all through
+# `python -m standin` (localstack/standin). LOCAL_DATABASE=rds (default: several tasks
+# behind the load balancer) or sidecar; LOCAL_CONTEXT="-c desiredCount=3 ..." adds CDK
+# context; LOCAL_IMAGE and LOCALSTACK_PORT are read from the environment.
+.PHONY: local-setup local-up local-down local-status local-test local-scale local-restart test-full-stack
 LOCAL_DATABASE ?= rds
 STANDIN := PYTHONPATH=localstack $(BIN)/python -m standin
 
@@ -92,20 +99,24 @@ $(VENV)/.local-stamp: pyproject.toml $(VENV)/.dev-stamp
 	$(BIN)/pip install -q -e '.[local]'
 	touch $@
 
-local-up:
-	localstack/install.sh
+# What the local full stack runs on: system packages, the CDK CLI, the `local` extra
+# (LocalStack's own virtualenv is made by `python -m standin local-up`).
+local-setup:
+	$(SYSTEM_DEPS) local
 	$(MAKE) --no-print-directory node_modules/.npm-stamp $(VENV)/.local-stamp
-	LOCAL_DATABASE=$(LOCAL_DATABASE) LOCAL_CONTEXT="$(LOCAL_CONTEXT)" localstack/up.sh
 
-local-down:
-	localstack/down.sh
+local-up: local-setup
+	$(STANDIN) local-up --database $(LOCAL_DATABASE)
+
+local-down: $(VENV)/.local-stamp
+	$(STANDIN) local-down
 
 local-status:
 	$(STANDIN) status
 
 # Up, integration tests, down: in each database mode, always ending with local-down.
-test-full-stack:
-	localstack/test-full-stack.sh
+test-full-stack: local-setup
+	$(STANDIN) test
 
 local-test: $(VENV)/.local-stamp
 	$(BIN)/pytest tests/integration -v -rP

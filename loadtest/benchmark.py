@@ -70,11 +70,11 @@ def main() -> int:
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed (apt-get install wrk)")
-    for name in args.databases.split(","):
-        if name == "postgresql" and find_binaries() is None:
-            print(json.dumps({"database": name, "skipped": "no PostgreSQL binaries"}))
-            continue
+        sys.exit("wrk is not installed: scripts/system-deps.sh bench installs it")
+    databases = args.databases.split(",")
+    if "postgresql" in databases and find_binaries() is None:
+        sys.exit("no PostgreSQL server binaries: scripts/system-deps.sh bench installs them")
+    for name in databases:
         with tempfile.TemporaryDirectory() as tmp:
             run_database(name, Path(tmp), args)
     return 0

@@ -20,7 +20,10 @@ BACKENDS = ["sqlite", "postgresql"]
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     if find_binaries() is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, postgres) on this machine")
+        pytest.fail(
+            "no PostgreSQL server binaries (initdb, postgres) on this machine: "
+            "scripts/system-deps.sh test installs them"
+        )
     with running_postgres() as server:
         yield server
 

@@ -38,18 +38,6 @@ class LogStream:
         self._closed = False
         self._task: asyncio.Task[None] | None = None
 
-    @classmethod
-    async def open_for(
-        cls, logs_client: Any, container: ContainerSpec, task_id: str, mirror: Path
-    ) -> LogStream:
-        config = container.log
-        name = (
-            config.stream_name(container.name, task_id) if config else f"{container.name}/{task_id}"
-        )
-        stream = cls(logs_client, config, name, mirror)
-        await stream.open()
-        return stream
-
     async def open(self) -> None:
         if self._config is not None:
             await asyncio.to_thread(self._create, self._config)
@@ -102,3 +90,19 @@ class LogStream:
                     log.warning("awslogs %s: dropped %d events: %s", self.name, len(batch), error)
             if self._closed:
                 return
+
+
+class CloudWatchLogs:
+    """Opens a container's log stream on one CloudWatch Logs client."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    async def open_stream(self, container: ContainerSpec, task_id: str, mirror: Path) -> LogStream:
+        config = container.log
+        name = (
+            config.stream_name(container.name, task_id) if config else f"{container.name}/{task_id}"
+        )
+        stream = LogStream(self.client, config, name, mirror)
+        await stream.open()
+        return stream

@@ -140,6 +140,10 @@ class HAProxy:
         self.port = 0
         self._lock = asyncio.Lock()
 
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process and self.process.returncode is None else None
+
     async def start(self, bind_port: int) -> None:
         self.port = bind_port
         self.config_path.write_text(

@@ -1,5 +1,5 @@
 """The PIDs of the long-running processes the stand-in starts (containers, HAProxy), kept on
-disk so that `python -m standin down` can stop them by PID even if the stand-in itself died.
+disk so that `python -m standin local-down` can stop them by PID even if the stand-in itself died.
 
 Each entry records the process's start time too, so a PID the kernel has since reused for
 another process is never signalled.

@@ -17,61 +17,73 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .containers import Container
+from .awslogs import CloudWatchLogs
+from .containers import Container, Placement
+from .errors import HarnessError
 from .network import Remap, free_port
 from .processes import ProcessRegistry
+from .protocol import DatabaseStatus
+from .runners import Runner
 from .spec import ContainerSpec
-from .stack import Stack, StackError
+from .stack import Stack
 
 RDS_INSTANCE = "AWS::RDS::DBInstance"
 _PORT = 5432
 
 
 class ManagedDatabases:
-    def __init__(self, stack: Stack, state_dir: Path) -> None:
+    """The stack's RDS instances. `resolving` gives the stack that answers their
+    `Fn::GetAtt` with the local endpoints: parse the service from that one."""
+
+    def __init__(
+        self,
+        stack: Stack,
+        directory: Path,
+        *,
+        runner: Runner,
+        logs: CloudWatchLogs,
+        processes: ProcessRegistry,
+    ) -> None:
         self.stack = stack
-        self.state_dir = state_dir
+        self.directory = directory
+        self.runner = runner  # a TLS-only PostgreSQL
+        self.logs = logs
+        self.processes = processes
         self.endpoints: dict[tuple[str, int], int] = {}  # (endpoint host, port) -> local port
         self._hosts: dict[str, tuple[str, int]] = {}
         self.servers: list[Container] = []
         for logical_id, props in stack.of_type(RDS_INSTANCE):
             engine = str(stack.resolve(props.get("Engine", ""))).lower()
             if not engine.startswith("postgres"):
-                raise StackError(f"{logical_id}: engine {engine} has no local stand-in")
+                raise HarnessError(f"{logical_id}: engine {engine} has no local stand-in")
             host = f"{logical_id.lower()}.standin.{stack.region}.rds.amazonaws.com"
             port = int(stack.resolve(props.get("Port", _PORT)))
             self._hosts[logical_id] = (host, port)
             self.endpoints[(host, port)] = free_port()
-        if self._hosts:
-            stack.attribute_resolvers[RDS_INSTANCE] = self._attribute
 
-    def adopt(self, stack: Stack) -> bool:
-        """Serve a newer deployment of the stack if it declares the same instances."""
+    def resolving(self, stack: Stack) -> Stack:
+        return stack.with_attribute_resolver(RDS_INSTANCE, self._attribute)
+
+    def adopt(self, stack: Stack) -> Stack | None:
+        """Serve a newer deployment of the stack if it declares the same instances: that
+        stack, resolving the instances' attributes; None if they differ."""
         declared = {
             logical_id: int(stack.resolve(props.get("Port", _PORT)))
             for logical_id, props in stack.of_type(RDS_INSTANCE)
         }
         if declared != {logical_id: port for logical_id, (_, port) in self._hosts.items()}:
-            return False
+            return None
         self.stack = stack
-        if self._hosts:
-            stack.attribute_resolvers[RDS_INSTANCE] = self._attribute
-        return True
+        return self.resolving(stack)
 
     def _attribute(self, logical_id: str, attribute: str, _physical_id: str) -> Any:
         host, port = self._hosts[logical_id]
         values = {"Endpoint.Address": host, "Endpoint.Port": str(port)}
         if attribute not in values:
-            raise StackError(f"Fn::GetAtt {logical_id}.{attribute} has no local value")
+            raise HarnessError(f"Fn::GetAtt {logical_id}.{attribute} has no local value")
         return values[attribute]
 
-    async def start(
-        self,
-        app_image: str,
-        app_bin: Path,
-        logs_client: Any,
-        processes: ProcessRegistry,
-    ) -> None:
+    async def start(self) -> None:
         for logical_id, (host, port) in self._hosts.items():
             props = self.stack.properties(logical_id)
             user = str(self.stack.resolve(props.get("MasterUsername", "postgres")))
@@ -95,20 +107,17 @@ class ManagedDatabases:
                 log=None,
                 mounts={},
             )
-            directory = self.state_dir / "rds" / logical_id
+            directory = self.directory / logical_id
             local = self.endpoints[(host, port)]
-            server = Container(
-                spec,
+            placement = Placement(
                 task_id=logical_id,
                 remap=Remap(task_ports={_PORT: local}),
                 root=directory / "run",
                 volumes={"/data": directory},
-                app_image=app_image,
-                app_bin=app_bin,
-                logs_client=logs_client,
-                processes=processes,
                 log_file=directory / "postgres.log",
-                tls=True,
+            )
+            server = Container(
+                spec, self.runner, placement, logs=self.logs, processes=self.processes
             )
             self.servers.append(server)
             await server.start()
@@ -118,14 +127,14 @@ class ManagedDatabases:
         for server in self.servers:
             await server.stop()
 
-    def describe(self) -> list[dict[str, Any]]:
+    def describe(self) -> list[DatabaseStatus]:
         return [
-            {
-                "name": server.spec.name,
-                "endpoint": f"{host}:{port}",
-                "pid": server.pid,
-                "port": self.endpoints[(host, port)],
-            }
+            DatabaseStatus(
+                name=server.spec.name,
+                endpoint=f"{host}:{port}",
+                pid=server.pid,
+                port=self.endpoints[(host, port)],
+            )
             for server, (host, port) in zip(self.servers, self._hosts.values(), strict=False)
         ]
 
@@ -134,7 +143,7 @@ async def _wait_for_port(port: int, server: Container, within: float) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if server.status == "STOPPED":
-            raise StackError(f"{server.spec.name} exited with {server.exit_code}")
+            raise HarnessError(f"{server.spec.name} exited with {server.exit_code}")
         with contextlib.suppress(OSError):
             _reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.close()

@@ -20,22 +20,40 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from . import aws
-from .containers import Container
-from .haproxy import HAProxy, TargetState
+from .awslogs import CloudWatchLogs
+from .containers import Container, Placement
+from .errors import HarnessError
+from .haproxy import TargetState
 from .network import Remap, free_port
 from .processes import ProcessRegistry
-from .rds import ManagedDatabases
+from .protocol import ContainerStatus, ServiceStatus, TargetGroupStatus, TaskStatus
+from .runners import RunnerTable
 from .spec import ContainerSpec, ServiceSpec
-from .stack import Stack, StackError
+from .stack import Stack
 
 log = logging.getLogger(__name__)
 
 VPC = "AWS::EC2::VPC"
-_TICK = 0.5
 _KEEP_STOPPED = 10
+
+
+class Balancer(Protocol):
+    """The target group and listener in front of the service (HAProxy here)."""
+
+    port: int
+
+    @property
+    def pid(self) -> int | None: ...
+
+    async def targets(self) -> dict[str, TargetState]: ...
+
+    async def register(self, name: str, port: int) -> None: ...
+
+    async def drain(self, name: str) -> None: ...
+
+    async def deregister(self, name: str) -> None: ...
 
 
 @dataclass(eq=False)  # a task is itself, whatever its state
@@ -72,58 +90,62 @@ class Task:
             return "HEALTHY"
         return "UNKNOWN"
 
-    def describe(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "generation": self.generation,
-            "status": self.status,
-            "desired_status": self.desired_status,
-            "health": self.health_status,
-            "target": self.target_name,
-            "target_state": self.alb_state,
-            "stopped_reason": self.stopped_reason,
-            "ports": {str(k): v for k, v in self.remap.task_ports.items()},
-            "containers": [
-                {
-                    "name": c.spec.name,
-                    "image": c.spec.image,
-                    "pid": c.pid,
-                    "status": c.status,
-                    "health": c.health,
-                    "exit_code": c.exit_code,
-                    "log_stream": c.log_stream.name if c.log_stream else None,
-                }
+    def describe(self) -> TaskStatus:
+        return TaskStatus(
+            id=self.id,
+            generation=self.generation,
+            status=self.status,
+            desired_status=self.desired_status,
+            health=self.health_status,
+            target=self.target_name,
+            target_state=self.alb_state,
+            stopped_reason=self.stopped_reason,
+            ports={str(k): v for k, v in self.remap.task_ports.items()},
+            containers=[
+                ContainerStatus(
+                    name=c.spec.name,
+                    image=c.spec.image,
+                    pid=c.pid,
+                    status=c.status,
+                    health=c.health,
+                    exit_code=c.exit_code,
+                    log_stream=c.log_stream.name if c.log_stream else None,
+                )
                 for c in self.containers
             ],
-        }
+        )
 
 
 class Service:
+    """The scheduler. What it runs on comes in built: the runners by image, the balancer,
+    the log streams, the managed endpoints the tasks reach ((host, port) -> local port)."""
+
     def __init__(
         self,
         stack: Stack,
         spec: ServiceSpec,
         *,
         state_dir: Path,
-        app_image: str,
-        app_bin: Path,
-        balancer: HAProxy,
-        databases: ManagedDatabases,
+        runners: RunnerTable,
+        balancer: Balancer,
+        logs: CloudWatchLogs,
         processes: ProcessRegistry,
+        endpoints: dict[tuple[str, int], int] | None = None,
+        tick: float = 0.5,
     ) -> None:
         self.stack = stack
         self.spec = spec
         self.state_dir = state_dir
-        self.app_image = app_image
-        self.app_bin = app_bin
+        self.runners = runners
         self.balancer = balancer
+        self.logs = logs
+        self.processes = processes
+        self.endpoints = endpoints or {}
+        self.tick = tick
         self.desired_count = spec.desired_count
         self.generation = 1
         self.tasks: list[Task] = []
-        self.databases = databases
-        self.processes = processes
         self.vpc_cidrs = _vpc_cidrs(stack)
-        self.logs_client = aws.client("logs")
         self._failures = 0
         self._next_start = 0.0
         self._stopping = False
@@ -169,29 +191,30 @@ class Service:
             and not any(t.status != "STOPPED" and t.desired_status == "STOPPED" for t in self.tasks)
         )
 
-    def describe(self) -> dict[str, Any]:
-        return {
-            "service": self.spec.name,
-            "container_name": self.spec.container_name,
-            "desired_count": self.desired_count,
-            "running_count": sum(1 for t in self.tasks if t.status == "RUNNING"),
-            "deployment": self.generation,
-            "steady": self.steady(),
-            "minimum_healthy_percent": self.spec.minimum_healthy_percent,
-            "maximum_percent": self.spec.maximum_percent,
-            "listener": f"{self.spec.listener.protocol} 127.0.0.1:{self.balancer.port}",
-            "balancer_pid": self.balancer.process.pid if self.balancer.process else None,
-            "target_group": {
-                "health_check_path": self.spec.target_group.health_check_path,
-                "interval": self.spec.target_group.interval,
-                "healthy_threshold": self.spec.target_group.healthy_threshold,
-                "unhealthy_threshold": self.spec.target_group.unhealthy_threshold,
-                "deregistration_delay": self.spec.target_group.deregistration_delay,
-            },
-            "managed": self.databases.describe(),
-            "tasks": [t.describe() for t in self.tasks],
-            "events": self.events[-20:],
-        }
+    def describe(self) -> ServiceStatus:
+        target_group = self.spec.target_group
+        return ServiceStatus(
+            service=self.spec.name,
+            container_name=self.spec.container_name,
+            desired_count=self.desired_count,
+            running_count=sum(1 for t in self.tasks if t.status == "RUNNING"),
+            deployment=self.generation,
+            steady=self.steady(),
+            minimum_healthy_percent=self.spec.minimum_healthy_percent,
+            maximum_percent=self.spec.maximum_percent,
+            listener=f"{self.spec.listener.protocol} 127.0.0.1:{self.balancer.port}",
+            balancer_pid=self.balancer.pid,
+            target_group=TargetGroupStatus(
+                health_check_path=target_group.health_check_path,
+                interval=target_group.interval,
+                healthy_threshold=target_group.healthy_threshold,
+                unhealthy_threshold=target_group.unhealthy_threshold,
+                deregistration_delay=target_group.deregistration_delay,
+            ),
+            managed=[],
+            tasks=[t.describe() for t in self.tasks],
+            events=self.events[-20:],
+        )
 
     # -- scheduler -----------------------------------------------------------------------
 
@@ -202,7 +225,7 @@ class Service:
             stopped = [t for t in self.tasks if t.status == "STOPPED"]
             if len(stopped) > _KEEP_STOPPED:
                 self.tasks = [t for t in self.tasks if t not in stopped[:-_KEEP_STOPPED]]
-            await asyncio.sleep(_TICK)
+            await asyncio.sleep(self.tick)
 
     async def _observe(self) -> None:
         targets = await self.balancer.targets()
@@ -282,7 +305,7 @@ class Service:
                     for container in spec.task_definition.containers
                     for port in container.ports
                 },
-                endpoints=self.databases.endpoints,
+                endpoints=self.endpoints,
                 vpc_cidrs=self.vpc_cidrs,
             ),
         )
@@ -303,19 +326,16 @@ class Service:
                     )
                     for path, name in spec.mounts.items()
                 }
+                placement = Placement(
+                    task_id=task.id,
+                    remap=task.remap,
+                    root=task_dir / spec.name,
+                    volumes=volumes,
+                    log_file=self.state_dir / "logs" / f"{task.id[:12]}-{spec.name}.log",
+                )
+                runner = self.runners.runner_for(spec.image)
                 task.containers.append(
-                    Container(
-                        spec,
-                        task_id=task.id,
-                        remap=task.remap,
-                        root=task_dir / spec.name,
-                        volumes=volumes,
-                        app_image=self.app_image,
-                        app_bin=self.app_bin,
-                        logs_client=self.logs_client,
-                        processes=self.processes,
-                        log_file=self.state_dir / "logs" / f"{task.id[:12]}-{spec.name}.log",
-                    )
+                    Container(spec, runner, placement, logs=self.logs, processes=self.processes)
                 )
             task.status = "PENDING"
             self._event(f"task {task.id[:12]} started (deployment {task.generation})")
@@ -330,7 +350,7 @@ class Service:
             )
             task.registered_at = time.monotonic()
             self._event(f"task {task.id[:12]} registered as {task.target_name} in the target group")
-        except (StackError, OSError, RuntimeError, TimeoutError) as error:
+        except (HarnessError, OSError, RuntimeError, TimeoutError) as error:
             self._stop(task, f"Task failed to start: {error}", failed=True)
 
     async def _dependencies_met(self, task: Task, spec: ContainerSpec) -> None:
@@ -394,7 +414,6 @@ class Service:
         for task in self.live():
             self._stop(task, "Stand-in stopped")
         await asyncio.gather(*(t.teardown for t in self.tasks if t.teardown))
-        await self.databases.stop()
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .stack import Stack, StackError
+from .errors import HarnessError
+from .stack import Stack
 
 ECS_SERVICE = "AWS::ECS::Service"
 TASK_DEFINITION = "AWS::ECS::TaskDefinition"
@@ -80,7 +81,7 @@ class TaskDefinitionSpec:
         for container in self.containers:
             if container.name == name:
                 return container
-        raise StackError(f"task definition {self.family} has no container {name}")
+        raise HarnessError(f"task definition {self.family} has no container {name}")
 
     def start_order(self) -> list[ContainerSpec]:
         """Containers in an order that starts every dependency before its dependents."""
@@ -91,7 +92,7 @@ class TaskDefinitionSpec:
             if container in ordered:
                 return
             if container.name in visiting:
-                raise StackError(f"dependsOn cycle through container {container.name}")
+                raise HarnessError(f"dependsOn cycle through container {container.name}")
             visiting.add(container.name)
             for dependency, _condition in container.depends_on:
                 visit(self.container(dependency))
@@ -143,23 +144,25 @@ class ServiceSpec:
 def parse_service(stack: Stack) -> ServiceSpec:
     services = list(stack.of_type(ECS_SERVICE))
     if len(services) != 1:
-        raise StackError(f"stack {stack.name} has {len(services)} ECS services; expected one")
+        raise HarnessError(f"stack {stack.name} has {len(services)} ECS services; expected one")
     logical_id, props = services[0]
 
     task_definition_id = Stack.ref_target(props.get("TaskDefinition"))
     if task_definition_id is None or stack.type_of(task_definition_id) != TASK_DEFINITION:
-        raise StackError(f"service {logical_id} does not reference a task definition in the stack")
+        raise HarnessError(
+            f"service {logical_id} does not reference a task definition in the stack"
+        )
     task_definition = parse_task_definition(stack, task_definition_id)
 
     load_balancers = props.get("LoadBalancers") or []
     if len(load_balancers) != 1:
-        raise StackError(
+        raise HarnessError(
             f"service {logical_id} has {len(load_balancers)} load balancers; expected one"
         )
     load_balancer = load_balancers[0]
     target_group_id = Stack.ref_target(load_balancer.get("TargetGroupArn"))
     if target_group_id is None:
-        raise StackError(f"service {logical_id}: target group is not a resource of the stack")
+        raise HarnessError(f"service {logical_id}: target group is not a resource of the stack")
     listener, load_balancer_id = _listener_for(stack, target_group_id)
 
     deployment = stack.resolve(props.get("DeploymentConfiguration") or {})
@@ -190,7 +193,7 @@ def parse_task_definition(stack: Stack, logical_id: str) -> TaskDefinitionSpec:
     props = stack.properties(logical_id)
     containers = [_container(stack, item) for item in props.get("ContainerDefinitions", [])]
     if not containers:
-        raise StackError(f"task definition {logical_id} has no containers")
+        raise HarnessError(f"task definition {logical_id} has no containers")
     return TaskDefinitionSpec(
         family=str(stack.resolve(props.get("Family", logical_id))),
         containers=containers,
@@ -248,7 +251,7 @@ def _container(stack: Stack, definition: dict[str, Any]) -> ContainerSpec:
 
 def parse_target_group(stack: Stack, logical_id: str) -> TargetGroupSpec:
     if stack.type_of(logical_id) != TARGET_GROUP:
-        raise StackError(f"{logical_id} is not a target group")
+        raise HarnessError(f"{logical_id} is not a target group")
     props = stack.resolve(stack.properties(logical_id))
     attributes = props.get("TargetGroupAttributes") or []
     matcher = (props.get("Matcher") or {}).get("HttpCode", "200")
@@ -286,7 +289,7 @@ def _listener_for(stack: Stack, target_group_id: str) -> tuple[ListenerSpec, str
                     protocol=str(stack.resolve(props.get("Protocol", "HTTP"))),
                 )
                 return listener, Stack.ref_target(props.get("LoadBalancerArn"))
-    raise StackError(f"no listener forwards to target group {target_group_id}")
+    raise HarnessError(f"no listener forwards to target group {target_group_id}")
 
 
 def _attribute(attributes: list[dict[str, Any]], key: str, default: Any) -> Any:

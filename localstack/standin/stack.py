@@ -5,24 +5,22 @@ turn template values back into the values CloudFormation gave them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import aws
+from .errors import HarnessError
+from .secrets import resolve_dynamic_reference
 
 # Fn::GetAtt values that a resolver outside this module supplies (the stand-in maps a
 # placeholder resource's attributes, e.g. a database endpoint, to what runs locally).
 AttributeResolver = Callable[[str, str, str], Any]
 
 
-class StackError(RuntimeError):
-    """The stack is missing, not deployed, or holds something the stand-in cannot run."""
-
-
-@dataclass
+@dataclasses.dataclass
 class Stack:
     name: str
     id: str
@@ -33,7 +31,7 @@ class Stack:
     outputs: dict[str, str]
     region: str
     account: str
-    attribute_resolvers: dict[str, AttributeResolver] = field(default_factory=dict)
+    attribute_resolvers: dict[str, AttributeResolver] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, name: str) -> Stack:
@@ -41,7 +39,7 @@ class Stack:
         try:
             described = cfn.describe_stacks(StackName=name)["Stacks"][0]
         except cfn.exceptions.ClientError as error:
-            raise StackError(f"stack {name} is not deployed in LocalStack: {error}") from None
+            raise HarnessError(f"stack {name} is not deployed in LocalStack: {error}") from None
         body = cfn.get_template(StackName=name, TemplateStage="Processed")["TemplateBody"]
         template = body if isinstance(body, dict) else json.loads(body)
         physical_ids: dict[str, str] = {}
@@ -62,6 +60,11 @@ class Stack:
             region=aws.region(),
             account=account,
         )
+
+    def with_attribute_resolver(self, resource_type: str, resolver: AttributeResolver) -> Stack:
+        """This stack, with `Fn::GetAtt` on resources of that type answered by `resolver`."""
+        resolvers = {**self.attribute_resolvers, resource_type: resolver}
+        return dataclasses.replace(self, attribute_resolvers=resolvers)
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -122,7 +125,7 @@ class Stack:
             return self.parameters[name]
         if name in self.physical_ids:
             return self.physical_ids[name]
-        raise StackError(f"Ref {name}: no such parameter or resource in stack {self.name}")
+        raise HarnessError(f"Ref {name}: no such parameter or resource in stack {self.name}")
 
     def _get_att(self, argument: Any) -> Any:
         if isinstance(argument, str):
@@ -140,7 +143,7 @@ class Stack:
             return f"arn:aws:logs:{self.region}:{self.account}:log-group:{physical_id}:*"
         if resource_type == "AWS::IAM::Role" and attribute == "Arn":
             return aws.client("iam").get_role(RoleName=physical_id)["Role"]["Arn"]
-        raise StackError(
+        raise HarnessError(
             f"Fn::GetAtt {logical_id}.{attribute} ({resource_type}) cannot be resolved locally"
         )
 
@@ -179,7 +182,7 @@ class Stack:
             for export in page["Exports"]:
                 if export["Name"] == name:
                     return str(export["Value"])
-        raise StackError(f"Fn::ImportValue {name}: no such export")
+        raise HarnessError(f"Fn::ImportValue {name}: no such export")
 
     def _if(self, argument: Any) -> Any:
         condition, when_true, when_false = argument
@@ -206,40 +209,6 @@ class Stack:
 
 
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:([^}]+)\}\}")
-
-
-def resolve_dynamic_reference(reference: str) -> str:
-    """`secretsmanager:id:SecretString:json-key:stage:version` or `ssm:name[:version]`."""
-    service, _, rest = reference.partition(":")
-    if service == "secretsmanager":
-        secret_id, _, selector = rest.partition(":SecretString")
-        parts = selector.lstrip(":").split(":")
-        json_key = parts[0] if parts else ""
-        stage = parts[1] if len(parts) > 1 else ""
-        version = parts[2] if len(parts) > 2 else ""
-        return read_secret(secret_id, json_key, stage, version)
-    if service in ("ssm", "ssm-secure"):
-        name, _, version = rest.partition(":")
-        parameter = f"{name}:{version}" if version else name
-        response = aws.client("ssm").get_parameter(Name=parameter, WithDecryption=True)
-        return str(response["Parameter"]["Value"])
-    raise StackError(f"dynamic reference {{{{resolve:{reference}}}}} is not supported")
-
-
-def read_secret(secret_id: str, json_key: str = "", stage: str = "", version: str = "") -> str:
-    """A secret's value, or one key of its JSON value, as ECS and CloudFormation read it."""
-    request = {"SecretId": secret_id}
-    if version:
-        request["VersionId"] = version
-    elif stage:
-        request["VersionStage"] = stage
-    value = str(aws.client("secretsmanager").get_secret_value(**request)["SecretString"])
-    if not json_key:
-        return value
-    document = json.loads(value)
-    if json_key not in document:
-        raise StackError(f"secret {secret_id} has no key {json_key}")
-    return str(document[json_key])
 
 
 _INTRINSICS: dict[str, Callable[[Stack, Any], Any]] = {

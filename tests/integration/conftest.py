@@ -10,20 +10,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-OUTPUTS = REPO / ".local" / "outputs.json"
+from standin.paths import OUTPUTS, REPO
 
 
 @pytest.fixture(scope="session")
 def outputs() -> dict[str, Any]:
     if not OUTPUTS.exists():
-        pytest.skip("the local stack is not up: .local/outputs.json is absent (make local-up)")
+        pytest.skip(f"the local stack is not up: {OUTPUTS} is absent (make local-up)")
     result: dict[str, Any] = json.loads(OUTPUTS.read_text())
     return result
 
@@ -42,7 +39,10 @@ def alb(alb_url: str) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def aws(outputs: dict[str, Any]) -> Callable[[str], Any]:
     """boto3 clients for LocalStack."""
-    boto3 = pytest.importorskip("boto3", reason="boto3 is missing: pip install -e '.[local]'")
+    try:
+        import boto3
+    except ImportError:
+        pytest.fail("boto3 is missing: pip install -e '.[local]' (make local-up does)")
     session = boto3.session.Session(
         aws_access_key_id="test", aws_secret_access_key="test", region_name=outputs["Region"]
     )

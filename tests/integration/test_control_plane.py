@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from standin.paths import CDK_CONTEXT, REPO
 
-from tests.integration.conftest import REPO, Standin
+from tests.integration.conftest import Standin
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_nat_gateways_in_public_subnets_on_the_preallocated_eips(
         if s["MapPublicIpOnLaunch"]
     }
     assert {g["SubnetId"] for g in gateways} == public
-    context = (REPO / ".local" / "cdk-context.args").read_text().split()
+    context = CDK_CONTEXT.read_text().split()
     given = next(v.split("=", 1)[1] for v in context if v.startswith("natEipAllocationIds="))
     used = {a["AllocationId"] for g in gateways for a in g["NatGatewayAddresses"]}
     assert used == set(given.split(","))

@@ -12,8 +12,9 @@ import pytest
 REPORTED = {"requests", "rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "non_2xx", "socket_errors"}
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_benchmark_reports_each_endpoint_as_json() -> None:
+    if shutil.which("wrk") is None:
+        pytest.fail("wrk is not installed: scripts/system-deps.sh test installs it")
     command = [sys.executable, "-m", "loadtest.benchmark", "--databases", "sqlite"]
     command += ["--duration", "1", "--connections", "4", "--threads", "1"]
     output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)

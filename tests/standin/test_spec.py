@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from standin.errors import HarnessError
 from standin.spec import parse_service
-from standin.stack import Stack, StackError
+from standin.stack import Stack
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:000000000000:secret:Db-AbCdEf"
 
@@ -204,7 +205,7 @@ def test_intrinsics() -> None:
 def test_a_stack_without_one_service_is_refused() -> None:
     document = template()
     del document["Resources"]["Service"]
-    with pytest.raises(StackError, match="0 ECS services"):
+    with pytest.raises(HarnessError, match="0 ECS services"):
         parse_service(stack(document))
 
 
@@ -212,5 +213,5 @@ def test_a_dependency_cycle_is_refused() -> None:
     document = template()
     db = document["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][1]
     db["DependsOn"] = [{"ContainerName": "app", "Condition": "START"}]
-    with pytest.raises(StackError, match="cycle"):
+    with pytest.raises(HarnessError, match="cycle"):
         parse_service(stack(document)).task_definition.start_order()

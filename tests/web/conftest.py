@@ -113,7 +113,9 @@ def api(server: LiveServer) -> Api:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM)")
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: scripts/system-deps.sh test installs it (or set CHROMIUM)"
+        )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:

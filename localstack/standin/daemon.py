@@ -1,0 +1,161 @@
+"""The stand-in daemon: builds the service from the deployed stack (its runners, HAProxy,
+the RDS instances' servers), serves the control protocol, and stops everything it started
+on SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import aws, paths, protocol
+from .awslogs import CloudWatchLogs
+from .errors import HarnessError
+from .haproxy import HAProxy
+from .network import can_bind, free_port
+from .processes import ProcessRegistry
+from .protocol import ServiceStatus
+from .rds import ManagedDatabases
+from .runners import AppRunner, PostgresRunner, RunnerTable, is_postgres_image
+from .service import Service
+from .spec import ServiceSpec, parse_service
+from .stack import Stack
+
+DEPLOYED = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+
+
+class RestartNeeded(HarnessError):
+    """The deployed change needs a new stand-in (a new load balancer or database)."""
+
+
+def fingerprint(stack: Stack) -> str:
+    """Which deployment of which template the stand-in runs."""
+    document = json.dumps([stack.id, stack.template], sort_keys=True)
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def load_deployed(stack_name: str) -> Stack:
+    stack = Stack.load(stack_name)
+    if stack.status not in DEPLOYED:
+        raise HarnessError(f"stack {stack_name} is {stack.status}, not deployed")
+    return stack
+
+
+def runner_table(app_image: str) -> RunnerTable:
+    """Which runner runs which image. A new runtime is a runner put in here."""
+    app = AppRunner(Path(sys.executable).parent)
+    return RunnerTable(
+        [
+            (f"the project image {app_image}", lambda image: image == app_image, app),
+            ("postgres images", is_postgres_image, PostgresRunner()),
+        ]
+    )
+
+
+class Daemon:
+    def __init__(self, stack: Stack, app_image: str, runners: RunnerTable) -> None:
+        self.app_image = app_image
+        processes = ProcessRegistry(paths.PROCESSES)
+        logs = CloudWatchLogs(aws.client("logs"))
+        self.databases = ManagedDatabases(
+            stack, paths.RDS, runner=PostgresRunner(tls=True), logs=logs, processes=processes
+        )
+        stack = self.databases.resolving(stack)
+        spec = parse_service(stack)
+        self.listener_port = spec.listener.port if can_bind(spec.listener.port) else free_port()
+        self.balancer = HAProxy(
+            paths.STANDIN, spec.listener, spec.target_group, spec.idle_timeout, processes
+        )
+        self.service = Service(
+            stack,
+            spec,
+            state_dir=paths.STANDIN,
+            runners=runners,
+            balancer=self.balancer,
+            logs=logs,
+            processes=processes,
+            endpoints=self.databases.endpoints,
+        )
+
+    def status(self) -> ServiceStatus:
+        return dataclasses.replace(self.service.describe(), managed=self.databases.describe())
+
+    def record(self, stack: Stack) -> None:
+        """What `local-up` reads to tell whether this daemon runs the deployed template."""
+        spec = self.service.spec
+        info = {
+            "pid": os.getpid(),
+            "stack": stack.name,
+            "app_image": self.app_image,
+            "fingerprint": fingerprint(stack),
+            "alb_url": f"{spec.listener.protocol.lower()}://127.0.0.1:{self.listener_port}",
+            "haproxy_pid": self.balancer.pid,
+        }
+        paths.STANDIN_INFO.write_text(json.dumps(info, indent=2))
+
+    async def reload(self) -> None:
+        """Apply a newer deployment of the stack in place, as ECS would; what the running
+        load balancer or databases cannot take raises RestartNeeded."""
+        current = self.service.spec
+        deployed = await asyncio.to_thread(load_deployed, self.service.stack.name)
+        resolving = self.databases.adopt(deployed)
+        if resolving is None:
+            raise RestartNeeded("the stack's RDS instances changed")
+        updated = await asyncio.to_thread(parse_service, resolving)
+        if _front(updated) != _front(current):
+            raise RestartNeeded("the listener or target group changed")
+        self.service.update(resolving, updated)
+        self.record(deployed)
+
+    async def handle(self, request: dict[str, Any]) -> ServiceStatus:
+        op = request.get("op")
+        if op == "scale":
+            self.service.scale(int(request["count"]))
+        elif op == "restart":
+            self.service.restart()
+        elif op == "reload":
+            await self.reload()
+        elif op != "status":
+            raise ValueError(f"unknown operation {op!r}")
+        return self.status()
+
+    async def run(self, stack: Stack) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        scheduler: asyncio.Task[None] | None = None
+        try:
+            await self.balancer.start(self.listener_port)
+            await self.databases.start()
+            self.record(stack)
+            server = await protocol.serve(paths.CONTROL_SOCKET, self.handle)
+            scheduler = asyncio.create_task(self.service.run())
+            await stop.wait()
+            server.close()
+        finally:
+            if scheduler is not None:
+                scheduler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await scheduler
+            await self.service.shutdown()
+            await self.databases.stop()
+            await self.balancer.stop()
+            paths.CONTROL_SOCKET.unlink(missing_ok=True)
+
+
+def _front(spec: ServiceSpec) -> tuple[Any, ...]:
+    """What the running load balancer was built from."""
+    return (spec.listener, spec.target_group, spec.idle_timeout)
+
+
+async def serve(stack_name: str, app_image: str) -> None:
+    stack = load_deployed(stack_name)
+    await Daemon(stack, app_image, runner_table(app_image)).run(stack)

@@ -1,0 +1,41 @@
+"""The environment that points the AWS CLI, boto3 and cdklocal at LocalStack.
+
+This machine resolves no public DNS (*.localhost.localstack.cloud included), hence the
+explicit endpoints and path-style S3; cdklocal passes on only the AWS_* variables listed in
+AWS_ENVAR_ALLOWLIST. LOCALSTACK_PORT (default 4566) and AWS_DEFAULT_REGION may be set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+ACCOUNT = "000000000000"
+
+
+def localstack_port(environ: Mapping[str, str] = os.environ) -> int:
+    return int(environ.get("LOCALSTACK_PORT") or 4566)
+
+
+def aws_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    endpoint = f"http://127.0.0.1:{localstack_port(environ)}"
+    region = environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL_S3": endpoint,
+        "AWS_S3_FORCE_PATH_STYLE": "1",
+        "AWS_ENVAR_ALLOWLIST": "AWS_S3_FORCE_PATH_STYLE,AWS_ENDPOINT_URL,AWS_ENDPOINT_URL_S3",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "CDK_DEFAULT_ACCOUNT": ACCOUNT,
+        "CDK_DEFAULT_REGION": region,
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+        "CDK_DISABLE_VERSION_CHECK": "1",
+    }
+
+
+def apply() -> None:
+    """Set it for this process and everything it starts."""
+    os.environ.update(aws_environment())

@@ -1,0 +1,34 @@
+"""Every path the harness keeps under `.local/`, named once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LOCAL = REPO / ".local"
+
+# LocalStack: its virtualenv (made by `make local-up`), its state, PID and log.
+LOCALSTACK_VENV = LOCAL / "localstack-venv"
+LOCALSTACK_STATE = LOCAL / "localstack"
+LOCALSTACK_PID = LOCALSTACK_STATE / "localstack.pid"
+LOCALSTACK_LOG = LOCALSTACK_STATE / "localstack.log"
+LOCALSTACK_VOLUME = LOCALSTACK_STATE / "volume"
+LOCALSTACK_TMP = LOCALSTACK_STATE / "tmp"
+
+# The deploy: cdklocal's logs and outputs, the context the stack was deployed with.
+BOOTSTRAP_LOG = LOCAL / "bootstrap.log"
+DEPLOY_LOG = LOCAL / "deploy.log"
+DESTROY_LOG = LOCAL / "destroy.log"
+CDK_OUTPUTS = LOCAL / "cdk-outputs.json"
+CDK_CONTEXT = LOCAL / "cdk-context.args"
+OUTPUTS = LOCAL / "outputs.json"  # what the integration and load tests read
+TIMINGS = LOCAL / "timings.txt"
+
+# The stand-in daemon and what it runs.
+STANDIN = LOCAL / "standin"
+STANDIN_PID = STANDIN / "standin.pid"
+STANDIN_INFO = STANDIN / "standin.json"
+STANDIN_LOG = STANDIN / "standin.log"
+CONTROL_SOCKET = STANDIN / "control.sock"
+PROCESSES = STANDIN / "processes"  # every PID the stand-in started, for local-down
+RDS = STANDIN / "rds"

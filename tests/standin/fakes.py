@@ -1,0 +1,178 @@
+"""What the scheduler's unit tests run it on: a balancer whose targets turn healthy (or not)
+when told, a runner that starts a real short command, and a service spec to schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from standin.awslogs import CloudWatchLogs
+from standin.containers import Container
+from standin.haproxy import TargetState
+from standin.processes import ProcessRegistry
+from standin.runners import Launch, RunnerTable
+from standin.service import Service
+from standin.spec import (
+    ContainerSpec,
+    ListenerSpec,
+    ServiceSpec,
+    TargetGroupSpec,
+    TaskDefinitionSpec,
+)
+from standin.stack import Stack
+
+IMAGE = "app:1"
+
+
+class FakeBalancer:
+    """Targets start `initial`; they pass the health check `healthy_after` seconds after
+    registering unless marked failing. Every state change is kept, for the tests to read."""
+
+    def __init__(self, healthy_after: float = 0.1) -> None:
+        self.port = 8080
+        self.healthy_after = healthy_after
+        self.registered: dict[str, float] = {}  # name -> when
+        self.draining: set[str] = set()
+        self.failing: set[str] = set()
+        self.history: list[tuple[str, str]] = []  # (event, target)
+
+    @property
+    def pid(self) -> int | None:
+        return None
+
+    async def targets(self) -> dict[str, TargetState]:
+        now = time.monotonic()
+        states = {}
+        for name, since in self.registered.items():
+            if name in self.draining:
+                status, check = "DRAIN", "L7OK"
+            elif name in self.failing:
+                status, check = "DOWN", "L7STS"
+            elif now - since >= self.healthy_after:
+                status, check = "UP", "L7OK"
+            else:
+                status, check = "DOWN 1/2", "L7OK"
+            states[name] = TargetState(name, status, check, current_sessions=0)
+        return states
+
+    async def register(self, name: str, port: int) -> None:
+        self.registered[name] = time.monotonic()
+        self.history.append(("register", name))
+
+    async def drain(self, name: str) -> None:
+        self.draining.add(name)
+
+    async def deregister(self, name: str) -> None:
+        self.registered.pop(name, None)
+        self.draining.discard(name)
+        self.history.append(("deregister", name))
+
+
+class CommandRunner:
+    """Runs every container as one command (a real process): `sleep` serves until stopped,
+    `false` exits at once."""
+
+    stop_signal = signal.SIGTERM
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+        self.prepared: list[str] = []  # the containers it started, by name
+
+    async def prepare(self, container: Container, env: dict[str, str]) -> Launch:
+        self.prepared.append(container.spec.name)
+        return Launch(list(self.argv), env, container.placement.root)
+
+    def health_env(self, container: Container) -> dict[str, str]:
+        return {}
+
+
+def container_spec(name: str = "app", **changes: object) -> ContainerSpec:
+    values: dict[str, object] = {
+        "name": name,
+        "image": IMAGE,
+        "essential": True,
+        "entry_point": [],
+        "command": [],
+        "environment": {},
+        "secrets": {},
+        "ports": [5000],
+        "health_check": None,
+        "depends_on": [],
+        "stop_timeout": 5,
+        "log": None,
+        "mounts": {},
+        **changes,
+    }
+    return ContainerSpec(**values)  # type: ignore[arg-type]
+
+
+def service_spec(
+    desired: int = 2, minimum: int = 50, maximum: int = 200, grace: int = 0
+) -> ServiceSpec:
+    target_group = TargetGroupSpec(
+        port=5000,
+        protocol="HTTP",
+        health_check_path="/health",
+        health_check_port="traffic-port",
+        health_check_protocol="HTTP",
+        interval=5,
+        timeout=2,
+        healthy_threshold=2,
+        unhealthy_threshold=2,
+        matcher="200",
+        deregistration_delay=0,
+        slow_start=0,
+    )
+    return ServiceSpec(
+        name="Service",
+        desired_count=desired,
+        minimum_healthy_percent=minimum,
+        maximum_percent=maximum,
+        health_check_grace_period=grace,
+        task_definition=TaskDefinitionSpec("family", [container_spec()], frozenset()),
+        container_name="app",
+        container_port=5000,
+        target_group=target_group,
+        listener=ListenerSpec(port=80, protocol="HTTP"),
+        idle_timeout=60,
+    )
+
+
+def empty_stack() -> Stack:
+    return Stack(
+        name="Test",
+        id="arn:aws:cloudformation:us-east-1:000000000000:stack/Test/1",
+        status="CREATE_COMPLETE",
+        template={"Resources": {}},
+        physical_ids={},
+        parameters={},
+        outputs={},
+        region="us-east-1",
+        account="000000000000",
+    )
+
+
+def make_service(
+    tmp_path: Path, spec: ServiceSpec, balancer: FakeBalancer, runner: CommandRunner
+) -> Service:
+    return Service(
+        empty_stack(),
+        spec,
+        state_dir=tmp_path,
+        runners=RunnerTable([("the test image", lambda image: image == IMAGE, runner)]),
+        balancer=balancer,
+        logs=CloudWatchLogs(client=None),  # no awslogs configuration: no client call
+        processes=ProcessRegistry(tmp_path / "processes"),
+        tick=0.05,
+    )
+
+
+async def wait_for(check: Callable[[], bool], within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not {what} within {within} s")
+        await asyncio.sleep(0.02)
