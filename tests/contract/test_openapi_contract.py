@@ -17,7 +17,7 @@ from testbed.live_server import LiveServer
 from todo_async.openapi import build_openapi
 
 # Examples per operation and generation mode: about a minute per database on two cores.
-MAX_EXAMPLES = 40
+MAX_EXAMPLES = 150
 
 CONFIG: dict[str, Any] = {
     "generation": {"mode": "all", "max-examples": MAX_EXAMPLES},
