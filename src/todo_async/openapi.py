@@ -110,6 +110,16 @@ LINK_HEADER = {
 }
 
 
+# What a client can do next with a todo it was given: its id, and its ETag for If-Match.
+_THIS_TODO = {"id": "$response.body#/id"}
+_THIS_VERSION = {**_THIS_TODO, "header.If-Match": "$response.header.ETag"}
+ITEM_LINKS = {
+    "GetTodo": {"operationId": "getTodo", "parameters": _THIS_TODO},
+    "PatchTodo": {"operationId": "patchTodo", "parameters": _THIS_VERSION},
+    "DeleteTodo": {"operationId": "deleteTodo", "parameters": _THIS_VERSION},
+}
+
+
 def build_openapi() -> dict[str, Any]:
     _, definitions = models_json_schema(
         [
@@ -126,13 +136,18 @@ def build_openapi() -> dict[str, Any]:
         ],
         ref_template=REF,
     )
-    todo_response = {**_json(_ref(Todo), "The todo"), "headers": ETAG_HEADER}
+    todo_response = {
+        **_json(_ref(Todo), "The todo"),
+        "headers": ETAG_HEADER,
+        "links": ITEM_LINKS,
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "todo-async", "version": "1.0.0"},
         "paths": {
             "/api/todos": {
                 "get": {
+                    "operationId": "listTodos",
                     "summary": "List todos in order, a page at a time",
                     "parameters": _query_parameters(ListQuery),
                     "responses": {
@@ -144,6 +159,7 @@ def build_openapi() -> dict[str, Any]:
                     },
                 },
                 "post": {
+                    "operationId": "createTodo",
                     "summary": "Create a todo",
                     "requestBody": _body(TodoCreate),
                     "responses": {
@@ -155,6 +171,7 @@ def build_openapi() -> dict[str, Any]:
                     },
                 },
                 "delete": {
+                    "operationId": "deleteTodos",
                     "summary": "Delete all todos, or those matching the filters",
                     "parameters": _query_parameters(TodoFilter),
                     "responses": {"200": _json(_ref(Deleted), "How many went"), **_problems(422)},
@@ -163,10 +180,12 @@ def build_openapi() -> dict[str, Any]:
             "/api/todos/{id}": {
                 "parameters": [ID_PARAMETER],
                 "get": {
+                    "operationId": "getTodo",
                     "summary": "Read one todo",
                     "responses": {"200": todo_response, **_problems(404)},
                 },
                 "patch": {
+                    "operationId": "patchTodo",
                     "summary": "Change some fields of a todo",
                     "parameters": [IF_MATCH],
                     "requestBody": _body(
@@ -175,6 +194,7 @@ def build_openapi() -> dict[str, Any]:
                     "responses": {"200": todo_response, **_problems(400, 404, 412, 413, 415, 422)},
                 },
                 "delete": {
+                    "operationId": "deleteTodo",
                     "summary": "Delete a todo",
                     "parameters": [IF_MATCH],
                     "responses": {"204": {"description": "Deleted"}, **_problems(400, 404, 412)},
@@ -182,6 +202,7 @@ def build_openapi() -> dict[str, Any]:
             },
             "/api/categories": {
                 "get": {
+                    "operationId": "listCategories",
                     "summary": "Categories with their open and completed counts",
                     "responses": {
                         "200": _json(
@@ -192,12 +213,14 @@ def build_openapi() -> dict[str, Any]:
             },
             "/health": {
                 "get": {
+                    "operationId": "health",
                     "summary": "Liveness: the process serves",
                     "responses": {"200": _json(_ref(Status), "Serving")},
                 }
             },
             "/ready": {
                 "get": {
+                    "operationId": "ready",
                     "summary": "Readiness: the database answers",
                     "responses": {"200": _json(_ref(Status), "Ready"), **_problems(503)},
                 }
