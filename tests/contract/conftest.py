@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import requests
@@ -37,22 +38,25 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def live(
-    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    directory = tmp_path_factory.mktemp(f"contract-{backend}")
+def database_url(backend: str, request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
     if backend == "sqlite":
-        database_url = f"sqlite:///{directory / 'todo.db'}"
-    else:
-        postgres: PostgresServer = request.getfixturevalue("postgres")
-        postgres.psql("CREATE DATABASE contract")
-        database_url = postgres.url_for("contract")
-    try:
-        with live_server(database_url, directory) as server:
-            yield server
-    finally:
-        if backend != "sqlite":
-            postgres.psql("DROP DATABASE contract WITH (FORCE)")
+        yield f"sqlite:///{directory / 'todo.db'}"
+        return
+    postgres: PostgresServer = request.getfixturevalue("postgres")
+    postgres.psql("CREATE DATABASE contract")
+    yield postgres.url_for("contract")
+    postgres.psql("DROP DATABASE contract WITH (FORCE)")
+
+
+@pytest.fixture(scope="module")
+def directory(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp(f"contract-{backend}")
+
+
+@pytest.fixture(scope="module")
+def live(database_url: str, directory: Path) -> Iterator[LiveServer]:
+    with live_server(database_url, directory) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

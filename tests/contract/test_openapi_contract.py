@@ -3,6 +3,7 @@
 schemathesis generates requests from the document: valid ones (positive) must be accepted,
 invalid ones (negative) rejected with a documented 4xx, and every answer's status, content
 type, headers and body must be the documented ones. Undocumented methods must get 405.
+A stateful run follows the document's links from a created todo to its item operations.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import schemathesis
 from testbed.live_server import LiveServer
 from todo_async.openapi import build_openapi
 
-# Examples per operation and generation mode: about a minute per database on two cores.
+# Examples per operation and phase: the whole module takes 2-3 minutes on two cores.
 MAX_EXAMPLES = 150
 # Sequences of up to 10 linked calls.
 WORKFLOWS = 40
