@@ -37,11 +37,11 @@ def _problems(*statuses: int) -> dict[str, Any]:
     reasons = {
         400: "Malformed JSON, or an If-Match that is empty or not HTTP's syntax",
         404: "No such todo",
-        503: "The database does not answer",
         412: "If-Match does not match the current ETag",
         413: "Body over 64 KiB",
-        415: "Body not application/json",
+        415: "Body not JSON (application/json, or merge-patch+json), or not UTF-8",
         422: "Invalid fields or query parameters, each named",
+        503: "The database does not answer",
     }
     return {
         str(status): {
