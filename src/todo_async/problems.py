@@ -18,6 +18,10 @@ logger = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 Location = Literal["body", "query", "header"]
+# pydantic's own message quotes the regular expression, which tells a person little.
+_MESSAGES = {
+    "string_pattern_mismatch": "Not of the form this field takes (its pattern in /openapi.json)",
+}
 
 
 class Problem(Exception):
@@ -42,7 +46,7 @@ class Problem(Exception):
             {
                 "location": location,
                 "field": ".".join(str(part) for part in item["loc"]) or location,
-                "message": item["msg"],
+                "message": _MESSAGES.get(item["type"], item["msg"]),
                 "type": item["type"],
             }
             for item in error.errors(include_url=False, include_input=False)

@@ -196,3 +196,12 @@ async def test_bad_input_loses_nothing(client: httpx.AsyncClient) -> None:
     )
 
     assert (await client.get("/api/todos")).json() == [todo]
+
+
+async def test_pattern_errors_are_told_in_words(client: httpx.AsyncClient) -> None:
+    body = assert_problem(await client.post("/api/todos", json={"title": "   "}), 422)
+
+    (error,) = body["errors"]  # type: ignore[misc]
+    assert error["type"] == "string_pattern_mismatch"
+    assert "^" not in error["message"]
+    assert "/openapi.json" in error["message"]
