@@ -1,16 +1,24 @@
-"""Every query on todos, in SQLAlchemy Core with bound parameters."""
+"""Every query on todos, in SQLAlchemy Core with bound parameters, compiled once per shape.
+
+A statement's shape (which filters, which fields change, how many If-Match versions) picks
+its compiled form; each request only binds values. Rows come back as the driver's tuples,
+read by position (the `COLUMNS` order).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
     and_,
+    bindparam,
     delete,
+    false,
     func,
     insert,
     select,
@@ -23,8 +31,20 @@ from todo_async.database.engine import TodoDatabase
 from todo_async.database.tables import sort_key, todos
 from todo_async.pagination import Cursor
 
-# A result row, read by column name: the driver's own row, cheaper than a wrapped Record.
-Row = Mapping[str, Any]
+COLUMNS = (
+    todos.c.id,
+    todos.c.title,
+    todos.c.category,
+    todos.c.completed,
+    todos.c.order,
+    todos.c.created_at,
+    todos.c.updated_at,
+    todos.c.version,
+)
+ID, TITLE, CATEGORY, COMPLETED, ORDER, CREATED_AT, UPDATED_AT, VERSION, SORT_KEY = range(9)
+
+# A todo as the driver returns it, in `COLUMNS` order.
+Row = Sequence[Any]
 
 # Ids beyond a signed 64-bit integer cannot exist; asking for one is a plain miss.
 MAX_ID = 2**63 - 1
@@ -34,13 +54,37 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _param(name: str, value: Any, like: ColumnElement[Any]) -> BindParameter[Any]:
+    return bindparam(name, value, type_=like.type)
+
+
 def _filter(completed: bool | None, category: str | None) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     if completed is not None:
-        clauses.append(todos.c.completed.is_(completed))
+        clauses.append(todos.c.completed == _param("completed", completed, todos.c.completed))
     if category is not None:
-        clauses.append(todos.c.category == category if category else todos.c.category.is_(None))
+        clauses.append(
+            todos.c.category == _param("category", category, todos.c.category)
+            if category
+            else todos.c.category.is_(None)
+        )
     return and_(true(), *clauses)
+
+
+def _filter_shape(completed: bool | None, category: str | None) -> tuple[bool, str]:
+    kind = "any" if category is None else "value" if category else "none"
+    return completed is not None, kind
+
+
+def _versions(versions: frozenset[int] | None) -> tuple[ColumnElement[bool], dict[str, int]]:
+    """`version IN (...)` over one bound parameter per accepted version."""
+    if versions is None:
+        return true(), {}
+    if not versions:
+        return false(), {}
+    values = {f"accepted_{n}": version for n, version in enumerate(sorted(versions))}
+    params = [_param(name, value, todos.c.version) for name, value in values.items()]
+    return todos.c.version.in_(params), values
 
 
 def page_query(
@@ -48,13 +92,17 @@ def page_query(
 ) -> Select[Any]:
     """Todos in list order from just after `after`: an index range scan, whatever the page."""
     query = (
-        select(todos, sort_key.label("sort_key"))
+        select(*COLUMNS, sort_key.label("sort_key"))
         .where(_filter(completed, category))
         .order_by(sort_key, todos.c.id)
-        .limit(limit)
+        .limit(bindparam("limit", limit, type_=todos.c.version.type))
     )
     if after is not None:
-        query = query.where(tuple_(sort_key, todos.c.id) > tuple_(after.sort_key, after.id))
+        start = (
+            _param("after_sort_key", after.sort_key, todos.c.order),
+            _param("after_id", after.id, todos.c.id),
+        )
+        query = query.where(tuple_(sort_key, todos.c.id) > tuple_(*start))
     return query
 
 
@@ -63,21 +111,29 @@ class TodoRepository:
         self._db = database
 
     async def create(self, fields: Mapping[str, Any]) -> Row:
-        now = _now()
-        query = (
-            insert(todos)
-            .values(**fields, created_at=now, updated_at=now, version=1)
-            .returning(*todos.c)
-        )
-        row = await self._db.fetch_one(query)
-        assert row is not None
-        return row._mapping
+        names = tuple(fields)
+
+        def build() -> Any:
+            values = {name: _param(name, None, todos.c[name]) for name in names}
+            now = _param("now", None, todos.c.created_at)
+            return (
+                insert(todos)
+                .values(**values, created_at=now, updated_at=now, version=1)
+                .returning(*COLUMNS)
+            )
+
+        rows = await self._db.rows(("create", names), build, {**fields, "now": _now()})
+        return rows[0]  # type: ignore[no-any-return]
 
     async def get(self, todo_id: int) -> Row | None:
         if todo_id > MAX_ID:
             return None
-        row = await self._db.fetch_one(select(todos).where(todos.c.id == todo_id))
-        return None if row is None else row._mapping
+        rows = await self._db.rows(
+            ("get",),
+            lambda: select(*COLUMNS).where(todos.c.id == _param("id", None, todos.c.id)),
+            {"id": todo_id},
+        )
+        return rows[0] if rows else None
 
     async def page(
         self,
@@ -89,12 +145,18 @@ class TodoRepository:
     ) -> tuple[list[Row], Cursor | None]:
         """One page in list order, and the cursor of the next page if there is one."""
         # One more than asked tells whether another page follows.
-        query = page_query(completed=completed, category=category, limit=limit + 1, after=after)
-        rows = [row._mapping for row in await self._db.fetch_all(query)]
+        values = {"completed": completed, "category": category, "limit": limit + 1}
+        if after is not None:
+            values |= {"after_sort_key": after.sort_key, "after_id": after.id}
+        rows = await self._db.rows(
+            ("page", *_filter_shape(completed, category), after is not None),
+            lambda: page_query(completed=completed, category=category, limit=0, after=after),
+            values,
+        )
         if len(rows) <= limit:
             return rows, None
         last = rows[limit - 1]
-        return rows[:limit], Cursor(last["sort_key"], last["id"])
+        return rows[:limit], Cursor(last[SORT_KEY], last[ID])
 
     async def update(
         self, todo_id: int, changes: Mapping[str, Any], versions: frozenset[int] | None
@@ -106,43 +168,66 @@ class TodoRepository:
         """
         if todo_id > MAX_ID:
             return None
-        condition = todos.c.id == todo_id
-        if versions is not None:
-            condition = condition & todos.c.version.in_(versions)
-        query = (
-            update(todos)
-            .where(condition)
-            .values(**changes, updated_at=_now(), version=todos.c.version + 1)
-            .returning(*todos.c)
-        )
-        row = await self._db.fetch_one(query)
-        return None if row is None else row._mapping
+        names = tuple(changes)
+        matches, version_values = _versions(versions)
+
+        def build() -> Any:
+            values = {name: _param(name, None, todos.c[name]) for name in names}
+            return (
+                update(todos)
+                .where(todos.c.id == _param("id", None, todos.c.id), matches)
+                .values(
+                    **values,
+                    updated_at=_param("now", None, todos.c.updated_at),
+                    version=todos.c.version + 1,
+                )
+                .returning(*COLUMNS)
+            )
+
+        shape = ("update", names, None if versions is None else len(versions))
+        values = {**changes, **version_values, "id": todo_id, "now": _now()}
+        rows = await self._db.rows(shape, build, values)
+        return rows[0] if rows else None
 
     async def delete(self, todo_id: int, versions: frozenset[int] | None) -> bool:
         if todo_id > MAX_ID:
             return False
-        condition = todos.c.id == todo_id
-        if versions is not None:
-            condition = condition & todos.c.version.in_(versions)
-        query = delete(todos).where(condition).returning(todos.c.id)
-        return await self._db.fetch_one(query) is not None
+        matches, version_values = _versions(versions)
+        rows = await self._db.rows(
+            ("delete", None if versions is None else len(versions)),
+            lambda: (
+                delete(todos)
+                .where(todos.c.id == _param("id", None, todos.c.id), matches)
+                .returning(todos.c.id)
+            ),
+            {**version_values, "id": todo_id},
+        )
+        return bool(rows)
 
     async def delete_many(self, *, completed: bool | None, category: str | None) -> int:
         """Delete every matching todo in one statement; returns how many went."""
-        query = delete(todos).where(_filter(completed, category)).returning(todos.c.id)
-        return len(await self._db.fetch_all(query))
+        rows = await self._db.rows(
+            ("delete_many", *_filter_shape(completed, category)),
+            lambda: delete(todos).where(_filter(completed, category)).returning(todos.c.id),
+            {"completed": completed, "category": category},
+        )
+        return len(rows)
 
     async def categories(self) -> list[Row]:
-        query = (
-            select(
-                todos.c.category,
-                func.count().filter(todos.c.completed.is_(False)).label("open"),
-                func.count().filter(todos.c.completed.is_(True)).label("completed"),
-            )
-            .group_by(todos.c.category)
-            .order_by(todos.c.category.is_(None), todos.c.category)
+        """(category, open, completed) per category, the uncategorised last."""
+        return await self._db.rows(
+            ("categories",),
+            lambda: (
+                select(
+                    todos.c.category,
+                    func.count().filter(todos.c.completed.is_(False)).label("open"),
+                    func.count().filter(todos.c.completed.is_(True)).label("completed"),
+                )
+                .group_by(todos.c.category)
+                .order_by(todos.c.category.is_(None), todos.c.category)
+            ),
+            {},
         )
-        return [row._mapping for row in await self._db.fetch_all(query)]
 
     async def ping(self) -> None:
-        await self._db.fetch_val(select(1))
+        await self._db.rows(("ping",), lambda: select(1), {})
