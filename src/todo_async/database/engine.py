@@ -6,9 +6,11 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from databases import Database
+from databases.core import Connection
 from sqlalchemy.sql import ClauseElement
 
 from todo_async.database.prepared import Prepared
+from todo_async.database.transactions import TodoConnection, TodoTransaction
 from todo_async.settings import Settings
 
 # Statement shapes kept compiled; beyond this many (odd If-Match lists), start over.
@@ -49,6 +51,15 @@ class TodoDatabase(Database):
             return await self._backend.rows(prepared, values)  # type: ignore[no-any-return]
         async with held:
             return await held._connection.rows(prepared, values)  # type: ignore[attr-defined,no-any-return]
+
+    def connection(self) -> Connection:
+        # The base class makes a plain Connection for a task that has none; make ours.
+        if self._global_connection is None and not self._connection:
+            self._connection = TodoConnection(self, self._backend)
+        return super().connection()
+
+    def transaction(self, *, force_rollback: bool = False, **kwargs: Any) -> TodoTransaction:
+        return TodoTransaction(self.connection, force_rollback=force_rollback, **kwargs)
 
 
 def open_database(settings: Settings) -> TodoDatabase:

@@ -1,4 +1,5 @@
-"""The `databases` PostgreSQL (asyncpg) backend, with compiled statements kept per shape."""
+"""The `databases` PostgreSQL (asyncpg) backend, with compiled statements kept per shape
+and a `lock_timeout` transaction option."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from typing import Any
 
 from databases.backends import postgres as stock
 from databases.core import DatabaseURL
+from databases.interfaces import TransactionBackend
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
 from todo_async.database.prepared import Prepared
 from todo_async.database.statement_cache import StatementCache
+from todo_async.database.transactions import lock_timeout_ms
 
 
 @dataclass(frozen=True)
@@ -73,3 +76,15 @@ class PostgresConnection(stock.PostgresConnection):
     async def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any]:
         assert self._connection is not None, "Connection is not acquired"
         return list(await self._connection.fetch(prepared.sql, *prepared.args(values)))
+
+    def transaction(self) -> TransactionBackend:
+        return PostgresTransaction(self)
+
+
+class PostgresTransaction(stock.PostgresTransaction):
+    async def start(self, is_root: bool, extra_options: dict[Any, Any]) -> None:
+        options = {key: value for key, value in extra_options.items() if key != "lock_timeout"}
+        await super().start(is_root, options)
+        timeout_ms = lock_timeout_ms(extra_options)
+        if timeout_ms is not None:
+            await self._connection.raw_connection.execute(f"SET LOCAL lock_timeout = {timeout_ms}")

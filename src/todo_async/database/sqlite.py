@@ -12,7 +12,6 @@ is one trip to the connection's thread, which also keeps sqlite3 off the event l
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from sqlalchemy.sql.ddl import DDLElement
 
 from todo_async.database.prepared import Prepared
 from todo_async.database.statement_cache import StatementCache
+from todo_async.database.transactions import lock_timeout_ms
 
 BUSY_TIMEOUT_MS = 5000
 SYNCHRONOUS_MODES = ("off", "normal", "full", "extra")
@@ -53,13 +53,18 @@ class PersistentConnection:
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: autocommit; transactions are begun explicitly.
         connection = await aiosqlite.connect(self._path, isolation_level=None)
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            f"PRAGMA synchronous={self._synchronous}",
-            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-            "PRAGMA foreign_keys=ON",
-        ):
-            await connection.execute(pragma)
+        try:
+            for pragma in (
+                "PRAGMA journal_mode=WAL",
+                f"PRAGMA synchronous={self._synchronous}",
+                f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+                "PRAGMA foreign_keys=ON",
+            ):
+                await connection.execute(pragma)
+        except BaseException:
+            # Switching to WAL fails at once while another process writes to a new file.
+            await connection.close()
+            raise
         self._connection = connection
 
     async def close(self) -> None:
@@ -199,23 +204,34 @@ class SQLiteConnection(ConnectionBackend):
         assert self._acquired, "Connection is not acquired"
         return self._held or await self._pool.for_statement()
 
-    async def begin(self) -> None:
-        self._held = await self._pool.begin()
-        try:
-            await self._held.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._end()
-            raise
+    async def begin(self, lock_timeout_ms: int | None) -> None:
+        """BEGIN IMMEDIATE once the connection is this transaction's alone.
 
-    async def finish(self, sql: str) -> None:
-        """COMMIT or ROLLBACK, then give the connection back; a failed COMMIT rolls back first."""
-        assert self._held is not None, "no transaction is open"
+        Whatever fails from here on, the transaction's rollback gives the connection back.
+        """
+        self._held = held = await self._pool.begin()
+        if lock_timeout_ms is None:
+            await held.execute("BEGIN IMMEDIATE")
+            return
+        await held.execute(f"PRAGMA busy_timeout={lock_timeout_ms}")
         try:
-            await self._held.execute(sql)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await self._held.execute("ROLLBACK")
-            raise
+            await held.execute("BEGIN IMMEDIATE")
+        finally:
+            await held.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    async def commit(self) -> None:
+        assert self._held is not None, "no transaction is open"
+        # A failed COMMIT keeps the connection: the rollback that follows ends the hold.
+        await self._held.execute("COMMIT")
+        self._end()
+
+    async def rollback(self) -> None:
+        if self._held is None:
+            return  # cancelled while waiting for its turn: nothing began
+        try:
+            # sqlite3's rollback does nothing when no transaction is open: SQLite ends
+            # some on its own at an error, and a BEGIN that failed opened none.
+            await self._held.rollback()
         finally:
             self._end()
 
@@ -272,7 +288,8 @@ class SQLiteTransaction(TransactionBackend):
     """A root transaction takes the write lock at BEGIN; nested ones are savepoints.
 
     A deferred transaction that reads and then writes can fail with SQLITE_BUSY at once
-    when another process wrote in between; BEGIN IMMEDIATE waits for the busy timeout.
+    when another process wrote in between; BEGIN IMMEDIATE waits for the busy timeout,
+    or for the `lock_timeout` option's seconds.
     """
 
     def __init__(self, connection: SQLiteConnection) -> None:
@@ -283,8 +300,10 @@ class SQLiteTransaction(TransactionBackend):
         await self._connection.raw_connection.execute(sql)
 
     async def start(self, is_root: bool, extra_options: dict[Any, Any]) -> None:
+        if unknown := extra_options.keys() - {"lock_timeout"}:
+            raise ValueError(f"unknown SQLite transaction options: {', '.join(sorted(unknown))}")
         if is_root:
-            await self._connection.begin()
+            await self._connection.begin(lock_timeout_ms(extra_options))
         else:
             self._savepoint = f"savepoint_{uuid.uuid4().hex}"
             await self._run(f"SAVEPOINT {self._savepoint}")
@@ -293,10 +312,10 @@ class SQLiteTransaction(TransactionBackend):
         if self._savepoint:
             await self._run(f"RELEASE SAVEPOINT {self._savepoint}")
         else:
-            await self._connection.finish("COMMIT")
+            await self._connection.commit()
 
     async def rollback(self) -> None:
         if self._savepoint:
             await self._run(f"ROLLBACK TO SAVEPOINT {self._savepoint}")
         else:
-            await self._connection.finish("ROLLBACK")
+            await self._connection.rollback()
