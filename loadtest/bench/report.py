@@ -21,6 +21,8 @@ class Summary:
     errors: int
     cpu_us: float
     vs_floor: float | None
+    # The floor's CPU per request over this app's, same round: steadier than req/s.
+    cpu_vs_floor: float | None
     vs_flask: float | None
     vs_baseline: float | None
 
@@ -29,11 +31,17 @@ def _key(record: Record) -> tuple[str, str, int]:
     return record["database"], record["endpoint"], record["round"]
 
 
-def _ratio(
-    record: Record, peers: Mapping[tuple[str, str, int, str], Record], app: str
-) -> float | None:
-    peer = peers.get((*_key(record), app))
-    return None if peer is None or peer is record else record["rps"] / peer["rps"]
+Peers = Mapping[tuple[str, str, int, str], Record]
+
+
+def _ratios(runs: Iterable[Record], peers: Peers, app: str, field: str) -> float | None:
+    """Median over rounds of this app's `field` over `app`'s in the same round."""
+    ratios = []
+    for run in runs:
+        peer = peers.get((*_key(run), app))
+        if peer is not None and peer is not run:
+            ratios.append(run[field] / peer[field])
+    return median(ratios) if ratios else None
 
 
 def summarise(records: Iterable[Record]) -> list[Summary]:
@@ -47,9 +55,6 @@ def summarise(records: Iterable[Record]) -> list[Summary]:
         )
     summaries = []
     for (database, endpoint, app), runs in groups.items():
-        floors = [r for r in (_ratio(run, peers, "floor") for run in runs) if r is not None]
-        flasks = [r for r in (_ratio(run, peers, "flask") for run in runs) if r is not None]
-        olds = [r for r in (_ratio(run, peers, "baseline") for run in runs) if r is not None]
         summaries.append(
             Summary(
                 database,
@@ -60,12 +65,18 @@ def summarise(records: Iterable[Record]) -> list[Summary]:
                 p99_ms=median(run["p99_ms"] for run in runs),
                 errors=sum(int(run["non_2xx"] + run["socket_errors"]) for run in runs),
                 cpu_us=median(run["cpu_us"] for run in runs),
-                vs_floor=median(floors) if floors else None,
-                vs_flask=median(flasks) if flasks else None,
-                vs_baseline=median(olds) if olds else None,
+                vs_floor=_ratios(runs, peers, "floor", "rps"),
+                # CPU per request, the other way round: the floor's over this app's.
+                cpu_vs_floor=_inverse(_ratios(runs, peers, "floor", "cpu_us")),
+                vs_flask=_ratios(runs, peers, "flask", "rps"),
+                vs_baseline=_ratios(runs, peers, "baseline", "rps"),
             )
         )
     return summaries
+
+
+def _inverse(value: float | None) -> float | None:
+    return None if not value else 1 / value
 
 
 def _times(value: float | None) -> str:
@@ -74,7 +85,7 @@ def _times(value: float | None) -> str:
 
 def table(summaries: Iterable[Summary]) -> str:
     header = ("database", "endpoint", "app", "req/s", "p50 ms", "p99 ms", "errors", "CPU us/req")
-    rows = [(*header, "vs floor", "vs flask", "vs baseline")]
+    rows = [(*header, "vs floor", "CPU vs floor", "vs flask", "vs baseline")]
     for s in summaries:
         rows.append(
             (
@@ -87,6 +98,7 @@ def table(summaries: Iterable[Summary]) -> str:
                 str(s.errors),
                 f"{s.cpu_us:.0f}",
                 _times(s.vs_floor),
+                _times(s.cpu_vs_floor),
                 _times(s.vs_flask),
                 _times(s.vs_baseline),
             )

@@ -27,7 +27,7 @@ def _record(app: str, round_: int, rps: float) -> dict[str, object]:
         "p99_ms": 2.0,
         "non_2xx": round_,
         "socket_errors": 0,
-        "cpu_us": 100.0 * round_,
+        "cpu_us": 100.0 * (round_ + 1) * (2 if app == "service" else 1),
     }
 
 
@@ -39,6 +39,7 @@ def test_ratios_are_medians_of_same_round_ratios() -> None:
     by_app = {summary.app: summary for summary in report.summarise(records)}
 
     assert by_app["service"].vs_floor == pytest.approx(0.5)
+    assert by_app["service"].cpu_vs_floor == pytest.approx(0.5)
     assert by_app["service"].rps == 200
     assert by_app["service"].errors == 3
     assert by_app["floor"].vs_floor is None

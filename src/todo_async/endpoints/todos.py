@@ -29,6 +29,9 @@ from todo_async.repository import (
 from todo_async.request_input import read_json, read_query
 from todo_async.schemas import Deleted, ListQuery, TodoCreate, TodoFilter, TodoPatch
 
+MAX_ORIGINS = 64
+_collection_urls: dict[tuple[Any, ...], str] = {}
+
 
 def _repository(request: Request) -> TodoRepository:
     repository: TodoRepository = request.app.state.repository
@@ -40,7 +43,17 @@ def _max_body(request: Request) -> int:
 
 
 def _collection_url(request: Request) -> str:
-    return str(request.url_for("todos"))
+    """url_for("todos"), kept per origin: building a URL costs more than the query."""
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    root_path = scope.get("app_root_path", scope.get("root_path", ""))
+    key = (scope["scheme"], host, scope.get("server"), root_path)
+    url = _collection_urls.get(key)
+    if url is None:
+        if len(_collection_urls) >= MAX_ORIGINS:
+            _collection_urls.clear()  # a client inventing Host headers gets no bigger cache
+        url = _collection_urls[key] = str(request.url_for("todos"))
+    return url
 
 
 def _moment(value: str | dt.datetime) -> str | dt.datetime:
@@ -50,8 +63,9 @@ def _moment(value: str | dt.datetime) -> str | dt.datetime:
     reshaped as text, it needs no datetime on the way out.
     """
     if isinstance(value, str):
-        fraction = value[19:]
-        return f"{value[:10]}T{value[11:19]}{'' if fraction == '.000000' else fraction}Z"
+        if value.endswith(".000000"):
+            value = value[:19]
+        return value.replace(" ", "T", 1) + "Z"
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
