@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    CompoundSelect,
     Select,
     and_,
     bindparam,
@@ -23,12 +25,16 @@ from sqlalchemy import (
     insert,
     select,
     true,
-    tuple_,
+    union_all,
     update,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import ReturningDelete
+from sqlalchemy.sql.functions import FunctionElement
 
 from todo_async.database.engine import TodoDatabase
-from todo_async.database.tables import sort_key, todos
+from todo_async.database.tables import UNORDERED, todos
 from todo_async.pagination import Cursor
 
 COLUMNS = (
@@ -41,7 +47,7 @@ COLUMNS = (
     todos.c.updated_at,
     todos.c.version,
 )
-ID, TITLE, CATEGORY, COMPLETED, ORDER, CREATED_AT, UPDATED_AT, VERSION, SORT_KEY = range(9)
+ID, TITLE, CATEGORY, COMPLETED, ORDER, CREATED_AT, UPDATED_AT, VERSION, POSITION = range(9)
 
 # A todo as the driver returns it, in `COLUMNS` order.
 Row = Sequence[Any]
@@ -59,6 +65,7 @@ def _param(name: str, value: Any, like: ColumnElement[Any]) -> BindParameter[Any
 
 
 def _filter(completed: bool | None, category: str | None) -> ColumnElement[bool]:
+    # Plain equalities, not IS: PostgreSQL's btree indexes cannot search `IS true`.
     clauses: list[ColumnElement[bool]] = []
     if completed is not None:
         clauses.append(todos.c.completed == _param("completed", completed, todos.c.completed))
@@ -87,23 +94,112 @@ def _versions(versions: frozenset[int] | None) -> tuple[ColumnElement[bool], dic
     return todos.c.version.in_(params), values
 
 
+# Clear-completed deletes this many rows per statement: on SQLite each statement holds
+# the one connection and the write lock, so readers wait for one batch, not for all.
+DELETE_BATCH = 2000
+
+# Rows of a page in list order, whichever order the statement returned them in.
+_list_order = itemgetter(POSITION, ID)
+
+
+def _in_list_order(
+    where: ColumnElement[bool],
+    completed: bool | None,
+    category: str | None,
+    limit: BindParameter[Any],
+) -> Select[Any]:
+    # Ordering by the filtered columns first changes nothing (each holds one value) but
+    # names the filter's own index: only it returns rows in this order without a sort, so
+    # no planner trades it for the unfiltered index plus a filter that may read far.
+    filtered = [
+        column
+        for column, value in ((todos.c.category, category), (todos.c.completed, completed))
+        if value is not None
+    ]
+    return (
+        select(*COLUMNS, todos.c.position)
+        .where(where)
+        .order_by(*filtered, todos.c.position, todos.c.id)
+        .limit(limit)
+    )
+
+
+class same_position(FunctionElement[Any]):
+    """position = the cursor's, written as each planner seeks it from the cursor on.
+
+    Statistics from a table where every todo shares one position (none has an `order`)
+    lead both planners to walk the primary key from the cursor's id and filter by
+    position, which reads the whole table when the cursor sits among a few ordered
+    todos. SQLite is told the equality is rare (likelihood()); PostgreSQL gets a closed
+    range, which unlike an equality leaves (position, id) the only order that needs no
+    sort: a scan of the (…, position, id) index from (p, i).
+    """
+
+    inherit_cache = True
+
+
+@compiles(same_position)
+def _compile_same_position(element: same_position, compiler: SQLCompiler, **kw: Any) -> str:
+    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({column} >= {value} AND {column} <= {value})"
+
+
+@compiles(same_position, "sqlite")
+def _compile_same_position_on_sqlite(
+    element: same_position, compiler: SQLCompiler, **kw: Any
+) -> str:
+    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"likelihood({column} = {value}, 1e-06)"
+
+
 def page_query(
     *, completed: bool | None, category: str | None, limit: int, after: Cursor | None
-) -> Select[Any]:
-    """Todos in list order from just after `after`: an index range scan, whatever the page."""
-    query = (
-        select(*COLUMNS, sort_key.label("sort_key"))
-        .where(_filter(completed, category))
-        .order_by(sort_key, todos.c.id)
-        .limit(bindparam("limit", limit, type_=todos.c.version.type))
+) -> Select[Any] | CompoundSelect[Any]:
+    """Todos in list order from just after `after`, read by seeking an index to the cursor.
+
+    Each filter has an index led by its columns and then (position, id). The cursor
+    condition (position, id) > (p, i) is split in two ranges that each seek it: the rest
+    of the cursor's position (position = p AND id > i), then the positions after it.
+    Neither database seeks the row comparison whole: SQLite 3.40 uses only its first
+    column when the second is the rowid, and PostgreSQL estimates it from the first
+    column alone, so among todos without an `order` (all share one position) it expects
+    one row and may pick a plan that filters and sorts everything after the cursor.
+    The union holds at most twice `limit` rows, which `page` puts in order.
+    """
+    where = _filter(completed, category)
+    limit_param = bindparam("limit", limit, type_=todos.c.version.type)
+    if after is None:
+        return _in_list_order(where, completed, category, limit_param)
+    position = _param("after_position", after.sort_key, todos.c.position)
+    rest_of_position = _in_list_order(
+        and_(
+            where,
+            same_position(todos.c.position, position),
+            todos.c.id > _param("after_id", after.id, todos.c.id),
+        ),
+        completed,
+        category,
+        limit_param,
     )
-    if after is not None:
-        start = (
-            _param("after_sort_key", after.sort_key, todos.c.order),
-            _param("after_id", after.id, todos.c.id),
-        )
-        query = query.where(tuple_(sort_key, todos.c.id) > tuple_(*start))
-    return query
+    if after.sort_key >= UNORDERED:
+        # No position follows the one todos without an `order` share.
+        return rest_of_position
+    later_positions = _in_list_order(
+        where & (todos.c.position > position), completed, category, limit_param
+    )
+    return union_all(select(rest_of_position.subquery()), select(later_positions.subquery()))
+
+
+def delete_batch_query(
+    *, completed: bool | None, category: str | None, max_id: int
+) -> ReturningDelete[Any]:
+    """Up to DELETE_BATCH matching todos with ids up to `max_id`, deleted by one statement."""
+    batch = (
+        select(todos.c.id)
+        .where(_filter(completed, category) & (todos.c.id <= _param("max_id", max_id, todos.c.id)))
+        .limit(DELETE_BATCH)
+    )
+    return delete(todos).where(todos.c.id.in_(batch.scalar_subquery())).returning(todos.c.id)
 
 
 class TodoRepository:
@@ -146,17 +242,20 @@ class TodoRepository:
         """One page in list order, and the cursor of the next page if there is one."""
         # One more than asked tells whether another page follows.
         values = {"completed": completed, "category": category, "limit": limit + 1}
+        shape: tuple[Any, ...] = ("page", *_filter_shape(completed, category))
         if after is not None:
-            values |= {"after_sort_key": after.sort_key, "after_id": after.id}
+            values |= {"after_position": after.sort_key, "after_id": after.id}
+            shape += (after.sort_key >= UNORDERED,)
         rows = await self._db.rows(
-            ("page", *_filter_shape(completed, category), after is not None),
+            shape,
             lambda: page_query(completed=completed, category=category, limit=0, after=after),
             values,
         )
+        rows.sort(key=_list_order)
         if len(rows) <= limit:
             return rows, None
         last = rows[limit - 1]
-        return rows[:limit], Cursor(last[SORT_KEY], last[ID])
+        return rows[:limit], Cursor(last[POSITION], last[ID])
 
     async def update(
         self, todo_id: int, changes: Mapping[str, Any], versions: frozenset[int] | None
@@ -205,13 +304,28 @@ class TodoRepository:
         return bool(rows)
 
     async def delete_many(self, *, completed: bool | None, category: str | None) -> int:
-        """Delete every matching todo in one statement; returns how many went."""
-        rows = await self._db.rows(
-            ("delete_many", *_filter_shape(completed, category)),
-            lambda: delete(todos).where(_filter(completed, category)).returning(todos.c.id),
-            {"completed": completed, "category": category},
-        )
-        return len(rows)
+        """Delete every matching todo that exists now, in batches; returns how many went.
+
+        Todos created meanwhile are not touched (the ids stop at today's largest), so the
+        loop ends however busy the writers are.
+        """
+        [(max_id,)] = await self._db.rows(("max_id",), lambda: select(func.max(todos.c.id)), {})
+        if max_id is None:
+            return 0
+        deleted = 0
+        shape = ("delete_batch", *_filter_shape(completed, category))
+        values = {"completed": completed, "category": category, "max_id": max_id}
+        while True:
+            batch = len(
+                await self._db.rows(
+                    shape,
+                    lambda: delete_batch_query(completed=completed, category=category, max_id=0),
+                    values,
+                )
+            )
+            deleted += batch
+            if batch < DELETE_BATCH:
+                return deleted
 
     async def categories(self) -> list[Row]:
         """(category, open, completed) per category, the uncategorised last."""
