@@ -21,6 +21,7 @@ def test_etag_names_the_version() -> None:
         ("*", None),
         ('"v3"', {3}),
         ('"v3", "v4"', {3, 4}),
+        (', "v3",, "v4" ,', {3, 4}),
         ('W/"v3"', set()),
         ('"other"', set()),
         ('"v99999999999999999999"', set()),
@@ -30,7 +31,7 @@ def test_if_match_parsing(header: str | None, versions: set[int] | None) -> None
     assert expected_versions(request_with(header)) == versions
 
 
-@pytest.mark.parametrize("header", ["v3", '"v3', '"v3" "v4"', '"v3",,x'])
+@pytest.mark.parametrize("header", ["", " ", "v3", '"v3', '"v3" "v4"', '"v3",,x', '"v 3"'])
 def test_malformed_if_match(header: str) -> None:
     with pytest.raises(Problem) as raised:
         expected_versions(request_with(header))

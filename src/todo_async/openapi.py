@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from todo_async.schemas import (
     CategorySummary,
     Deleted,
+    IfMatch,
     ListQuery,
     ProblemDetails,
+    Status,
     Todo,
     TodoCreate,
     TodoFilter,
+    TodoId,
     TodoPatch,
 )
 
@@ -32,8 +35,9 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _problems(*statuses: int) -> dict[str, Any]:
     reasons = {
-        400: "Malformed JSON or If-Match header",
+        400: "Malformed JSON, or an If-Match that is empty or not HTTP's syntax",
         404: "No such todo",
+        503: "The database does not answer",
         412: "If-Match does not match the current ETag",
         413: "Body over 64 KiB",
         415: "Body not application/json",
@@ -50,6 +54,7 @@ def _problems(*statuses: int) -> dict[str, Any]:
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     schema = model.model_json_schema()
+    # Each parameter may be left out; none is ever null.
     return [
         {
             "name": name,
@@ -68,59 +73,105 @@ def _body(
     return {"required": True, "content": {media: {"schema": _ref(model)} for media in media_types}}
 
 
-ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+ID_PARAMETER = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": TypeAdapter[int](TodoId).json_schema(),
+}
+IF_MATCH_SCHEMA = TypeAdapter[str](IfMatch).json_schema()
 IF_MATCH = {
     "name": "If-Match",
     "in": "header",
     "required": False,
-    "description": "Only act if the todo still has one of these ETags.",
-    "schema": {"type": "string"},
+    "description": IF_MATCH_SCHEMA.pop("description"),
+    "schema": IF_MATCH_SCHEMA,
 }
-ETAG_HEADER = {"ETag": {"schema": {"type": "string"}}}
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The todo's version, for If-Match",
+        "required": True,
+        "schema": {"type": "string", "pattern": '^"v[0-9]+"$'},
+    }
+}
+LOCATION_HEADER = {
+    "Location": {
+        "description": "The new todo's URL",
+        "required": True,
+        "schema": {"type": "string", "format": "uri"},
+    }
+}
+LINK_HEADER = {
+    "Link": {
+        "description": 'The next page\'s URL, rel="next"; absent on the last page',
+        "required": False,
+        "schema": {"type": "string", "pattern": '^<[^>]+>; rel="next"$'},
+    }
+}
+
+
+# What a client can do next with a todo it was given: its id, and its ETag for If-Match.
+_THIS_TODO = {"id": "$response.body#/id"}
+_THIS_VERSION = {**_THIS_TODO, "header.If-Match": "$response.header.ETag"}
+ITEM_LINKS = {
+    "GetTodo": {"operationId": "getTodo", "parameters": _THIS_TODO},
+    "PatchTodo": {"operationId": "patchTodo", "parameters": _THIS_VERSION},
+    "DeleteTodo": {"operationId": "deleteTodo", "parameters": _THIS_VERSION},
+}
 
 
 def build_openapi() -> dict[str, Any]:
     _, definitions = models_json_schema(
         [
             (model, "serialization" if model in (Todo, CategorySummary) else "validation")
-            for model in (Todo, TodoCreate, TodoPatch, CategorySummary, Deleted, ProblemDetails)
+            for model in (
+                Todo,
+                TodoCreate,
+                TodoPatch,
+                CategorySummary,
+                Deleted,
+                Status,
+                ProblemDetails,
+            )
         ],
         ref_template=REF,
     )
-    todo_response = {**_json(_ref(Todo), "The todo"), "headers": ETAG_HEADER}
+    todo_response = {
+        **_json(_ref(Todo), "The todo"),
+        "headers": ETAG_HEADER,
+        "links": ITEM_LINKS,
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "todo-async", "version": "1.0.0"},
         "paths": {
             "/api/todos": {
                 "get": {
+                    "operationId": "listTodos",
                     "summary": "List todos in order, a page at a time",
                     "parameters": _query_parameters(ListQuery),
                     "responses": {
                         "200": {
                             **_json({"type": "array", "items": _ref(Todo)}, "A page of todos"),
-                            "headers": {
-                                "Link": {
-                                    "description": 'rel="next" page URL',
-                                    "schema": {"type": "string"},
-                                }
-                            },
+                            "headers": LINK_HEADER,
                         },
                         **_problems(422),
                     },
                 },
                 "post": {
+                    "operationId": "createTodo",
                     "summary": "Create a todo",
                     "requestBody": _body(TodoCreate),
                     "responses": {
                         "201": {
                             **todo_response,
-                            "headers": {**ETAG_HEADER, "Location": {"schema": {"type": "string"}}},
+                            "headers": {**ETAG_HEADER, **LOCATION_HEADER},
                         },
                         **_problems(400, 413, 415, 422),
                     },
                 },
                 "delete": {
+                    "operationId": "deleteTodos",
                     "summary": "Delete all todos, or those matching the filters",
                     "parameters": _query_parameters(TodoFilter),
                     "responses": {"200": _json(_ref(Deleted), "How many went"), **_problems(422)},
@@ -129,10 +180,12 @@ def build_openapi() -> dict[str, Any]:
             "/api/todos/{id}": {
                 "parameters": [ID_PARAMETER],
                 "get": {
+                    "operationId": "getTodo",
                     "summary": "Read one todo",
                     "responses": {"200": todo_response, **_problems(404)},
                 },
                 "patch": {
+                    "operationId": "patchTodo",
                     "summary": "Change some fields of a todo",
                     "parameters": [IF_MATCH],
                     "requestBody": _body(
@@ -141,6 +194,7 @@ def build_openapi() -> dict[str, Any]:
                     "responses": {"200": todo_response, **_problems(400, 404, 412, 413, 415, 422)},
                 },
                 "delete": {
+                    "operationId": "deleteTodo",
                     "summary": "Delete a todo",
                     "parameters": [IF_MATCH],
                     "responses": {"204": {"description": "Deleted"}, **_problems(400, 404, 412)},
@@ -148,6 +202,7 @@ def build_openapi() -> dict[str, Any]:
             },
             "/api/categories": {
                 "get": {
+                    "operationId": "listCategories",
                     "summary": "Categories with their open and completed counts",
                     "responses": {
                         "200": _json(
@@ -158,17 +213,16 @@ def build_openapi() -> dict[str, Any]:
             },
             "/health": {
                 "get": {
+                    "operationId": "health",
                     "summary": "Liveness: the process serves",
-                    "responses": {"200": {"description": "Serving"}},
+                    "responses": {"200": _json(_ref(Status), "Serving")},
                 }
             },
             "/ready": {
                 "get": {
+                    "operationId": "ready",
                     "summary": "Readiness: the database answers",
-                    "responses": {
-                        "200": {"description": "Ready"},
-                        "503": {"description": "Database unreachable"},
-                    },
+                    "responses": {"200": _json(_ref(Status), "Ready"), **_problems(503)},
                 }
             },
         },

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 
 from todo_async.problems import Problem
+from todo_async.schemas import IfMatch
 
-_ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
+_IF_MATCH = TypeAdapter[str](IfMatch)
+_ENTITY_TAG = re.compile(r'(W/)?"([^"]*)"')
 _OUR_TAG = re.compile(r"v([0-9]{1,9})")
 
 
@@ -19,20 +22,21 @@ def etag(version: int) -> str:
 def expected_versions(request: Request) -> frozenset[int] | None:
     """The versions If-Match accepts; None when any version will do (absent or `*`)."""
     header = request.headers.get("if-match")
-    if header is None or header.strip() == "*":
+    if header is None:
+        return None
+    try:
+        _IF_MATCH.validate_python(header)
+    except ValidationError:
+        # A header that is empty or not HTTP's syntax is a malformed request, not a mismatch.
+        raise Problem(400, "If-Match must be `*` or a list of entity tags.") from None
+    if header.strip() == "*":
         return None
     versions = set()
-    position = 0
-    while position < len(header):
-        match = _ENTITY_TAG.match(header, position)
-        if match is None:
-            raise Problem(400, "If-Match must be `*` or a list of entity tags.")
-        weak, tag = match.groups()
+    for weak, tag in _ENTITY_TAG.findall(header):
         # If-Match uses the strong comparison: a weak tag never matches.
         ours = _OUR_TAG.fullmatch(tag)
         if not weak and ours:
             versions.add(int(ours.group(1)))
-        position = match.end()
     return frozenset(versions)
 
 

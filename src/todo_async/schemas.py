@@ -6,41 +6,53 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import (
+    MISSING,
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
-    field_validator,
 )
 
+from todo_async import pagination
 from todo_async.database.tables import CATEGORY_MAX_LENGTH, ORDER_LIMIT, TITLE_MAX_LENGTH
 
-
-def _printable(value: str) -> str:
-    # NUL cannot be stored in PostgreSQL text, and no other control character
-    # belongs in a one-line title or category.
-    if any(ord(char) < 32 and char not in "\t" for char in value):
-        raise ValueError("must not contain control characters")
-    return value
+# What str.strip() removes and the patterns below let through: tab and the Unicode spaces.
+_SPACE = r"\t \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+# NUL cannot be stored in PostgreSQL text, and no other control character but tab belongs in
+# a one-line title or category.
+_CONTROL = r"\x00-\x08\x0A-\x1F"
+TEXT_PATTERN = rf"^[^{_CONTROL}]*$"
+# Some character that is neither space nor control: the title is not empty once trimmed.
+TITLE_PATTERN = rf"^[{_SPACE}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*$"
 
 
 def _none_if_empty(value: str | None) -> str | None:
     return value or None
 
 
+def _integral(value: object) -> object:
+    # JSON Schema counts 13561.0 and 1e3 as integers; so does the API. 1.5 stays a float.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Lengths and patterns apply to the text as sent, so the document's limits are exact;
+# surrounding white space is trimmed afterwards.
 Title = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH),
-    AfterValidator(_printable),
+    StringConstraints(min_length=1, max_length=TITLE_MAX_LENGTH, pattern=TITLE_PATTERN),
+    AfterValidator(str.strip),
 ]
 CategoryName = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=CATEGORY_MAX_LENGTH),
-    AfterValidator(_printable),
+    StringConstraints(max_length=CATEGORY_MAX_LENGTH, pattern=TEXT_PATTERN),
+    AfterValidator(str.strip),
 ]
 Category = Annotated[CategoryName | None, AfterValidator(_none_if_empty)]
-Order = Annotated[int, Field(ge=-ORDER_LIMIT, le=ORDER_LIMIT)]
+Order = Annotated[int, Field(ge=-ORDER_LIMIT, le=ORDER_LIMIT), BeforeValidator(_integral)]
 
 TITLE_DOC = "What is to be done; surrounding white space is trimmed."
 CATEGORY_DOC = "A label to group todos by; empty or null means none."
@@ -60,20 +72,12 @@ class TodoCreate(_Input):
 
 
 class TodoPatch(_Input):
-    """Only the fields present change; title and completed may not be null."""
+    """Only the fields present change; title and completed may be left out, but not null."""
 
-    title: Title | None = Field(default=None, description=TITLE_DOC)
-    category: Category = Field(default=None, description=CATEGORY_DOC)
-    completed: bool | None = None
-    order: Order | None = Field(default=None, description=ORDER_DOC)
-
-    @field_validator("title", "completed", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        # Runs only for fields present in the body: absent is fine, null is not.
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
+    title: Title | MISSING = Field(default=MISSING, description=TITLE_DOC)
+    category: Category | MISSING = Field(default=MISSING, description=CATEGORY_DOC)
+    completed: bool | MISSING = MISSING
+    order: Order | MISSING | None = Field(default=MISSING, description=ORDER_DOC)
 
 
 class Todo(BaseModel):
@@ -88,37 +92,50 @@ class Todo(BaseModel):
 
 
 class _Query(BaseModel):
+    # A query parameter is a string or left out (MISSING); there is no null to send.
     model_config = ConfigDict(extra="forbid")
 
 
-CompletedFilter = Annotated[
-    Literal["true", "false"] | None,
-    Field(description="Only completed (true) or only open (false) todos."),
-]
-CategoryFilter = Annotated[
-    str | None,
-    StringConstraints(strip_whitespace=True, max_length=CATEGORY_MAX_LENGTH),
-    Field(description="Only todos in this category; empty for those without one."),
-]
-
-
 class TodoFilter(_Query):
-    completed: CompletedFilter = None
-    category: CategoryFilter = None
+    completed: Literal["true", "false"] | MISSING = Field(
+        default=MISSING, description="Only completed (true) or only open (false) todos."
+    )
+    category: CategoryName | MISSING = Field(
+        default=MISSING, description="Only todos in this category; empty for those without one."
+    )
 
 
 class ListQuery(TodoFilter):
     limit: Annotated[int, Field(ge=1, le=1000, description="Page size.")] = 100
-    cursor: Annotated[
-        str | None,
-        Field(max_length=200, description="Where the page starts: from a Link rel=next."),
-    ] = None
+    cursor: Annotated[str, StringConstraints(pattern=pagination.PATTERN)] | MISSING = Field(
+        default=MISSING,
+        description="Opaque: where the page starts, as given in a Link rel=next URL.",
+    )
+
+
+# Row ids are positive 64-bit integers; any other id names no todo.
+TodoId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+_ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7E]*"'
+# RFC 9110: `*` or a comma-separated list of entity tags, empty list elements allowed.
+IF_MATCH_PATTERN = (
+    rf"^[ \t]*(?:\*|(?:,[ \t]*)*{_ENTITY_TAG}(?:[ \t]*,(?:[ \t]*{_ENTITY_TAG})?)*)[ \t]*$"
+)
+IfMatch = Annotated[
+    str,
+    StringConstraints(pattern=IF_MATCH_PATTERN),
+    Field(description="Only act if the todo still has one of these ETags, or exists (`*`)."),
+]
 
 
 class CategorySummary(BaseModel):
     category: str | None = Field(description="The category; null for todos without one.")
     open: int
     completed: int
+
+
+class Status(BaseModel):
+    status: str
 
 
 class Deleted(BaseModel):

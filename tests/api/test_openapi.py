@@ -71,3 +71,26 @@ async def test_request_schemas_carry_the_validation_rules(client: httpx.AsyncCli
     assert title["minLength"] == 1
     assert schemas["TodoCreate"]["required"] == ["title"]
     assert schemas["TodoCreate"]["additionalProperties"] is False
+
+
+async def test_links_name_operations_that_exist(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    operations = {
+        operation["operationId"]: operation
+        for item in document["paths"].values()
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+    links = [
+        link
+        for item in document["paths"].values()
+        for method, operation in item.items()
+        if method != "parameters"
+        for response in operation["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+
+    assert len(operations) == len(served_operations())
+    assert links
+    for link in links:
+        assert link["operationId"] in operations

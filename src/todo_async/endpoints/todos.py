@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from pydantic import MISSING, TypeAdapter, ValidationError
 from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from todo_async.pagination import Cursor, InvalidCursor
+from todo_async.pagination import Cursor
 from todo_async.preconditions import etag, expected_versions, precondition_failed
 from todo_async.problems import Problem
 from todo_async.rendering import JSONResponse
@@ -27,7 +28,9 @@ from todo_async.repository import (
     TodoRepository,
 )
 from todo_async.request_input import read_json, read_query
-from todo_async.schemas import Deleted, ListQuery, TodoCreate, TodoFilter, TodoPatch
+from todo_async.schemas import Deleted, ListQuery, TodoCreate, TodoFilter, TodoId, TodoPatch
+
+_TODO_ID = TypeAdapter[int](TodoId)
 
 MAX_ORIGINS = 64
 _collection_urls: dict[tuple[Any, ...], str] = {}
@@ -94,9 +97,19 @@ def _not_found(todo_id: int) -> Problem:
     return Problem(404, f"There is no todo {todo_id}.")
 
 
+def _todo_id(request: Request) -> int:
+    todo_id: int = request.path_params["id"]
+    try:
+        return _TODO_ID.validate_python(todo_id)
+    except ValidationError:
+        # Past the range of row ids (the route already refused anything but digits).
+        raise _not_found(todo_id) from None
+
+
 def _filters(query: TodoFilter) -> dict[str, Any]:
-    completed = None if query.completed is None else query.completed == "true"
-    return {"completed": completed, "category": query.category}
+    completed = None if query.completed is MISSING else query.completed == "true"
+    category = None if query.category is MISSING else query.category
+    return {"completed": completed, "category": category}
 
 
 class TodoCollection(HTTPEndpoint):
@@ -104,11 +117,8 @@ class TodoCollection(HTTPEndpoint):
 
     async def get(self, request: Request) -> Response:
         query = read_query(request, ListQuery)
-        try:
-            after = Cursor.decode(query.cursor) if query.cursor else None
-        except InvalidCursor as exc:
-            error = {"location": "query", "field": "cursor", "message": str(exc), "type": "cursor"}
-            raise Problem(422, "Invalid query: cursor.", errors=[error]) from None
+        # The schema's pattern admits only tokens that decode.
+        after = None if query.cursor is MISSING else Cursor.decode(query.cursor)
         rows, next_cursor = await _repository(request).page(
             **_filters(query), limit=query.limit, after=after
         )
@@ -135,14 +145,14 @@ class TodoItem(HTTPEndpoint):
     """/api/todos/{id}: read, change, delete one."""
 
     async def get(self, request: Request) -> Response:
-        todo_id: int = request.path_params["id"]
+        todo_id = _todo_id(request)
         row = await _repository(request).get(todo_id)
         if row is None:
             raise _not_found(todo_id)
         return _item_response(request, row)
 
     async def patch(self, request: Request) -> Response:
-        todo_id: int = request.path_params["id"]
+        todo_id = _todo_id(request)
         versions = expected_versions(request)
         patch = await read_json(request, TodoPatch, _max_body(request))
         changes = patch.model_dump(include=patch.model_fields_set)
@@ -160,7 +170,7 @@ class TodoItem(HTTPEndpoint):
         return _item_response(request, row)
 
     async def delete(self, request: Request) -> Response:
-        todo_id: int = request.path_params["id"]
+        todo_id = _todo_id(request)
         versions = expected_versions(request)
         repository = _repository(request)
         if not await repository.delete(todo_id, versions):
