@@ -25,9 +25,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-UNORDERED = 2**62
 COLUMNS = 'id, title, category, completed, "order", created_at, updated_at, version'
-LIST = f'SELECT {COLUMNS} FROM todos ORDER BY coalesce("order", {UNORDERED}), id LIMIT ?'
+# The stored list position, as the service's first page reads it.
+LIST = f"SELECT {COLUMNS}, position FROM todos ORDER BY position, id LIMIT ?"
 GET = f"SELECT {COLUMNS} FROM todos WHERE id = ?"
 CREATE = (
     'INSERT INTO todos (title, category, completed, "order", created_at, updated_at, version)'
