@@ -24,11 +24,9 @@ class Prepared:
     @classmethod
     def of(cls, compiled: Compiled, sql: str, names: Sequence[str]) -> Prepared:
         processors = compiled._bind_processors  # type: ignore[attr-defined]
-        constants = {
-            name: value
-            for name, value in (compiled.construct_params() or {}).items()
-            if value is not None
-        }
+        # _check=False: parameters without a value (given per call) are left as None.
+        params = compiled.construct_params(_check=False)  # type: ignore[call-arg]
+        constants = {name: value for name, value in (params or {}).items() if value is not None}
         return cls(sql, tuple(names), tuple(processors.get(name) for name in names), constants)
 
     def args(self, values: Mapping[str, Any]) -> list[Any]:
