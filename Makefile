@@ -41,10 +41,10 @@ pytest: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) test
 	$(BIN)/pytest
 
-# Throughput and latency with wrk, one uvicorn worker, on SQLite and PostgreSQL (JSON lines).
+# wrk, alternating: the service, its raw-driver floor and the seed Flask stack, SQLite and PostgreSQL.
 bench: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) bench
-	$(BIN)/python -m loadtest.benchmark --duration 10 --connections 50
+	$(BIN)/python -m loadtest.bench --rounds 3 --duration 5 --connections 50 --workers2
 
 # --- Load tests: see README "Load tests" ---
 # make load PROFILE=smoke|step|spike|soak HOST=URL RESULTS=DIR LOAD_ARGS="-u 50 ..."

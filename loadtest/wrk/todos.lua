@@ -1,18 +1,33 @@
--- wrk script for the todo API: `-- list` (GET the path given to wrk) or `-- create`
--- (POST a new todo to it). Prints one JSON line with throughput, latency and errors.
+-- wrk script for the todo API. Modes (after `--`):
+--   list        GET the URL given to wrk
+--   create      POST a new todo to it (the collection URL)
+--   get N       GET <URL>/k for k cycling through 1..N
+--   patch N     PATCH <URL>/k, toggling `completed`, k cycling through 1..N
+-- Prints one JSON line with throughput, latency percentiles and errors.
 
 local mode = "list"
+local ids = 1
 local counter = 0
 
 function init(args)
   mode = args[1] or "list"
+  ids = tonumber(args[2] or "1")
 end
 
 function request()
+  counter = counter + 1
+  local json = {["Content-Type"] = "application/json"}
   if mode == "create" then
-    counter = counter + 1
     local body = '{"title":"benchmark todo ' .. counter .. '","category":"bench"}'
-    return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+    return wrk.format("POST", nil, json, body)
+  end
+  local item = wrk.path .. "/" .. (counter % ids + 1)
+  if mode == "get" then
+    return wrk.format("GET", item)
+  end
+  if mode == "patch" then
+    local body = '{"completed":' .. ((counter % 2 == 0) and "true" or "false") .. '}'
+    return wrk.format("PATCH", item, json, body)
   end
   return wrk.format("GET")
 end

@@ -13,7 +13,7 @@ def logging_config(level: str) -> dict[str, Any]:
         },
         "handlers": {
             "access": {
-                "class": "logging.StreamHandler",
+                "class": "todo_async.log_handlers.LoopFlushedStreamHandler",
                 "formatter": "message",
                 "stream": "ext://sys.stdout",
             },

@@ -1,30 +1,56 @@
-"""Every query on todos, in SQLAlchemy Core with bound parameters."""
+"""Every query on todos, in SQLAlchemy Core with bound parameters, compiled once per shape.
+
+A statement's shape (which filters, which fields change, how many If-Match versions) picks
+its compiled form; each request only binds values. Rows come back as the driver's tuples,
+read by position (the `COLUMNS` order).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    CompoundSelect,
     Select,
     and_,
+    bindparam,
     delete,
+    false,
     func,
     insert,
     select,
     true,
-    tuple_,
+    union_all,
     update,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import ReturningDelete
+from sqlalchemy.sql.functions import FunctionElement
 
 from todo_async.database.engine import TodoDatabase
-from todo_async.database.tables import sort_key, todos
+from todo_async.database.tables import UNORDERED, todos
 from todo_async.pagination import Cursor
 
-# A result row, read by column name: the driver's own row, cheaper than a wrapped Record.
-Row = Mapping[str, Any]
+COLUMNS = (
+    todos.c.id,
+    todos.c.title,
+    todos.c.category,
+    todos.c.completed,
+    todos.c.order,
+    todos.c.created_at,
+    todos.c.updated_at,
+    todos.c.version,
+)
+ID, TITLE, CATEGORY, COMPLETED, ORDER, CREATED_AT, UPDATED_AT, VERSION, POSITION = range(9)
+
+# A todo as the driver returns it, in `COLUMNS` order.
+Row = Sequence[Any]
 
 # Ids beyond a signed 64-bit integer cannot exist; asking for one is a plain miss.
 MAX_ID = 2**63 - 1
@@ -34,28 +60,146 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _param(name: str, value: Any, like: ColumnElement[Any]) -> BindParameter[Any]:
+    return bindparam(name, value, type_=like.type)
+
+
 def _filter(completed: bool | None, category: str | None) -> ColumnElement[bool]:
+    # Plain equalities, not IS: PostgreSQL's btree indexes cannot search `IS true`.
     clauses: list[ColumnElement[bool]] = []
     if completed is not None:
-        clauses.append(todos.c.completed.is_(completed))
+        clauses.append(todos.c.completed == _param("completed", completed, todos.c.completed))
     if category is not None:
-        clauses.append(todos.c.category == category if category else todos.c.category.is_(None))
+        clauses.append(
+            todos.c.category == _param("category", category, todos.c.category)
+            if category
+            else todos.c.category.is_(None)
+        )
     return and_(true(), *clauses)
+
+
+def _filter_shape(completed: bool | None, category: str | None) -> tuple[bool, str]:
+    kind = "any" if category is None else "value" if category else "none"
+    return completed is not None, kind
+
+
+def _versions(versions: frozenset[int] | None) -> tuple[ColumnElement[bool], dict[str, int]]:
+    """`version IN (...)` over one bound parameter per accepted version."""
+    if versions is None:
+        return true(), {}
+    if not versions:
+        return false(), {}
+    values = {f"accepted_{n}": version for n, version in enumerate(sorted(versions))}
+    params = [_param(name, value, todos.c.version) for name, value in values.items()]
+    return todos.c.version.in_(params), values
+
+
+# Clear-completed deletes this many rows per statement: on SQLite each statement holds
+# the one connection and the write lock, so readers wait for one batch, not for all.
+DELETE_BATCH = 2000
+
+# Rows of a page in list order, whichever order the statement returned them in.
+_list_order = itemgetter(POSITION, ID)
+
+
+def _in_list_order(
+    where: ColumnElement[bool],
+    completed: bool | None,
+    category: str | None,
+    limit: BindParameter[Any],
+) -> Select[Any]:
+    # Ordering by the filtered columns first changes nothing (each holds one value) but
+    # names the filter's own index: only it returns rows in this order without a sort, so
+    # no planner trades it for the unfiltered index plus a filter that may read far.
+    filtered = [
+        column
+        for column, value in ((todos.c.category, category), (todos.c.completed, completed))
+        if value is not None
+    ]
+    return (
+        select(*COLUMNS, todos.c.position)
+        .where(where)
+        .order_by(*filtered, todos.c.position, todos.c.id)
+        .limit(limit)
+    )
+
+
+class same_position(FunctionElement[Any]):
+    """position = the cursor's, written as each planner seeks it from the cursor on.
+
+    Statistics from a table where every todo shares one position (none has an `order`)
+    lead both planners to walk the primary key from the cursor's id and filter by
+    position, which reads the whole table when the cursor sits among a few ordered
+    todos. SQLite is told the equality is rare (likelihood()); PostgreSQL gets a closed
+    range, which unlike an equality leaves (position, id) the only order that needs no
+    sort: a scan of the (…, position, id) index from (p, i).
+    """
+
+    inherit_cache = True
+
+
+@compiles(same_position)
+def _compile_same_position(element: same_position, compiler: SQLCompiler, **kw: Any) -> str:
+    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({column} >= {value} AND {column} <= {value})"
+
+
+@compiles(same_position, "sqlite")
+def _compile_same_position_on_sqlite(
+    element: same_position, compiler: SQLCompiler, **kw: Any
+) -> str:
+    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"likelihood({column} = {value}, 1e-06)"
 
 
 def page_query(
     *, completed: bool | None, category: str | None, limit: int, after: Cursor | None
-) -> Select[Any]:
-    """Todos in list order from just after `after`: an index range scan, whatever the page."""
-    query = (
-        select(todos, sort_key.label("sort_key"))
-        .where(_filter(completed, category))
-        .order_by(sort_key, todos.c.id)
-        .limit(limit)
+) -> Select[Any] | CompoundSelect[Any]:
+    """Todos in list order from just after `after`, read by seeking an index to the cursor.
+
+    Each filter has an index led by its columns and then (position, id). The cursor
+    condition (position, id) > (p, i) is split in two ranges that each seek it: the rest
+    of the cursor's position (position = p AND id > i), then the positions after it.
+    Neither database seeks the row comparison whole: SQLite 3.40 uses only its first
+    column when the second is the rowid, and PostgreSQL estimates it from the first
+    column alone, so among todos without an `order` (all share one position) it expects
+    one row and may pick a plan that filters and sorts everything after the cursor.
+    The union holds at most twice `limit` rows, which `page` puts in order.
+    """
+    where = _filter(completed, category)
+    limit_param = bindparam("limit", limit, type_=todos.c.version.type)
+    if after is None:
+        return _in_list_order(where, completed, category, limit_param)
+    position = _param("after_position", after.sort_key, todos.c.position)
+    rest_of_position = _in_list_order(
+        and_(
+            where,
+            same_position(todos.c.position, position),
+            todos.c.id > _param("after_id", after.id, todos.c.id),
+        ),
+        completed,
+        category,
+        limit_param,
     )
-    if after is not None:
-        query = query.where(tuple_(sort_key, todos.c.id) > tuple_(after.sort_key, after.id))
-    return query
+    if after.sort_key >= UNORDERED:
+        # No position follows the one todos without an `order` share.
+        return rest_of_position
+    later_positions = _in_list_order(
+        where & (todos.c.position > position), completed, category, limit_param
+    )
+    return union_all(select(rest_of_position.subquery()), select(later_positions.subquery()))
+
+
+def delete_batch_query(
+    *, completed: bool | None, category: str | None, max_id: int
+) -> ReturningDelete[Any]:
+    """Up to DELETE_BATCH matching todos with ids up to `max_id`, deleted by one statement."""
+    batch = (
+        select(todos.c.id)
+        .where(_filter(completed, category) & (todos.c.id <= _param("max_id", max_id, todos.c.id)))
+        .limit(DELETE_BATCH)
+    )
+    return delete(todos).where(todos.c.id.in_(batch.scalar_subquery())).returning(todos.c.id)
 
 
 class TodoRepository:
@@ -63,21 +207,29 @@ class TodoRepository:
         self._db = database
 
     async def create(self, fields: Mapping[str, Any]) -> Row:
-        now = _now()
-        query = (
-            insert(todos)
-            .values(**fields, created_at=now, updated_at=now, version=1)
-            .returning(*todos.c)
-        )
-        row = await self._db.fetch_one(query)
-        assert row is not None
-        return row._mapping
+        names = tuple(fields)
+
+        def build() -> Any:
+            values = {name: _param(name, None, todos.c[name]) for name in names}
+            now = _param("now", None, todos.c.created_at)
+            return (
+                insert(todos)
+                .values(**values, created_at=now, updated_at=now, version=1)
+                .returning(*COLUMNS)
+            )
+
+        rows = await self._db.rows(("create", names), build, {**fields, "now": _now()})
+        return rows[0]  # type: ignore[no-any-return]
 
     async def get(self, todo_id: int) -> Row | None:
         if todo_id > MAX_ID:
             return None
-        row = await self._db.fetch_one(select(todos).where(todos.c.id == todo_id))
-        return None if row is None else row._mapping
+        rows = await self._db.rows(
+            ("get",),
+            lambda: select(*COLUMNS).where(todos.c.id == _param("id", None, todos.c.id)),
+            {"id": todo_id},
+        )
+        return rows[0] if rows else None
 
     async def page(
         self,
@@ -89,12 +241,21 @@ class TodoRepository:
     ) -> tuple[list[Row], Cursor | None]:
         """One page in list order, and the cursor of the next page if there is one."""
         # One more than asked tells whether another page follows.
-        query = page_query(completed=completed, category=category, limit=limit + 1, after=after)
-        rows = [row._mapping for row in await self._db.fetch_all(query)]
+        values = {"completed": completed, "category": category, "limit": limit + 1}
+        shape: tuple[Any, ...] = ("page", *_filter_shape(completed, category))
+        if after is not None:
+            values |= {"after_position": after.sort_key, "after_id": after.id}
+            shape += (after.sort_key >= UNORDERED,)
+        rows = await self._db.rows(
+            shape,
+            lambda: page_query(completed=completed, category=category, limit=0, after=after),
+            values,
+        )
+        rows.sort(key=_list_order)
         if len(rows) <= limit:
             return rows, None
         last = rows[limit - 1]
-        return rows[:limit], Cursor(last["sort_key"], last["id"])
+        return rows[:limit], Cursor(last[POSITION], last[ID])
 
     async def update(
         self, todo_id: int, changes: Mapping[str, Any], versions: frozenset[int] | None
@@ -106,43 +267,81 @@ class TodoRepository:
         """
         if todo_id > MAX_ID:
             return None
-        condition = todos.c.id == todo_id
-        if versions is not None:
-            condition = condition & todos.c.version.in_(versions)
-        query = (
-            update(todos)
-            .where(condition)
-            .values(**changes, updated_at=_now(), version=todos.c.version + 1)
-            .returning(*todos.c)
-        )
-        row = await self._db.fetch_one(query)
-        return None if row is None else row._mapping
+        names = tuple(changes)
+        matches, version_values = _versions(versions)
+
+        def build() -> Any:
+            values = {name: _param(name, None, todos.c[name]) for name in names}
+            return (
+                update(todos)
+                .where(todos.c.id == _param("id", None, todos.c.id), matches)
+                .values(
+                    **values,
+                    updated_at=_param("now", None, todos.c.updated_at),
+                    version=todos.c.version + 1,
+                )
+                .returning(*COLUMNS)
+            )
+
+        shape = ("update", names, None if versions is None else len(versions))
+        values = {**changes, **version_values, "id": todo_id, "now": _now()}
+        rows = await self._db.rows(shape, build, values)
+        return rows[0] if rows else None
 
     async def delete(self, todo_id: int, versions: frozenset[int] | None) -> bool:
         if todo_id > MAX_ID:
             return False
-        condition = todos.c.id == todo_id
-        if versions is not None:
-            condition = condition & todos.c.version.in_(versions)
-        query = delete(todos).where(condition).returning(todos.c.id)
-        return await self._db.fetch_one(query) is not None
+        matches, version_values = _versions(versions)
+        rows = await self._db.rows(
+            ("delete", None if versions is None else len(versions)),
+            lambda: (
+                delete(todos)
+                .where(todos.c.id == _param("id", None, todos.c.id), matches)
+                .returning(todos.c.id)
+            ),
+            {**version_values, "id": todo_id},
+        )
+        return bool(rows)
 
     async def delete_many(self, *, completed: bool | None, category: str | None) -> int:
-        """Delete every matching todo in one statement; returns how many went."""
-        query = delete(todos).where(_filter(completed, category)).returning(todos.c.id)
-        return len(await self._db.fetch_all(query))
+        """Delete every matching todo that exists now, in batches; returns how many went.
+
+        Todos created meanwhile are not touched (the ids stop at today's largest), so the
+        loop ends however busy the writers are.
+        """
+        [(max_id,)] = await self._db.rows(("max_id",), lambda: select(func.max(todos.c.id)), {})
+        if max_id is None:
+            return 0
+        deleted = 0
+        shape = ("delete_batch", *_filter_shape(completed, category))
+        values = {"completed": completed, "category": category, "max_id": max_id}
+        while True:
+            batch = len(
+                await self._db.rows(
+                    shape,
+                    lambda: delete_batch_query(completed=completed, category=category, max_id=0),
+                    values,
+                )
+            )
+            deleted += batch
+            if batch < DELETE_BATCH:
+                return deleted
 
     async def categories(self) -> list[Row]:
-        query = (
-            select(
-                todos.c.category,
-                func.count().filter(todos.c.completed.is_(False)).label("open"),
-                func.count().filter(todos.c.completed.is_(True)).label("completed"),
-            )
-            .group_by(todos.c.category)
-            .order_by(todos.c.category.is_(None), todos.c.category)
+        """(category, open, completed) per category, the uncategorised last."""
+        return await self._db.rows(
+            ("categories",),
+            lambda: (
+                select(
+                    todos.c.category,
+                    func.count().filter(todos.c.completed.is_(False)).label("open"),
+                    func.count().filter(todos.c.completed.is_(True)).label("completed"),
+                )
+                .group_by(todos.c.category)
+                .order_by(todos.c.category.is_(None), todos.c.category)
+            ),
+            {},
         )
-        return [row._mapping for row in await self._db.fetch_all(query)]
 
     async def ping(self) -> None:
-        await self._db.fetch_val(select(1))
+        await self._db.rows(("ping",), lambda: select(1), {})

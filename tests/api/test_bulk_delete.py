@@ -1,4 +1,4 @@
-"""DELETE on the collection: clear the completed todos, or everything, in one statement."""
+"""DELETE on the collection: clear the completed todos, or everything, in bounded batches."""
 
 from __future__ import annotations
 

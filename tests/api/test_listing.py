@@ -142,3 +142,26 @@ async def test_default_page_is_100(client: httpx.AsyncClient) -> None:
 
     assert len(response.json()) == 100
     assert next_url(response) is not None
+
+
+async def test_pages_of_every_filter_cross_tied_and_missing_orders(
+    client: httpx.AsyncClient,
+) -> None:
+    # Pages end inside groups of equal `order`, between groups and among todos without one.
+    for n in range(24):
+        order = None if n % 4 == 3 else [5, -2, 5][n % 3]
+        await create(
+            client, title=f"t{n}", order=order, category=["a", "b"][n % 2], completed=n % 5 == 0
+        )
+    everything = (await client.get("/api/todos")).json()
+
+    def expected(todo: dict[str, object], query: str) -> bool:
+        wanted = dict(part.split("=") for part in query.split("&") if part)
+        return all(
+            str(todo[key]).lower() == value for key, value in wanted.items() if key != "limit"
+        )
+
+    for query in ("", "completed=false", "category=b", "category=a&completed=false"):
+        for limit in (1, 2, 3):
+            paged, _ = await walk(client, f"/api/todos?limit={limit}&{query}")
+            assert paged == [todo for todo in everything if expected(todo, query)], (query, limit)

@@ -1,4 +1,9 @@
-"""The list query seeks an index on both databases: page 1000 costs what page 1 costs."""
+"""Every list query seeks its index straight to the cursor, on both databases.
+
+The plans are read from the databases themselves. SQLite must SEARCH the filter's index
+with every key column constrained (the cursor split in two ranges), PostgreSQL must scan
+the filter's index with the cursor in its index condition; neither may sort.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +12,46 @@ from sqlalchemy import text
 
 from todo_async.database.engine import TodoDatabase, open_database
 from todo_async.database.migrations import migrate
+from todo_async.database.tables import UNORDERED
 from todo_async.pagination import Cursor
 from todo_async.repository import page_query
 from todo_async.settings import Settings
 
+ROWS = 20_000
+# (filters, the index that serves them, its equality columns before (position, id))
 FILTERS = [
-    {"completed": None, "category": None},
-    {"completed": True, "category": None},
-    {"completed": None, "category": "work"},
+    ({"completed": None, "category": None}, "ix_todos_position", ""),
+    ({"completed": True, "category": None}, "ix_todos_completed_position", "completed=? AND "),
+    ({"completed": None, "category": "work"}, "ix_todos_category_position", "category=? AND "),
+    ({"completed": None, "category": ""}, "ix_todos_category_position", "category=? AND "),
+    (
+        {"completed": False, "category": "work"},
+        "ix_todos_category_completed_position",
+        "category=? AND completed=? AND ",
+    ),
 ]
-DEEP = Cursor(sort_key=2**62, id=19_000)
+# Deep among the todos without an `order` (all share one position), and among ordered ones.
+CURSORS = [Cursor(sort_key=UNORDERED, id=18_000), Cursor(sort_key=5, id=20)]
 
 
-async def plan(database: TodoDatabase, filters: dict[str, object]) -> str:
-    query = page_query(**filters, limit=21, after=DEEP)  # type: ignore[arg-type]
-    backend = database._backend._dialect
-    sql = str(query.compile(dialect=backend, compile_kwargs={"literal_binds": True}))
+async def plan(database: TodoDatabase, query_sql: str) -> list[str]:
     prefix = "EXPLAIN QUERY PLAN " if database.dialect_name == "sqlite" else "EXPLAIN "
-    rows = await database.fetch_all(text(prefix + sql))
-    return "\n".join(str(row[len(row) - 1]) for row in rows)
+    rows = await database.fetch_all(text(prefix + query_sql))
+    return [str(row[len(row) - 1]) for row in rows]
+
+
+def compiled(database: TodoDatabase, filters: dict[str, object], cursor: Cursor | None) -> str:
+    query = page_query(**filters, limit=21, after=cursor)  # type: ignore[arg-type]
+    dialect = database._backend._dialect
+    return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 async def fill(database: TodoDatabase, count: int) -> None:
+    """`count` todos without an order, statistics taken, then the first 40 given one.
+
+    Statistics from a table where every todo shares a position are the ones that lead a
+    planner astray once some todos get an `order`.
+    """
     # Raw SQL through `databases` must avoid "%" (its SQLite backend formats with it): "&" instead.
     series = (
         f"generate_series(1, {count}) AS n"
@@ -45,21 +68,56 @@ async def fill(database: TodoDatabase, count: int) -> None:
         )
     )
     await database.execute(text("ANALYZE"))
+    await database.execute(text('UPDATE todos SET "order" = 5 WHERE id <= 40'))
 
 
-@pytest.mark.parametrize("filters", FILTERS)
-async def test_deep_page_uses_an_index_and_no_sort(
-    database_url: str, filters: dict[str, object]
+@pytest.fixture
+async def database(database_url: str) -> TodoDatabase:
+    db = open_database(Settings(database_url=database_url))
+    async with db:
+        await migrate(db)
+        await fill(db, ROWS)
+    return db
+
+
+@pytest.mark.parametrize(("filters", "index", "equalities"), FILTERS)
+@pytest.mark.parametrize("cursor", [None, *CURSORS], ids=["page-1", "unordered", "ordered"])
+async def test_every_list_query_seeks_to_its_cursor(
+    database: TodoDatabase,
+    filters: dict[str, object],
+    index: str,
+    equalities: str,
+    cursor: Cursor | None,
 ) -> None:
-    database = open_database(Settings(database_url=database_url))
     async with database:
-        await migrate(database)
-        await fill(database, 20_000)
-        explained = await plan(database, filters)
+        explained = await plan(database, compiled(database, filters, cursor))
 
     if database.dialect_name == "sqlite":
-        assert "USING INDEX ix_todos_" in explained, explained
-        assert "TEMP B-TREE" not in explained, explained
+        if cursor is None:
+            # Page 1 reads the index from the start of its filter's range.
+            start = f"SEARCH todos USING INDEX {index} ({equalities.removesuffix(' AND ')})"
+            expected = [start if equalities else f"SCAN todos USING INDEX {index}"]
+        else:
+            expected = [f"SEARCH todos USING INDEX {index} ({equalities}position=? AND id>?)"]
+            if cursor.sort_key < UNORDERED:
+                expected.append(f"SEARCH todos USING INDEX {index} ({equalities}position>?)")
+        assert [line for line in explained if "todos" in line] == expected, explained
+        assert not any("TEMP B-TREE" in line for line in explained), explained
     else:
-        assert "Index Scan using ix_todos_" in explained, explained
-        assert "Sort" not in explained, explained
+        scans = [line.strip() for line in explained if "Scan" in line]
+        # Literals as bare numbers: '5'::bigint reads 5.
+        conditions = [
+            line.replace("'", "").replace("::bigint", "")
+            for line in explained
+            if "Index Cond" in line
+        ]
+        assert all(s.startswith(f"->  Index Scan using {index} on todos") for s in scans), explained
+        if cursor is None:
+            assert len(scans) == 1, explained
+        else:
+            assert f'("position" >= {cursor.sort_key})' in conditions[0], explained
+            assert f"(id > {cursor.id})" in conditions[0], explained
+            if cursor.sort_key < UNORDERED:
+                assert f'("position" > {cursor.sort_key})' in conditions[1], explained
+            assert len(scans) == (1 if cursor.sort_key == UNORDERED else 2), explained
+        assert not any("Sort" in line for line in explained), explained

@@ -6,12 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
+from loadtest.seed import insert_rows
 from testbed.sqlite_lock import sqlite_write_lock
+from todo_async.database import migrations
 from todo_async.database.engine import open_database
 from todo_async.database.migrations import MIGRATIONS, migrate
-from todo_async.database.tables import schema_migrations
+from todo_async.database.tables import UNORDERED, schema_migrations, todos
+from todo_async.repository import ID, TodoRepository
 from todo_async.settings import Settings
 
 LATEST = [migration.version for migration in MIGRATIONS]
@@ -71,3 +75,25 @@ def test_the_migrate_command_gives_up_on_a_held_lock_naming_it(tmp_path: Path) -
     )
     assert free.returncode == 0
     assert free.stdout.decode().strip() == f"applied {len(LATEST)} migration(s): {LATEST}"
+
+
+async def test_position_migration_keeps_every_todo_and_its_order(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = open_database(Settings(database_url=database_url))
+    async with database:
+        with monkeypatch.context() as at_version_1:
+            at_version_1.setattr(migrations, "MIGRATIONS", MIGRATIONS[:1])
+            assert await migrate(database) == [1]
+        await insert_rows(database, 5_000)
+        await database.execute(text('UPDATE todos SET "order" = 3000 - id WHERE id <= 10'))
+
+        assert await migrate(database) == [2]
+
+        rows = await database.fetch_all(select(todos.c.id, todos.c.order, todos.c.position))
+        page, _ = await TodoRepository(database).page(
+            completed=None, category=None, limit=12, after=None
+        )
+    assert len(rows) == 5_000
+    assert all(row[2] == (UNORDERED if row[1] is None else row[1]) for row in rows)
+    assert [row[ID] for row in page] == [*range(10, 0, -1), 11, 12]

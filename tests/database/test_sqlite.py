@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,42 @@ async def test_iterate_and_execute_many(tmp_path: Path) -> None:
         await database.execute_many("INSERT INTO t VALUES (:x)", [{"x": 1}, {"x": 2}])
         seen = [row[0] async for row in database.iterate(text("SELECT x FROM t ORDER BY x"))]
     assert seen == [1, 2]
+
+
+async def test_a_statement_never_joins_another_tasks_transaction(tmp_path: Path) -> None:
+    async with database_at(tmp_path / "a.db") as database:
+        await database.execute(text("CREATE TABLE t (x INTEGER)"))
+        begun = asyncio.Event()
+
+        async def insert_then_roll_back() -> None:
+            async with database.transaction():
+                await database.execute(text("INSERT INTO t VALUES (1)"))
+                begun.set()
+                await asyncio.sleep(0.2)
+                raise RuntimeError
+
+        async def insert_meanwhile() -> None:
+            await begun.wait()
+            await database.execute(text("INSERT INTO t VALUES (2)"))
+
+        results = await asyncio.gather(
+            insert_then_roll_back(), insert_meanwhile(), return_exceptions=True
+        )
+        assert isinstance(results[0], RuntimeError)
+        # The second insert waited for the rollback instead of being undone by it.
+        assert [row[0] for row in await database.fetch_all(text("SELECT x FROM t"))] == [2]
+
+
+async def test_a_failed_commit_rolls_back_and_frees_the_connection(tmp_path: Path) -> None:
+    async with database_at(tmp_path / "a.db") as database:
+        await database.execute(text("CREATE TABLE p (id INTEGER PRIMARY KEY)"))
+        await database.execute(
+            text("CREATE TABLE c (p INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)")
+        )
+        with pytest.raises(sqlite3.IntegrityError):
+            async with database.transaction():
+                await database.execute(text("INSERT INTO c VALUES (7)"))
+        # Not left inside the failed transaction, and not locked out.
+        await asyncio.wait_for(database.execute(text("INSERT INTO p VALUES (1)")), 5)
+        assert await database.fetch_val(text("SELECT count(*) FROM c")) == 0
+        assert await database.fetch_val(text("SELECT count(*) FROM p")) == 1

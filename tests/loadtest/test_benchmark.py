@@ -1,31 +1,98 @@
-"""The wrk benchmark runs end to end and reports numbers (not a timed assertion)."""
+"""The wrk benchmark's pieces, and one short run end to end (numbers, not timed assertions)."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 
 import pytest
 
-REPORTED = {"requests", "rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "non_2xx", "socket_errors"}
+from loadtest.bench import proc, report, wrk
+from loadtest.bench.floor import numbered
+
+REPORTED = {"requests", "rps", "p50_ms", "p99_ms", "non_2xx", "socket_errors", "cpu_us"}
 
 
-def test_benchmark_reports_each_endpoint_as_json() -> None:
+def _record(app: str, round_: int, rps: float) -> dict[str, object]:
+    return {
+        "database": "sqlite",
+        "endpoint": "list",
+        "app": app,
+        "round": round_,
+        "rps": rps,
+        "p50_ms": 1.0,
+        "p99_ms": 2.0,
+        "non_2xx": round_,
+        "socket_errors": 0,
+        "cpu_us": 100.0 * (round_ + 1) * (2 if app == "service" else 1),
+    }
+
+
+def test_ratios_are_medians_of_same_round_ratios() -> None:
+    # Round 1 is twice as fast for both: the same-round ratio stays 0.5.
+    records = [_record("service", 0, 100), _record("floor", 0, 200)]
+    records += [_record("service", 1, 200), _record("floor", 1, 400)]
+    records += [_record("service", 2, 300), _record("floor", 2, 600)]
+    by_app = {summary.app: summary for summary in report.summarise(records)}
+
+    assert by_app["service"].vs_floor == pytest.approx(0.5)
+    assert by_app["service"].cpu_vs_floor == pytest.approx(0.5)
+    assert by_app["service"].rps == 200
+    assert by_app["service"].errors == 3
+    assert by_app["floor"].vs_floor is None
+    assert by_app["service"].vs_flask is None
+    assert "0.50x" in report.table(by_app.values())
+
+
+def test_wrk_summary_line_is_parsed_and_commands_pin_wrk() -> None:
+    assert wrk.parse('noise\n{"requests": 5, "rps": 2.5}\n') == {"requests": 5, "rps": 2.5}
+    argv = wrk.command(
+        "http://h", wrk.ENDPOINTS["patch"], seconds=1, connections=4, pin=["taskset", "-c", "0"]
+    )
+    assert argv[:4] == ["taskset", "-c", "0", "wrk"]
+    assert argv[-3:] == ["--", "patch", str(wrk.SEEDED)]
+    assert "-d1s" in argv
+
+
+def test_cpu_time_counts_children() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        assert child.pid in proc.tree(os.getpid())
+        assert proc.cpu_seconds(os.getpid()) > 0
+        assert proc.largest_rss_mb(os.getpid()) > 1
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_floor_numbers_placeholders_for_asyncpg() -> None:
+    assert numbered("SELECT ? WHERE a = ? AND b = ?") == "SELECT $1 WHERE a = $2 AND b = $3"
+
+
+def test_benchmark_reports_every_app_and_endpoint_as_json() -> None:
     if shutil.which("wrk") is None:
-        pytest.fail("wrk is not installed: scripts/system-deps.sh test installs it")
-    command = [sys.executable, "-m", "loadtest.benchmark", "--databases", "sqlite"]
-    command += ["--duration", "1", "--connections", "4", "--threads", "1"]
-    output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+        pytest.fail("wrk is not installed: scripts/system-deps.sh bench installs it")
+    command = [sys.executable, "-m", "loadtest.bench", "--databases", "sqlite", "--rounds", "1"]
+    command += ["--duration", "1", "--warmup", "0", "--connections", "4"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=180)
 
-    lines = [json.loads(line) for line in output.stdout.splitlines()]
-    assert [(line["database"], line["endpoint"]) for line in lines] == [
-        ("sqlite", "list"),
-        ("sqlite", "create"),
-    ]
-    for line in lines:
-        assert line.keys() >= REPORTED
-        assert line["requests"] > 0
-        assert line["non_2xx"] == 0
-        assert line["socket_errors"] == 0
+    lines = output.stdout.split("\n\n")[0].splitlines()
+    records = [json.loads(line) for line in lines]
+    runs = [record for record in records if "endpoint" in record]
+    assert {(run["app"], run["endpoint"]) for run in runs} == {
+        (app, endpoint) for app in ("service", "floor", "flask") for endpoint in wrk.ENDPOINTS
+    }
+    for run in runs:
+        assert run.keys() >= REPORTED
+        assert run["requests"] > 0
+        assert run["non_2xx"] == 0
+        assert run["socket_errors"] == 0
+    assert {record["app"] for record in records if "rss_mb" in record} == {
+        "service",
+        "floor",
+        "flask",
+    }
+    assert "vs floor" in output.stdout

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from databases import Database
 from databases.core import Connection
+from sqlalchemy.sql import ClauseElement
 
+from todo_async.database.prepared import Prepared
 from todo_async.database.transactions import TodoConnection, TodoTransaction
 from todo_async.settings import Settings
+
+# Statement shapes kept compiled; beyond this many (odd If-Match lists), start over.
+MAX_SHAPES = 512
 
 
 class TodoDatabase(Database):
@@ -19,9 +25,32 @@ class TodoDatabase(Database):
         "postgres": "todo_async.database.postgres:PostgresBackend",
     }
 
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(url, **options)
+        self._prepared: dict[Hashable, Prepared] = {}
+
     @property
     def dialect_name(self) -> str:
         return str(self.url.dialect)
+
+    async def rows(
+        self, shape: Hashable, build: Callable[[], ClauseElement], values: Mapping[str, Any]
+    ) -> list[Any]:
+        """Run the statement `build` makes for `shape` (compiled on first use) with `values`.
+
+        The result rows are the driver's own, read by position. Outside a transaction the
+        statement goes straight to the backend; inside one, on the transaction's connection.
+        """
+        prepared = self._prepared.get(shape)
+        if prepared is None:
+            if len(self._prepared) >= MAX_SHAPES:
+                self._prepared.clear()
+            prepared = self._prepared[shape] = self._backend.prepare(build())
+        held = self._global_connection or self._connection
+        if held is None:
+            return await self._backend.rows(prepared, values)  # type: ignore[no-any-return]
+        async with held:
+            return await held._connection.rows(prepared, values)  # type: ignore[attr-defined,no-any-return]
 
     def connection(self) -> Connection:
         # The base class makes a plain Connection for a task that has none; make ours.

@@ -6,10 +6,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.schema import CreateIndex, CreateTable, ExecutableDDLElement
+from sqlalchemy import Column, select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex, ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler
 
+from todo_async.database import schema_v1
 from todo_async.database.engine import TodoDatabase
 from todo_async.database.tables import list_indexes, schema_migrations, todos
 
@@ -26,11 +30,53 @@ class Migration:
     statements: Sequence[ExecutableDDLElement]
 
 
+class AddGeneratedColumn(ExecutableDDLElement):
+    """ALTER TABLE ... ADD COLUMN for a generated column, as each database can add one:
+    PostgreSQL 15 has stored generated columns only, SQLite adds virtual ones only."""
+
+    def __init__(self, column: Column[Any]) -> None:
+        assert column.computed is not None
+        self.column = column
+
+
+@compiles(AddGeneratedColumn)
+def _compile_add_generated_column(
+    element: AddGeneratedColumn, compiler: DDLCompiler, **_: Any
+) -> str:
+    column = element.column
+    assert column.computed is not None
+    table = compiler.preparer.format_table(column.table)
+    name = compiler.preparer.format_column(column)
+    type_ = compiler.dialect.type_compiler_instance.process(column.type)
+    expression = compiler.sql_compiler.process(
+        column.computed.sqltext, include_table=False, literal_binds=True
+    )
+    storage = "STORED" if compiler.dialect.name == "postgresql" else "VIRTUAL"
+    return (
+        f"ALTER TABLE {table} ADD COLUMN {name} {type_} "
+        f"GENERATED ALWAYS AS ({expression}) {storage}"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "create todos with list indexes",
-        (CreateTable(todos), *(CreateIndex(index) for index in list_indexes)),
+        (
+            CreateTable(schema_v1.todos),
+            *(CreateIndex(index) for index in schema_v1.list_indexes),
+        ),
+    ),
+    # A generated column costs no write path a change: PostgreSQL fills it in one table
+    # rewrite, SQLite computes it (no rewrite) and stores it only in the new indexes.
+    Migration(
+        2,
+        "list order in a generated position column, one index per filter",
+        (
+            AddGeneratedColumn(todos.c.position),
+            *(DropIndex(index) for index in schema_v1.list_indexes),
+            *(CreateIndex(index) for index in list_indexes),
+        ),
     ),
 )
 

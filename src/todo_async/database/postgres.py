@@ -3,6 +3,7 @@ and a `lock_timeout` transaction option."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
+from todo_async.database.prepared import Prepared
 from todo_async.database.statement_cache import StatementCache
 from todo_async.database.transactions import lock_timeout_ms
 
@@ -39,6 +41,16 @@ class PostgresBackend(stock.PostgresBackend):
     def connection(self) -> PostgresConnection:
         return PostgresConnection(self, self._dialect, self._statements)
 
+    def prepare(self, query: ClauseElement) -> Prepared:
+        compiled = query.compile(dialect=self._dialect)
+        statement = NumberedStatement.of(compiled)
+        return Prepared.of(compiled, statement.sql, statement.names)
+
+    async def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any]:
+        """One statement on a pooled connection; asyncpg prepares it once per connection."""
+        assert self._pool is not None, "DatabaseBackend is not running"
+        return list(await self._pool.fetch(prepared.sql, *prepared.args(values)))
+
 
 class PostgresConnection(stock.PostgresConnection):
     def __init__(
@@ -60,6 +72,10 @@ class PostgresConnection(stock.PostgresConnection):
             for name in statement.names
         ]
         return statement.sql, args, compiled._result_columns
+
+    async def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any]:
+        assert self._connection is not None, "Connection is not acquired"
+        return list(await self._connection.fetch(prepared.sql, *prepared.args(values)))
 
     def transaction(self) -> TransactionBackend:
         return PostgresTransaction(self)

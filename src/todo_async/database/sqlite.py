@@ -2,16 +2,18 @@
 
 The stock backend opens a new connection (and thread) for every query and cannot set
 pragmas; under load that is several times slower and fails with "database is locked".
-Here one connection per process, in WAL mode with a busy timeout, serves every query in
-turn: SQLite allows one writer at a time anyway, and a lock held from acquire to release
-keeps each transaction on it whole. Each query is one trip to the connection's thread.
+Here one connection per process, in WAL mode with a busy timeout, serves every query.
+Single statements are queued on it without waiting for each other, so aiosqlite's thread
+runs them back to back; a transaction holds the connection alone from BEGIN to its end,
+and statements from other tasks wait until it is over instead of joining it. Each query
+is one trip to the connection's thread, which also keeps sqlite3 off the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
+from todo_async.database.prepared import Prepared
 from todo_async.database.statement_cache import StatementCache
 from todo_async.database.transactions import lock_timeout_ms
 
@@ -32,7 +35,7 @@ SYNCHRONOUS_MODES = ("off", "normal", "full", "extra")
 
 
 class PersistentConnection:
-    """A pool of one: hands out the same connection to one holder at a time."""
+    """One connection: single statements share it; a transaction has it to itself."""
 
     def __init__(self, path: str, synchronous: str) -> None:
         if synchronous not in SYNCHRONOUS_MODES:
@@ -40,7 +43,10 @@ class PersistentConnection:
         self._path = path
         self._synchronous = synchronous
         self._connection: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+        self._transaction = asyncio.Lock()
+        # Set while no transaction is open: what single statements wait for.
+        self._no_transaction = asyncio.Event()
+        self._no_transaction.set()
 
     async def open(self) -> None:
         if self._path != ":memory:":
@@ -63,20 +69,39 @@ class PersistentConnection:
 
     async def close(self) -> None:
         if self._connection is not None:
-            async with self._lock:
+            async with self._transaction:
                 await self._connection.execute("PRAGMA optimize")
                 await self._connection.close()
                 self._connection = None
 
-    async def acquire(self) -> aiosqlite.Connection:
-        await self._lock.acquire()
+    async def for_statement(self) -> aiosqlite.Connection:
+        """The connection, once no transaction is open on it.
+
+        The caller must queue its statement without awaiting anything else first: queued
+        before a later BEGIN, the statement runs before it, outside the transaction.
+        """
+        while not self._no_transaction.is_set():
+            await self._no_transaction.wait()
+        return self._connected()
+
+    async def begin(self) -> aiosqlite.Connection:
+        """The connection for one transaction: held until `end`, other statements wait."""
+        await self._transaction.acquire()
+        self._no_transaction.clear()
+        try:
+            return self._connected()
+        except BaseException:
+            self.end()
+            raise
+
+    def end(self) -> None:
+        self._no_transaction.set()
+        self._transaction.release()
+
+    def _connected(self) -> aiosqlite.Connection:
         if self._connection is None:
-            self._lock.release()
             raise RuntimeError("the SQLite database is not connected")
         return self._connection
-
-    def release(self) -> None:
-        self._lock.release()
 
 
 @dataclass(frozen=True)
@@ -137,6 +162,15 @@ class SQLiteBackend(DatabaseBackend):
     def connection(self) -> SQLiteConnection:
         return SQLiteConnection(self._pool, self._statements)
 
+    def prepare(self, query: ClauseElement) -> Prepared:
+        compiled = query.compile(dialect=self._dialect)
+        return Prepared.of(compiled, compiled.string, compiled.positiontup or ())  # type: ignore[attr-defined]
+
+    async def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any]:
+        """One statement outside any transaction: the hot path, without a connection object."""
+        args = prepared.args(values)
+        return list(await (await self._pool.for_statement()).execute_fetchall(prepared.sql, args))
+
     def _result_shape(self, compiled: Compiled) -> ResultShape:
         columns = compiled._result_columns or []
         return ResultShape(
@@ -149,21 +183,65 @@ class SQLiteConnection(ConnectionBackend):
     def __init__(self, pool: PersistentConnection, statements: StatementCache[ResultShape]) -> None:
         self._pool = pool
         self._statements = statements
-        self._connection: aiosqlite.Connection | None = None
+        self._acquired = False
+        # Set from BEGIN to the end of a root transaction: this connection holds the pool.
+        self._held: aiosqlite.Connection | None = None
 
     async def acquire(self) -> None:
-        assert self._connection is None, "Connection is already acquired"
-        self._connection = await self._pool.acquire()
+        assert not self._acquired, "Connection is already acquired"
+        self._acquired = True
 
     async def release(self) -> None:
-        assert self._connection is not None, "Connection is not acquired"
-        self._connection = None
-        self._pool.release()
+        assert self._acquired, "Connection is not acquired"
+        self._acquired = False
 
     @property
     def raw_connection(self) -> aiosqlite.Connection:
-        assert self._connection is not None, "Connection is not acquired"
-        return self._connection
+        assert self._acquired, "Connection is not acquired"
+        return self._held or self._pool._connected()
+
+    async def _for_statement(self) -> aiosqlite.Connection:
+        assert self._acquired, "Connection is not acquired"
+        return self._held or await self._pool.for_statement()
+
+    async def begin(self, lock_timeout_ms: int | None) -> None:
+        """BEGIN IMMEDIATE once the connection is this transaction's alone.
+
+        Whatever fails from here on, the transaction's rollback gives the connection back.
+        """
+        self._held = held = await self._pool.begin()
+        if lock_timeout_ms is None:
+            await held.execute("BEGIN IMMEDIATE")
+            return
+        await held.execute(f"PRAGMA busy_timeout={lock_timeout_ms}")
+        try:
+            await held.execute("BEGIN IMMEDIATE")
+        finally:
+            await held.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    async def commit(self) -> None:
+        assert self._held is not None, "no transaction is open"
+        # A failed COMMIT keeps the connection: the rollback that follows ends the hold.
+        await self._held.execute("COMMIT")
+        self._end()
+
+    async def rollback(self) -> None:
+        if self._held is None:
+            return  # cancelled while waiting for its turn: nothing began
+        try:
+            # sqlite3's rollback does nothing when no transaction is open: SQLite ends
+            # some on its own at an error, and a BEGIN that failed opened none.
+            await self._held.rollback()
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        self._held = None
+        self._pool.end()
+
+    async def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any]:
+        args = prepared.args(values)
+        return list(await (await self._for_statement()).execute_fetchall(prepared.sql, args))
 
     def _compile(self, query: ClauseElement) -> tuple[str, list[Any], ResultShape]:
         compiled, shape, params = self._statements.compile(query)
@@ -176,7 +254,7 @@ class SQLiteConnection(ConnectionBackend):
 
     async def fetch_all(self, query: ClauseElement) -> list[Record]:
         sql, args, shape = self._compile(query)
-        rows = await self.raw_connection.execute_fetchall(sql, args)
+        rows = await (await self._for_statement()).execute_fetchall(sql, args)
         return [shape.record(row) for row in rows]
 
     async def fetch_one(self, query: ClauseElement) -> Record | None:
@@ -189,7 +267,7 @@ class SQLiteConnection(ConnectionBackend):
             sql, args = str(query.compile(dialect=self._statements.dialect)), list[Any]()
         else:
             sql, args, _ = self._compile(query)
-        async with self.raw_connection.execute(sql, args) as cursor:
+        async with (await self._for_statement()).execute(sql, args) as cursor:
             return cursor.lastrowid or cursor.rowcount
 
     async def execute_many(self, queries: list[ClauseElement]) -> None:
@@ -198,7 +276,7 @@ class SQLiteConnection(ConnectionBackend):
 
     async def iterate(self, query: ClauseElement) -> AsyncGenerator[Any, None]:
         sql, args, shape = self._compile(query)
-        async with self.raw_connection.execute(sql, args) as cursor:
+        async with (await self._for_statement()).execute(sql, args) as cursor:
             async for row in cursor:
                 yield shape.record(row)
 
@@ -225,28 +303,19 @@ class SQLiteTransaction(TransactionBackend):
         if unknown := extra_options.keys() - {"lock_timeout"}:
             raise ValueError(f"unknown SQLite transaction options: {', '.join(sorted(unknown))}")
         if is_root:
-            await self._begin(lock_timeout_ms(extra_options))
+            await self._connection.begin(lock_timeout_ms(extra_options))
         else:
             self._savepoint = f"savepoint_{uuid.uuid4().hex}"
             await self._run(f"SAVEPOINT {self._savepoint}")
 
-    async def _begin(self, lock_timeout_ms: int | None) -> None:
-        if lock_timeout_ms is None:
-            await self._run("BEGIN IMMEDIATE")
-            return
-        await self._run(f"PRAGMA busy_timeout={lock_timeout_ms}")
-        try:
-            await self._run("BEGIN IMMEDIATE")
-        finally:
-            await self._run(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-
     async def commit(self) -> None:
-        await self._run(f"RELEASE SAVEPOINT {self._savepoint}" if self._savepoint else "COMMIT")
+        if self._savepoint:
+            await self._run(f"RELEASE SAVEPOINT {self._savepoint}")
+        else:
+            await self._connection.commit()
 
     async def rollback(self) -> None:
         if self._savepoint:
             await self._run(f"ROLLBACK TO SAVEPOINT {self._savepoint}")
         else:
-            # sqlite3's rollback does nothing when no transaction is open: SQLite ends
-            # some on its own at an error, and a BEGIN that failed opened none.
-            await self._connection.raw_connection.rollback()
+            await self._connection.rollback()

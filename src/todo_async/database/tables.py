@@ -4,6 +4,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Computed,
     DateTime,
     Index,
     Integer,
@@ -11,7 +12,6 @@ from sqlalchemy import (
     String,
     Table,
     func,
-    literal_column,
 )
 
 TITLE_MAX_LENGTH = 500
@@ -36,6 +36,10 @@ todos = Table(
     Column("category", String(CATEGORY_MAX_LENGTH), nullable=True),
     Column("completed", Boolean, nullable=False),
     Column("order", BigInteger, nullable=True),
+    # The list order, kept by the database itself from `order` (stored on PostgreSQL,
+    # computed on read on SQLite, where only its indexes store it): a plain column,
+    # so both planners seek on it.
+    Column("position", BigInteger, Computed(f'coalesce("order", {UNORDERED})')),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # Bumped on every change; the ETag that If-Match compares against.
@@ -44,15 +48,19 @@ todos = Table(
     sqlite_autoincrement=True,
 )
 
-# The list order. A literal, not a bound parameter, so queries match the index expression.
-sort_key = func.coalesce(todos.c.order, literal_column(str(UNORDERED)))
-
-# Keyset pagination walks (sort_key, id); filtered lists and delete-completed use the
-# variants led by their filter column.
+# Keyset pagination walks (position, id); each filter has a variant led by its columns,
+# so every list seeks straight to its cursor, whatever the filter.
 list_indexes = (
-    Index("ix_todos_position", sort_key, todos.c.id),
-    Index("ix_todos_completed_position", todos.c.completed, sort_key, todos.c.id),
-    Index("ix_todos_category_position", todos.c.category, sort_key, todos.c.id),
+    Index("ix_todos_position", todos.c.position, todos.c.id),
+    Index("ix_todos_completed_position", todos.c.completed, todos.c.position, todos.c.id),
+    Index("ix_todos_category_position", todos.c.category, todos.c.position, todos.c.id),
+    Index(
+        "ix_todos_category_completed_position",
+        todos.c.category,
+        todos.c.completed,
+        todos.c.position,
+        todos.c.id,
+    ),
 )
 
 schema_migrations = Table(

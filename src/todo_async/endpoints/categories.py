@@ -13,12 +13,8 @@ async def list_categories(request: Request) -> Response:
     rows = await repository.categories()
     return JSONResponse(
         [
-            {
-                "category": row["category"],
-                "open": int(row["open"]),
-                "completed": int(row["completed"]),
-            }
-            for row in rows
+            {"category": category, "open": int(open_), "completed": int(completed)}
+            for category, open_, completed in rows
         ]
     )
 

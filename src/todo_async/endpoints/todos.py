@@ -15,11 +15,25 @@ from todo_async.pagination import Cursor
 from todo_async.preconditions import etag, expected_versions, precondition_failed
 from todo_async.problems import Problem
 from todo_async.rendering import JSONResponse
-from todo_async.repository import Row, TodoRepository
+from todo_async.repository import (
+    CATEGORY,
+    COMPLETED,
+    CREATED_AT,
+    ID,
+    ORDER,
+    TITLE,
+    UPDATED_AT,
+    VERSION,
+    Row,
+    TodoRepository,
+)
 from todo_async.request_input import read_json, read_query
 from todo_async.schemas import Deleted, ListQuery, TodoCreate, TodoFilter, TodoId, TodoPatch
 
 _TODO_ID = TypeAdapter[int](TodoId)
+
+MAX_ORIGINS = 64
+_collection_urls: dict[tuple[Any, ...], str] = {}
 
 
 def _repository(request: Request) -> TodoRepository:
@@ -32,30 +46,48 @@ def _max_body(request: Request) -> int:
 
 
 def _collection_url(request: Request) -> str:
-    return str(request.url_for("todos"))
+    """url_for("todos"), kept per origin: building a URL costs more than the query."""
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    root_path = scope.get("app_root_path", scope.get("root_path", ""))
+    key = (scope["scheme"], host, scope.get("server"), root_path)
+    url = _collection_urls.get(key)
+    if url is None:
+        if len(_collection_urls) >= MAX_ORIGINS:
+            _collection_urls.clear()  # a client inventing Host headers gets no bigger cache
+        url = _collection_urls[key] = str(request.url_for("todos"))
+    return url
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands timestamps back without their zone; they are stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+def _moment(value: str | dt.datetime) -> str | dt.datetime:
+    """A stored timestamp as the API writes it: ISO 8601 in UTC, as pydantic renders it.
+
+    SQLite hands back the text it stores ("2026-12-01 20:52:08.123456", UTC, no zone):
+    reshaped as text, it needs no datetime on the way out.
+    """
+    if isinstance(value, str):
+        if value.endswith(".000000"):
+            value = value[:19]
+        return value.replace(" ", "T", 1) + "Z"
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _todo(row: Row, collection_url: str) -> dict[str, Any]:
     return {
-        "id": row["id"],
-        "title": row["title"],
-        "category": row["category"],
-        "completed": bool(row["completed"]),
-        "order": row["order"],
-        "created_at": _utc(row["created_at"]),
-        "updated_at": _utc(row["updated_at"]),
-        "url": f"{collection_url}/{row['id']}",
+        "id": row[ID],
+        "title": row[TITLE],
+        "category": row[CATEGORY],
+        "completed": bool(row[COMPLETED]),
+        "order": row[ORDER],
+        "created_at": _moment(row[CREATED_AT]),
+        "updated_at": _moment(row[UPDATED_AT]),
+        "url": f"{collection_url}/{row[ID]}",
     }
 
 
 def _item_response(request: Request, row: Row, status: int = 200) -> JSONResponse:
     body = _todo(row, _collection_url(request))
-    headers = {"ETag": etag(row["version"])}
+    headers = {"ETag": etag(row[VERSION])}
     if status == 201:
         headers["Location"] = body["url"]
     return JSONResponse(body, status, headers=headers)
@@ -129,7 +161,7 @@ class TodoItem(HTTPEndpoint):
             row = await repository.update(todo_id, changes, versions)
         else:
             row = await repository.get(todo_id)
-            if row is not None and versions is not None and row["version"] not in versions:
+            if row is not None and versions is not None and row[VERSION] not in versions:
                 row = None
         if row is None:
             if await repository.get(todo_id) is None:

@@ -1,0 +1,152 @@
+"""Side by side, alternating: the service, its raw-driver floor, and the seed's Flask stack.
+
+Per database, every server runs at once (idle while another is measured) on the same
+table: the service creates it and seeds 100 todos. Each round measures every endpoint
+on every server in turn, the order reversed on odd rounds so drift favours nobody.
+Servers are pinned to the last core and wrk to the first when there are two or more.
+Prints one JSON line per run, then medians with same-round ratios. `--baseline DIR`
+adds the service run from another checkout's src/ (e.g. `git archive main src`).
+
+    python -m loadtest.bench --rounds 3 --duration 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from loadtest.bench import proc, report, wrk
+from loadtest.bench.servers import App, Running, running
+from testbed.postgres import find_binaries, running_postgres
+
+SERVICE = App("service", "service")
+APPS = {
+    "sqlite": (SERVICE, App("floor", "floor"), App("flask", "flask")),
+    "postgresql": (SERVICE, App("floor", "floor")),
+}
+TWO_WORKERS = App("service-w2", "service", workers=2)
+
+
+def pins() -> tuple[list[str], list[str]]:
+    """taskset prefixes for the servers and for wrk: apart when there are cores to spare."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2 or shutil.which("taskset") is None:
+        return [], []
+    return ["taskset", "-c", str(cores[-1])], ["taskset", "-c", str(cores[0])]
+
+
+@contextlib.contextmanager
+def database_url(name: str, workdir: Path) -> Iterator[str]:
+    if name == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+    else:
+        with running_postgres() as server:
+            yield server.url
+
+
+def seed(url: str, count: int) -> None:
+    for n in range(count):
+        body = json.dumps({"title": f"seed {n}", "category": "seed"}).encode()
+        headers = {"Content-Type": "application/json"}
+        urllib.request.urlopen(urllib.request.Request(f"{url}/api/todos", body, headers)).close()
+
+
+def measure(
+    server: Running, endpoint: wrk.Endpoint, args: argparse.Namespace, pin: Sequence[str]
+) -> dict[str, Any]:
+    before = proc.cpu_seconds(server.pid)
+    result = wrk.run(
+        server.url, endpoint, seconds=args.duration, connections=args.connections, pin=pin
+    )
+    used = proc.cpu_seconds(server.pid) - before
+    return {**result, "cpu_us": used / max(result["requests"], 1) * 1e6}
+
+
+def run_database(name: str, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
+    server_pin, wrk_pin = pins()
+    apps = list(APPS[name])
+    if args.baseline:
+        apps.append(App("baseline", "service", src=args.baseline))
+    if args.workers2:
+        apps.append(TWO_WORKERS)
+    records: list[dict[str, Any]] = []
+    with database_url(name, workdir) as url, contextlib.ExitStack() as stack:
+        servers = []
+        for app in apps:
+            # Two workers get every core: pinning them to one would measure nothing.
+            pin = [] if app.workers > 1 else server_pin
+            servers.append(stack.enter_context(running(app, url, workdir, pin)))
+            if app is SERVICE:
+                seed(servers[0].url, wrk.SEEDED)
+        endpoints = [wrk.ENDPOINTS[endpoint] for endpoint in args.endpoints.split(",")]
+        for server in servers if args.warmup else ():  # imports, caches, prepared statements
+            for endpoint in endpoints:
+                wrk.run(
+                    server.url,
+                    endpoint,
+                    seconds=args.warmup,
+                    connections=args.connections,
+                    pin=wrk_pin,
+                )
+        for round_ in range(args.rounds):
+            for endpoint in endpoints:
+                for server in servers if round_ % 2 == 0 else servers[::-1]:
+                    record = {
+                        "database": name,
+                        "endpoint": endpoint.name,
+                        "app": server.app.name,
+                        "round": round_,
+                        **measure(server, endpoint, args, wrk_pin),
+                    }
+                    print(json.dumps(record), flush=True)
+                    records.append(record)
+        for server in servers:
+            rss = {
+                "database": name,
+                "app": server.app.name,
+                "rss_mb": proc.largest_rss_mb(server.pid),
+            }
+            print(json.dumps(rss), flush=True)
+    return records
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=5, help="seconds per run (default 5)")
+    parser.add_argument("--warmup", type=float, default=1, help="seconds per endpoint, 0: none")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--endpoints", default=",".join(wrk.ENDPOINTS))
+    parser.add_argument(
+        "--baseline", type=Path, help="also run the service from this src/ (an older checkout)"
+    )
+    parser.add_argument(
+        "--workers2", action="store_true", help="also run the service with --workers 2"
+    )
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: scripts/system-deps.sh bench installs it")
+    databases = args.databases.split(",")
+    if "postgresql" in databases and find_binaries() is None:
+        sys.exit("no PostgreSQL server binaries: scripts/system-deps.sh bench installs them")
+    records = []
+    for name in databases:
+        with tempfile.TemporaryDirectory() as tmp:
+            records += run_database(name, args, Path(tmp))
+    print()
+    print(report.table(report.summarise(records)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

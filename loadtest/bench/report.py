@@ -1,0 +1,112 @@
+"""Medians over the rounds, ratios within each round, and the table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from statistics import median
+from typing import Any
+
+Record = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Summary:
+    database: str
+    endpoint: str
+    app: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    cpu_us: float
+    vs_floor: float | None
+    # The floor's CPU per request over this app's, same round: steadier than req/s.
+    cpu_vs_floor: float | None
+    vs_flask: float | None
+    vs_baseline: float | None
+
+
+def _key(record: Record) -> tuple[str, str, int]:
+    return record["database"], record["endpoint"], record["round"]
+
+
+Peers = Mapping[tuple[str, str, int, str], Record]
+
+
+def _ratios(runs: Iterable[Record], peers: Peers, app: str, field: str) -> float | None:
+    """Median over rounds of this app's `field` over `app`'s in the same round."""
+    ratios = []
+    for run in runs:
+        peer = peers.get((*_key(run), app))
+        if peer is not None and peer is not run:
+            ratios.append(run[field] / peer[field])
+    return median(ratios) if ratios else None
+
+
+def summarise(records: Iterable[Record]) -> list[Summary]:
+    """One row per database, endpoint and app; ratios are medians of same-round ratios."""
+    records = list(records)
+    peers = {(*_key(record), record["app"]): record for record in records}
+    groups: dict[tuple[str, str, str], list[Record]] = {}
+    for record in records:
+        groups.setdefault((record["database"], record["endpoint"], record["app"]), []).append(
+            record
+        )
+    summaries = []
+    for (database, endpoint, app), runs in groups.items():
+        summaries.append(
+            Summary(
+                database,
+                endpoint,
+                app,
+                rps=median(run["rps"] for run in runs),
+                p50_ms=median(run["p50_ms"] for run in runs),
+                p99_ms=median(run["p99_ms"] for run in runs),
+                errors=sum(int(run["non_2xx"] + run["socket_errors"]) for run in runs),
+                cpu_us=median(run["cpu_us"] for run in runs),
+                vs_floor=_ratios(runs, peers, "floor", "rps"),
+                # CPU per request, the other way round: the floor's over this app's.
+                cpu_vs_floor=_inverse(_ratios(runs, peers, "floor", "cpu_us")),
+                vs_flask=_ratios(runs, peers, "flask", "rps"),
+                vs_baseline=_ratios(runs, peers, "baseline", "rps"),
+            )
+        )
+    return summaries
+
+
+def _inverse(value: float | None) -> float | None:
+    return None if not value else 1 / value
+
+
+def _times(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}x"
+
+
+def table(summaries: Iterable[Summary]) -> str:
+    header = ("database", "endpoint", "app", "req/s", "p50 ms", "p99 ms", "errors", "CPU us/req")
+    rows = [(*header, "vs floor", "CPU vs floor", "vs flask", "vs baseline")]
+    for s in summaries:
+        rows.append(
+            (
+                s.database,
+                s.endpoint,
+                s.app,
+                f"{s.rps:,.0f}",
+                f"{s.p50_ms:.1f}",
+                f"{s.p99_ms:.1f}",
+                str(s.errors),
+                f"{s.cpu_us:.0f}",
+                _times(s.vs_floor),
+                _times(s.cpu_vs_floor),
+                _times(s.vs_flask),
+                _times(s.vs_baseline),
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = [
+        " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    return "\n".join(lines)

@@ -1,0 +1,86 @@
+"""The servers under test: how to start each one, pinned to a core, and stop it by its PID."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from testbed.live_server import wait_healthy
+from testbed.ports import free_port
+from testbed.processes import stop
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class App:
+    """One server: `service` is todo-async itself; the others are what it is measured against."""
+
+    name: str
+    kind: str  # service | floor | flask
+    workers: int = 1
+    # Another checkout's src/ to run the service from: a baseline measured in the same run.
+    src: Path | None = None
+
+    def argv(self, port: int) -> list[str]:
+        bind = ["--host", "127.0.0.1", "--port", str(port)]
+        if self.kind == "service":
+            return [
+                sys.executable,
+                "-m",
+                "todo_async",
+                "serve",
+                *bind,
+                "--workers",
+                str(self.workers),
+            ]
+        if self.kind == "floor":
+            return [
+                *(sys.executable, "-m", "uvicorn", "loadtest.bench.floor:app", *bind),
+                *("--loop", "uvloop", "--http", "httptools", "--no-access-log"),
+                *("--log-level", "warning", "--workers", str(self.workers)),
+            ]
+        return [
+            *(sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"),
+            *("--workers", str(self.workers), "--threads", "8", "--worker-class", "gthread"),
+            "loadtest.bench.seed_app:app",
+        ]
+
+    def env(self, database_url: str) -> dict[str, str]:
+        name = "DATABASE_URL" if self.kind == "service" else "BENCH_DATABASE_URL"
+        # Ahead of the installed package: the baseline's own src/.
+        path = os.pathsep.join(str(part) for part in (self.src, ROOT) if part is not None)
+        return {**os.environ, name: database_url, "PYTHONPATH": path}
+
+
+@dataclass(frozen=True)
+class Running:
+    app: App
+    url: str
+    pid: int
+
+
+@contextlib.contextmanager
+def running(
+    app: App, database_url: str, log_dir: Path, pin: Sequence[str] = ()
+) -> Iterator[Running]:
+    port = free_port()
+    with (log_dir / f"{app.name}.log").open("wb") as log:
+        process = subprocess.Popen(
+            [*pin, *app.argv(port)],
+            env=app.env(database_url),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process)
+        yield Running(app, url, process.pid)
+    finally:
+        stop(process)
