@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +15,7 @@ import httpx
 
 from testbed.live_server import live_server
 from testbed.ports import free_port
+from testbed.processes import stop
 
 
 async def test_acknowledged_writes_survive_sigkill(database_url: str, tmp_path: Path) -> None:
@@ -77,6 +81,40 @@ def test_healthcheck_command(tmp_path: Path) -> None:
     assert healthy.returncode == 0
     assert closed.returncode == 1
     assert b"unhealthy" in closed.stderr
+
+
+def test_healthcheck_probes_the_port_serve_defaults_to(tmp_path: Path) -> None:
+    """Without --url it follows PORT, as `serve` does: an image that moves the port with
+    PORT keeps a working HEALTHCHECK."""
+    command = [sys.executable, "-m", "todo_async", "healthcheck", "--timeout", "2"]
+    with live_server(f"sqlite:///{tmp_path / 'h.db'}", tmp_path) as server:
+        port = server.url.rsplit(":", 1)[1]
+        on_port = subprocess.run(command, env={**os.environ, "PORT": port}, check=False)
+        elsewhere = subprocess.run(
+            command, env={**os.environ, "PORT": str(free_port())}, check=False, capture_output=True
+        )
+
+    assert on_port.returncode == 0
+    assert elsewhere.returncode == 1
+
+
+def test_every_log_line_is_one_json_object(tmp_path: Path) -> None:
+    """Start-up, requests, a protocol error and shut-down, on stdout and stderr alike."""
+    with live_server(f"sqlite:///{tmp_path / 'l.db'}", tmp_path) as server:
+        httpx.get(f"{server.url}/api/todos/404", timeout=5)
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as raw:
+            raw.sendall(b"not http\r\n\r\n")
+            raw.recv(1024)
+        stop(server.process)
+        lines = [json.loads(line) for line in server.log().splitlines()]
+
+    assert all(isinstance(line, dict) for line in lines)
+    messages = [line.get("message", "") for line in lines]
+    assert any("Application startup complete" in m for m in messages)
+    assert any("Invalid HTTP request" in m for m in messages)
+    assert any("Finished server process" in m for m in messages)
+    assert any(line.get("path") == "/api/todos/404" for line in lines)
 
 
 async def test_several_workers_share_one_sqlite_file(tmp_path: Path) -> None:

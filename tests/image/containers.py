@@ -1,0 +1,118 @@
+"""Run the service image as the ECS task definition runs its `app` container."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from imagebuild.engine import Engine
+from infra.network import VPC_CIDR
+from infra.service import APP_COMMAND, SHUTDOWN_TIMEOUT_SECONDS, STOP_TIMEOUT
+from infra.traffic import APP_PORT
+from testbed.ports import free_port
+
+STOP_TIMEOUT_SECONDS = int(STOP_TIMEOUT.to_seconds())
+DATA = "/app/data"
+# The task definition's plain environment (with SQLite in the data mount for its database)
+# and its secret, which ECS injects as an environment variable too.
+ECS_ENVIRONMENT = {
+    "DATABASE_URL": "sqlite:///data/todo.db",
+    "FORWARDED_ALLOW_IPS": VPC_CIDR,
+    "CORS_ALLOW_ORIGINS": "*",
+    "LOG_LEVEL": "info",
+    "SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT_SECONDS),
+}
+
+
+@dataclass(frozen=True)
+class Container:
+    engine: Engine
+    id: str
+    url: str
+
+    def state(self, field: str) -> str:
+        return self.engine.run(
+            "inspect", "--format", f"{{{{json .State.{field}}}}}", self.id
+        ).stdout
+
+    def exec(self, *command: str) -> str:
+        return self.engine.run("exec", self.id, *command).stdout
+
+    def logs(self) -> tuple[str, str]:
+        """What the container wrote on stdout and on stderr."""
+        written = self.engine.run("logs", self.id)
+        return written.stdout, written.stderr
+
+    def wait_serving(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not json.loads(self.state("Running")):
+                raise RuntimeError(f"container exited: {self.logs()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"container not serving within {timeout} s: {self.logs()}")
+
+    def wait_health(self, wanted: str, timeout: float) -> str:
+        """Poll Docker's health status until it reads `wanted`; return the last one seen."""
+        deadline = time.monotonic() + timeout
+        status = ""
+        while time.monotonic() < deadline:
+            status = json.loads(self.state("Health"))["Status"]
+            if status == wanted:
+                break
+            time.sleep(0.5)
+        return status
+
+
+@contextlib.contextmanager
+def run_container(
+    engine: Engine,
+    image: str,
+    *,
+    command: Sequence[str] = APP_COMMAND,
+    environment: Mapping[str, str] = ECS_ENVIRONMENT,
+    data: str | None = None,
+    container_port: int = APP_PORT,
+    wait: bool = True,
+) -> Iterator[Container]:
+    """The image as the task definition runs it: read-only root, the image's own (non-root)
+    user, /tmp as task scratch space, a data mount (a named volume `data`, else a tmpfs),
+    the secret as an environment variable, published on 127.0.0.1 only. Removed on exit."""
+    port = free_port()
+    mount = (
+        f"--mount=type=volume,src={data},dst={DATA}"
+        if data
+        else f"--tmpfs={DATA}:uid=10001,gid=10001"
+    )
+    secret = {"DATABASE_PASSWORD": secrets.token_hex(16)}
+    variables = [f"--env={name}={value}" for name, value in {**environment, **secret}.items()]
+    started = engine.run(
+        "run",
+        "--detach",
+        "--read-only",
+        "--tmpfs=/tmp",
+        mount,
+        f"--stop-timeout={STOP_TIMEOUT_SECONDS}",
+        f"--publish=127.0.0.1:{port}:{container_port}",
+        *variables,
+        image,
+        *command,
+    )
+    container = Container(engine, started.stdout.strip(), f"http://127.0.0.1:{port}")
+    try:
+        if wait:
+            container.wait_serving()
+        yield container
+    finally:
+        engine.run("rm", "--force", container.id, check=False)
