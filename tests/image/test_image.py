@@ -9,6 +9,7 @@ import secrets
 import socket
 import time
 from collections.abc import Iterator
+from importlib.metadata import version
 from urllib.parse import urlsplit
 
 import httpx
@@ -91,6 +92,23 @@ def test_nothing_writable_outside_the_data_mount(served: Container) -> None:
 def test_no_compiler_and_no_pip_cache(engine: Engine, image: str) -> None:
     found = engine.run("run", "--rm", "--entrypoint", "python", image, "-c", FIND_BUILD_LEFTOVERS)
     assert found.stdout.strip() == "[] []"
+
+
+def test_the_postgresql_driver_loads(engine: Engine, image: str) -> None:
+    """asyncpg, a compiled wheel, is only imported for a PostgreSQL DATABASE_URL (the
+    deployed case): the SQLite-backed containers above never load it."""
+    loaded = engine.run(
+        "run",
+        "--rm",
+        "--read-only",
+        "--entrypoint",
+        "python",
+        image,
+        "-c",
+        "import asyncpg, asyncpg.pgproto.pgproto; print(asyncpg.__version__)",
+    )
+    # The version requirements.lock pins, as in the checkout's virtualenv.
+    assert loaded.stdout.strip() == version("asyncpg")
 
 
 def test_the_image_health_check_turns_healthy_on_its_port(engine: Engine, image: str) -> None:
