@@ -16,14 +16,16 @@ WORKDIR /build
 # Dependencies first, every one (transitive ones too) pinned with its hashes in the lock
 # (`make lock`), so code changes reuse this layer and a changed download fails the build.
 # Wheels only (PIP_ONLY_BINARY): no compiler is needed in either stage.
-COPY requirements.lock ./
-RUN pip install --require-hashes --requirement requirements.lock
+# The build backend, locked too, goes beside the virtualenv, not into it.
+COPY requirements.lock build-requirements.lock ./
+RUN pip install --require-hashes --requirement requirements.lock \
+    && pip install --require-hashes --requirement build-requirements.lock --target /build/backend
 
 COPY pyproject.toml README.md* ./
 COPY src ./src
-# The package itself is built here (setuptools from PyPI); its .pyc files are compiled now,
+# The package itself is built here with that backend; its .pyc files are compiled now,
 # since the container's root filesystem is read-only on ECS.
-RUN PIP_ONLY_BINARY= pip install --no-deps .
+RUN PYTHONPATH=/build/backend pip install --no-deps --no-build-isolation .
 
 # --- final: the interpreter, the virtualenv, an unprivileged user ---
 FROM ${BASE_IMAGE}

@@ -31,20 +31,14 @@ run: $(VENV)/.run-stamp
 
 test: lint lock-check types pytest test-full-stack
 
-# requirements.lock: every runtime dependency, transitive ones included, with its hashes,
-# resolved from pyproject.toml for any platform. `make lock` after changing a dependency;
-# lock-check re-resolves (keeping the locked versions where they still fit) and fails on
-# any difference.
-UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
-	--generate-hashes --custom-compile-command 'make lock'
-
+# requirements.lock (every runtime dependency, transitive ones included) and
+# build-requirements.lock (the build backend), with hashes: `make lock` after changing
+# pyproject.toml; lock-check fails when either is out of date with it.
 lock: $(VENV)/.dev-stamp
-	$(UV_COMPILE) --output-file requirements.lock
+	$(BIN)/python -m imagebuild.lock
 
 lock-check: $(VENV)/.dev-stamp
-	@fresh=$$(mktemp) && cp requirements.lock $$fresh && $(UV_COMPILE) --output-file $$fresh \
-	  && diff -u requirements.lock $$fresh; status=$$?; rm -f $$fresh; \
-	  [ $$status = 0 ] || { echo "requirements.lock is out of date with pyproject.toml: make lock" >&2; exit 1; }
+	$(BIN)/python -m imagebuild.lock --check
 
 lint: $(VENV)/.dev-stamp
 	$(BIN)/ruff check .
