@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from imagebuild.engine import REPO_ROOT, Engine
@@ -62,9 +63,9 @@ def resolve_base(engine: Engine, wanted: str, rebuild_local: bool = False) -> st
     return LOCAL_BASE
 
 
-def debian_mirror() -> str:
+def debian_mirror(apt_sources: Sequence[Path] = APT_SOURCES) -> str:
     """The Debian mirror apt on this machine already uses (it is reachable from here)."""
-    for sources in APT_SOURCES:
+    for sources in apt_sources:
         if not sources.exists():
             continue
         text = sources.read_text()

@@ -32,8 +32,6 @@ class Engine:
     """The `docker` client, pointed at a running engine."""
 
     client: str
-    #: the dockerd process started for this engine, None when it was already running
-    started: subprocess.Popen[bytes] | None = None
 
     def run(
         self,
@@ -122,6 +120,6 @@ def docker_engine() -> Iterator[Engine]:
     with tempfile.TemporaryDirectory(prefix="todo-dockerd-") as workdir:
         process = _start(client, Path(workdir) / "dockerd.log")
         try:
-            yield Engine(client, started=process)
+            yield Engine(client)
         finally:
             stop(process, signal.SIGTERM, timeout=STOP_TIMEOUT)
