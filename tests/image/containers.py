@@ -41,6 +41,9 @@ class Container:
             "inspect", "--format", f"{{{{json .State.{field}}}}}", self.id
         ).stdout
 
+    def pid(self) -> int:
+        return int(self.state("Pid"))
+
     def exec(self, *command: str) -> str:
         return self.engine.run("exec", self.id, *command).stdout
 
@@ -84,19 +87,26 @@ def run_container(
     environment: Mapping[str, str] = ECS_ENVIRONMENT,
     data: str | None = None,
     container_port: int = APP_PORT,
+    password: str | None = None,
+    task: Container | None = None,
     wait: bool = True,
 ) -> Iterator[Container]:
     """The image as the task definition runs it: read-only root, the image's own (non-root)
     user, /tmp as task scratch space, a data mount (a named volume `data`, else a tmpfs),
-    the secret as an environment variable, published on 127.0.0.1 only. Removed on exit."""
+    the database password secret as an environment variable, published on 127.0.0.1 only,
+    or in the network namespace of `task` (as containers of one awsvpc task share theirs).
+    Removed on exit."""
     port = free_port()
     mount = (
         f"--mount=type=volume,src={data},dst={DATA}"
         if data
         else f"--tmpfs={DATA}:uid=10001,gid=10001"
     )
-    secret = {"DATABASE_PASSWORD": secrets.token_hex(16)}
+    secret = {"DATABASE_PASSWORD": password or secrets.token_hex(16)}
     variables = [f"--env={name}={value}" for name, value in {**environment, **secret}.items()]
+    network = (
+        f"--network=container:{task.id}" if task else f"--publish=127.0.0.1:{port}:{container_port}"
+    )
     started = engine.run(
         "run",
         "--detach",
@@ -104,12 +114,13 @@ def run_container(
         "--tmpfs=/tmp",
         mount,
         f"--stop-timeout={STOP_TIMEOUT_SECONDS}",
-        f"--publish=127.0.0.1:{port}:{container_port}",
+        network,
         *variables,
         image,
         *command,
     )
-    container = Container(engine, started.stdout.strip(), f"http://127.0.0.1:{port}")
+    url = task.url if task else f"http://127.0.0.1:{port}"
+    container = Container(engine, started.stdout.strip(), url)
     try:
         if wait:
             container.wait_serving()

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from imagebuild.engine import Engine
+from infra.database import SidecarDatabase
 from tests.image.containers import (
     DATA,
     ECS_ENVIRONMENT,
@@ -23,8 +24,11 @@ from tests.image.containers import (
     Container,
     run_container,
 )
+from tests.image.sidecar import sidecar_postgres
 
 APP_UID = "10001"
+# Holds a task's network namespace, as the pause container of an ECS task does.
+PAUSE = ("python", "-c", "import signal; signal.pause()")
 # Every directory and file the running user could write to, outside /proc, /sys and /dev.
 FIND_WRITABLE = """
 import os
@@ -196,3 +200,34 @@ def test_every_log_line_is_one_json_object(engine: Engine, image: str) -> None:
     messages = " ".join(line["message"] for line in err_lines)
     for expected in ("Application startup complete", "Invalid HTTP request", "Finished server"):
         assert expected in messages, stderr
+
+
+def test_sidecar_postgresql_with_the_password_from_the_secret(engine: Engine, image: str) -> None:
+    """The deployed sidecar configuration: DATABASE_URL without a password, the password as
+    ECS injects the secret, PostgreSQL on localhost in the task's network namespace."""
+    password = secrets.token_hex(16)
+    environment = {**ECS_ENVIRONMENT, "DATABASE_URL": SidecarDatabase.url}
+    with (
+        run_container(engine, image, command=PAUSE, wait=False) as task,
+        sidecar_postgres(task.pid(), password),
+    ):
+        with (
+            run_container(engine, image, environment=environment, password=password, task=task),
+            httpx.Client(base_url=task.url, timeout=10) as http,
+        ):
+            created = http.post("/api/todos", json={"title": "on postgres"})
+            listed = http.get("/api/todos")
+        with run_container(
+            engine, image, environment=environment, password="wrong", task=task, wait=False
+        ) as refused:
+            exit_code = int(engine.run("wait", refused.id, timeout=60).stdout)
+            _, stderr = refused.logs()
+
+    assert created.status_code == 201
+    assert [t["title"] for t in listed.json()] == ["on postgres"]
+    # A wrong password stops the container at start-up, and says why in JSON (uvicorn puts
+    # the lifespan's traceback in the message).
+    assert exit_code != 0
+    errors = [json.loads(line) for line in stderr.splitlines()]
+    failure = "password authentication failed"
+    assert any(failure in e["message"] + e.get("exception", "") for e in errors), stderr
