@@ -12,6 +12,7 @@ import pytest
 from imagebuild.base import default_base, resolve_base
 from imagebuild.build import Built, build_image
 from imagebuild.engine import Engine, EngineUnavailable, docker_engine
+from imagebuild.postgres import build_postgres_image
 
 # Set to 1 on a machine that cannot run Docker at all: the image tests are then skipped.
 SKIP_VARIABLE = "SKIP_IMAGE_TESTS"
@@ -31,11 +32,21 @@ def engine() -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def image(engine: Engine, request: pytest.FixtureRequest) -> str:
-    base = resolve_base(engine, os.environ.get("BASE_IMAGE") or default_base())
+def base(engine: Engine) -> str:
+    return resolve_base(engine, os.environ.get("BASE_IMAGE") or default_base())
+
+
+@pytest.fixture(scope="session")
+def image(engine: Engine, base: str, request: pytest.FixtureRequest) -> str:
     built = build_image(engine, base)
     request.config.stash[BUILT] = built
     return built.tag
+
+
+@pytest.fixture(scope="session")
+def postgres_image(engine: Engine, base: str) -> str:
+    """The local stand-in for the db container's PostgreSQL image."""
+    return build_postgres_image(engine, base).tag
 
 
 def pytest_terminal_summary(

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from imagebuild.engine import Engine
+from infra.database import DB_NAME, DB_PORT, DB_USER, PGDATA_MOUNT, POSTGRES_UID
 from infra.network import VPC_CIDR
 from infra.service import APP_COMMAND, SHUTDOWN_TIMEOUT_SECONDS, STOP_TIMEOUT
 from infra.traffic import APP_PORT
@@ -124,6 +125,41 @@ def run_container(
     try:
         if wait:
             container.wait_serving()
+        yield container
+    finally:
+        engine.run("rm", "--force", container.id, check=False)
+
+
+@contextlib.contextmanager
+def run_db_container(
+    engine: Engine, image: str, *, password: str, data: str, app_port: int = APP_PORT
+) -> Iterator[Container]:
+    """The sidecar's `db` container as the task definition runs it (its user, environment,
+    secret, PGDATA under the data volume, health check), holding the task's network
+    namespace: the app container joins it and is published through it. Yields once the
+    health check passes, as the app's dependsOn HEALTHY waits; removed on exit."""
+    port = free_port()
+    started = engine.run(
+        "run",
+        "--detach",
+        f"--user={POSTGRES_UID}:{POSTGRES_UID}",
+        f"--mount=type=volume,src={data},dst={PGDATA_MOUNT}",
+        f"--env=POSTGRES_USER={DB_USER}",
+        f"--env=POSTGRES_DB={DB_NAME}",
+        f"--env=PGDATA={PGDATA_MOUNT}/pgdata",
+        f"--env=POSTGRES_PASSWORD={password}",
+        f"--health-cmd=pg_isready --host 127.0.0.1 --port {DB_PORT} "
+        f"--username {DB_USER} --dbname {DB_NAME}",
+        "--health-interval=1s",
+        "--stop-timeout=60",
+        f"--publish=127.0.0.1:{port}:{app_port}",
+        image,
+    )
+    container = Container(engine, started.stdout.strip(), f"http://127.0.0.1:{port}")
+    try:
+        status = container.wait_health("healthy", 60)
+        if status != "healthy":
+            raise RuntimeError(f"db container {status}: {container.logs()}")
         yield container
     finally:
         engine.run("rm", "--force", container.id, check=False)

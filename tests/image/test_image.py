@@ -23,12 +23,10 @@ from tests.image.containers import (
     STOP_TIMEOUT_SECONDS,
     Container,
     run_container,
+    run_db_container,
 )
-from tests.image.sidecar import sidecar_postgres
 
 APP_UID = "10001"
-# Holds a task's network namespace, as the pause container of an ECS task does.
-PAUSE = ("python", "-c", "import signal; signal.pause()")
 # Every directory and file the running user could write to, outside /proc, /sys and /dev.
 FIND_WRITABLE = """
 import os
@@ -202,32 +200,47 @@ def test_every_log_line_is_one_json_object(engine: Engine, image: str) -> None:
         assert expected in messages, stderr
 
 
-def test_sidecar_postgresql_with_the_password_from_the_secret(engine: Engine, image: str) -> None:
-    """The deployed sidecar configuration: DATABASE_URL without a password, the password as
-    ECS injects the secret, PostgreSQL on localhost in the task's network namespace."""
+def test_sidecar_mode_app_and_db_containers_in_one_task(
+    engine: Engine, image: str, postgres_image: str
+) -> None:
+    """The deployed sidecar configuration: the db container from the PostgreSQL image, the
+    app container in its network namespace with DATABASE_URL (no password in it) and the
+    password as ECS injects the secret."""
     password = secrets.token_hex(16)
+    volume = f"todo-image-test-pg-{secrets.token_hex(4)}"
     environment = {**ECS_ENVIRONMENT, "DATABASE_URL": SidecarDatabase.url}
-    with (
-        run_container(engine, image, command=PAUSE, wait=False) as task,
-        sidecar_postgres(task.pid(), password),
-    ):
+    try:
+        with run_db_container(engine, postgres_image, password=password, data=volume) as db:
+            with (
+                run_container(engine, image, environment=environment, password=password, task=db),
+                httpx.Client(base_url=db.url, timeout=10) as http,
+            ):
+                created = http.post("/api/todos", json={"title": "on postgres"})
+                listed = http.get("/api/todos")
+            with run_container(
+                engine, image, environment=environment, password="wrong", task=db, wait=False
+            ) as refused:
+                refused_exit = int(engine.run("wait", refused.id, timeout=60).stdout)
+                _, refused_log = refused.logs()
+            engine.run("stop", db.id, timeout=90)
+            db_exit = json.loads(db.state("ExitCode"))
+        # The data volume outlives the task, as the EFS volume does.
         with (
-            run_container(engine, image, environment=environment, password=password, task=task),
-            httpx.Client(base_url=task.url, timeout=10) as http,
+            run_db_container(engine, postgres_image, password=password, data=volume) as db,
+            run_container(engine, image, environment=environment, password=password, task=db),
         ):
-            created = http.post("/api/todos", json={"title": "on postgres"})
-            listed = http.get("/api/todos")
-        with run_container(
-            engine, image, environment=environment, password="wrong", task=task, wait=False
-        ) as refused:
-            exit_code = int(engine.run("wait", refused.id, timeout=60).stdout)
-            _, stderr = refused.logs()
+            kept = httpx.get(f"{db.url}/api/todos", timeout=10).json()
+    finally:
+        engine.run("volume", "rm", "--force", volume, check=False)
 
     assert created.status_code == 201
     assert [t["title"] for t in listed.json()] == ["on postgres"]
-    # A wrong password stops the container at start-up, and says why in JSON (uvicorn puts
-    # the lifespan's traceback in the message).
-    assert exit_code != 0
-    errors = [json.loads(line) for line in stderr.splitlines()]
+    assert [t["title"] for t in kept] == ["on postgres"]
+    # A wrong password stops the app at start-up, and says why in JSON (uvicorn puts the
+    # lifespan's traceback in the message).
+    assert refused_exit != 0
+    errors = [json.loads(line) for line in refused_log.splitlines()]
     failure = "password authentication failed"
-    assert any(failure in e["message"] + e.get("exception", "") for e in errors), stderr
+    assert any(failure in e["message"] + e.get("exception", "") for e in errors), refused_log
+    # SIGINT (the image's stop signal) is PostgreSQL's fast shutdown.
+    assert db_exit == 0
