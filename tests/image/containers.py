@@ -127,7 +127,7 @@ def run_container(
             container.wait_serving()
         yield container
     finally:
-        engine.run("rm", "--force", container.id, check=False)
+        engine.run("rm", "--force", "--volumes", container.id, check=False)
 
 
 @contextlib.contextmanager
@@ -162,4 +162,4 @@ def run_db_container(
             raise RuntimeError(f"db container {status}: {container.logs()}")
         yield container
     finally:
-        engine.run("rm", "--force", container.id, check=False)
+        engine.run("rm", "--force", "--volumes", container.id, check=False)

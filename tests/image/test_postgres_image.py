@@ -26,7 +26,7 @@ def test_as_root_with_the_defaults_it_serves_with_password_auth(
         wrong = engine.run(*query[:1], "--env=PGPASSWORD=wrong", *query[2:], check=False)
         owner = engine.run("exec", container, "stat", "-c", "%u", "/proc/1").stdout.strip()
     finally:
-        engine.run("rm", "--force", container, check=False)
+        engine.run("rm", "--force", "--volumes", container, check=False)
 
     assert answered.stdout.strip() == "postgres|1", answered.stderr
     assert "password authentication failed" in wrong.stderr
