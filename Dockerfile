@@ -13,23 +13,26 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /build
 
-# Dependencies first, from the exact pins in pyproject.toml, so code changes reuse this layer.
+# Dependencies first, every one (transitive ones too) pinned with its hashes in the lock
+# (`make lock`), so code changes reuse this layer and a changed download fails the build.
 # Wheels only (PIP_ONLY_BINARY): no compiler is needed in either stage.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip install --requirement requirements.txt
+# The build backend, locked too, goes beside the virtualenv, not into it.
+COPY requirements.lock build-requirements.lock ./
+RUN pip install --require-hashes --requirement requirements.lock \
+    && pip install --require-hashes --requirement build-requirements.lock --target /build/backend
 
-COPY README.md* ./
+COPY pyproject.toml README.md* ./
 COPY src ./src
-# The package itself is built here (setuptools from PyPI); its .pyc files are compiled now,
+# The package itself is built here with that backend; its .pyc files are compiled now,
 # since the container's root filesystem is read-only on ECS.
-RUN PIP_ONLY_BINARY= pip install --no-deps .
+RUN PYTHONPATH=/build/backend pip install --no-deps --no-build-isolation .
 
 # --- final: the interpreter, the virtualenv, an unprivileged user ---
 FROM ${BASE_IMAGE}
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    PORT=5000
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --shell /usr/sbin/nologin app
 COPY --from=builder /opt/venv /opt/venv
@@ -39,7 +42,8 @@ RUN mkdir data && chown app:app data
 VOLUME /app/data
 USER 10001:10001
 EXPOSE 5000
-# The console script probes /health: no curl or wget in the image.
+# The console script probes /health on $PORT, where `serve` listens: no curl or wget in the
+# image. Move the port with PORT (docker run -e PORT=8080), not --port, and both follow.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["todo-async", "healthcheck", "--url", "http://127.0.0.1:5000/health"]
-CMD ["todo-async", "serve", "--host", "0.0.0.0", "--port", "5000"]
+    CMD ["todo-async", "healthcheck"]
+CMD ["todo-async", "serve", "--host", "0.0.0.0"]

@@ -10,14 +10,15 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 # or says how to: one list for every target and .ci/run.
 SYSTEM_DEPS := scripts/system-deps.sh
 
-.PHONY: run test lint types pytest bench clean synth deploy destroy load load-smoke
+.PHONY: run test lint lock lock-check types pytest image bench clean synth deploy destroy load load-smoke
 
-# Only the service's own dependencies: enough to serve.
-$(VENV)/.run-stamp: pyproject.toml
+# Only the service's own dependencies, exactly as the image installs them: enough to serve.
+$(VENV)/.run-stamp: pyproject.toml requirements.lock
 	$(SYSTEM_DEPS) venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
 # Everything the checks and test suites use.
@@ -28,7 +29,16 @@ $(VENV)/.dev-stamp: pyproject.toml $(VENV)/.run-stamp
 run: $(VENV)/.run-stamp
 	$(BIN)/todo-async serve --host $(HOST) --port $(PORT)
 
-test: lint types pytest test-full-stack
+test: lint lock-check types pytest test-full-stack
+
+# requirements.lock (every runtime dependency, transitive ones included) and
+# build-requirements.lock (the build backend), with hashes: `make lock` after changing
+# pyproject.toml; lock-check fails when either is out of date with it.
+lock: $(VENV)/.dev-stamp
+	$(BIN)/python -m imagebuild.lock
+
+lock-check: $(VENV)/.dev-stamp
+	$(BIN)/python -m imagebuild.lock --check
 
 lint: $(VENV)/.dev-stamp
 	$(BIN)/ruff check .
@@ -40,6 +50,12 @@ types: $(VENV)/.dev-stamp
 pytest: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) test
 	$(BIN)/pytest
+
+# The service image todo-async:local from ./Dockerfile (see README "Container image"): starts a
+# Docker engine if none runs (and stops it after), makes a local stand-in for the Python base
+# image when BASE_IMAGE cannot be pulled. BASE_IMAGE=... picks another base.
+image: $(VENV)/.run-stamp
+	$(BIN)/python -m imagebuild $(if $(BASE_IMAGE),--base $(BASE_IMAGE))
 
 # wrk, alternating: the service, its raw-driver floor and the seed Flask stack, SQLite and PostgreSQL.
 bench: $(VENV)/.dev-stamp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from testbed.ports import free_port
 from testbed.processes import stop
@@ -27,6 +29,18 @@ class LiveServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def records(self) -> list[dict[str, Any]]:
+        """The log's lines, each one JSON object."""
+        return [json.loads(line) for line in self.log().splitlines()]
+
+    def messages(self, level: str | None = None) -> list[str]:
+        """What the server logged (access lines have no message), at `level` if given."""
+        return [
+            record["message"]
+            for record in self.records()
+            if "message" in record and level in (None, record["level"])
+        ]
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:

@@ -4,7 +4,9 @@ while another process holds the database's lock, the CLI."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -93,6 +95,40 @@ def test_healthcheck_command(tmp_path: Path) -> None:
     assert b"unhealthy" in closed.stderr
 
 
+def test_healthcheck_probes_the_port_serve_defaults_to(tmp_path: Path) -> None:
+    """Without --url it follows PORT, as `serve` does: an image that moves the port with
+    PORT keeps a working HEALTHCHECK."""
+    command = [sys.executable, "-m", "todo_async", "healthcheck", "--timeout", "2"]
+    with live_server(f"sqlite:///{tmp_path / 'h.db'}", tmp_path) as server:
+        port = server.url.rsplit(":", 1)[1]
+        on_port = subprocess.run(command, env={**os.environ, "PORT": port}, check=False)
+        elsewhere = subprocess.run(
+            command, env={**os.environ, "PORT": str(free_port())}, check=False, capture_output=True
+        )
+
+    assert on_port.returncode == 0
+    assert elsewhere.returncode == 1
+
+
+def test_every_log_line_is_one_json_object(tmp_path: Path) -> None:
+    """Start-up, requests, a protocol error and shut-down, on stdout and stderr alike."""
+    with live_server(f"sqlite:///{tmp_path / 'l.db'}", tmp_path) as server:
+        httpx.get(f"{server.url}/api/todos/404", timeout=5)
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as raw:
+            raw.sendall(b"not http\r\n\r\n")
+            raw.recv(1024)
+        stop(server.process)
+        lines = server.records()
+
+    assert all(isinstance(line, dict) for line in lines)
+    messages = [line.get("message", "") for line in lines]
+    assert any("Application startup complete" in m for m in messages)
+    assert any("Invalid HTTP request" in m for m in messages)
+    assert any("Finished server process" in m for m in messages)
+    assert any(line.get("path") == "/api/todos/404" for line in lines)
+
+
 async def test_several_workers_share_one_sqlite_file(tmp_path: Path) -> None:
     with live_server(f"sqlite:///{tmp_path / 'w.db'}", tmp_path, workers=2) as server:
         async with httpx.AsyncClient(base_url=server.url) as http:
@@ -158,11 +194,11 @@ async def test_start_up_gives_up_after_the_bound(tmp_path: Path, workers: int) -
             stop(server.process)
 
     assert exit_code == 3  # uvicorn's "start-up failed"
-    failures = [line for line in server.log().splitlines() if "start-up failed" in line]
+    failures = [m for m in server.messages("error") if m.startswith("start-up failed")]
     expected = f"start-up failed: gave up after 2 s waiting for the SQLite write lock on {path}"
     # One line per worker that got that far: the first failure stops the others.
     assert 1 <= len(failures) <= workers, server.log()
-    assert all(line.endswith(f"{expected}, held by another process") for line in failures)
+    assert all(message == f"{expected}, held by another process" for message in failures)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -209,7 +245,7 @@ async def test_servers_starting_together_apply_each_migration_once(
 
     assert await stored_versions(url) == LATEST
     for server in servers:
-        assert " ERROR " not in server.log(), server.log()
+        assert server.messages("error") == [], server.log()
         assert "Application startup complete" in server.log()
 
 

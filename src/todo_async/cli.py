@@ -74,8 +74,10 @@ def migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def healthcheck(args: argparse.Namespace, settings: Settings) -> int:
+    # The port `serve` defaults to: a container that sets PORT is probed where it listens.
+    url = args.url or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}/health"
     try:
-        with urllib.request.urlopen(args.url, timeout=args.timeout) as response:
+        with urllib.request.urlopen(url, timeout=args.timeout) as response:
             return 0 if response.status == 200 else 1
     except (urllib.error.URLError, OSError) as exc:
         print(f"unhealthy: {exc}", file=sys.stderr)
@@ -98,7 +100,7 @@ def parser() -> argparse.ArgumentParser:
     migrate_cmd.set_defaults(handler=migrate)
 
     check_cmd = commands.add_parser("healthcheck", help="exit 0 if the server answers 200")
-    check_cmd.add_argument("--url", default="http://127.0.0.1:5000/health")
+    check_cmd.add_argument("--url", help="default: http://127.0.0.1:$PORT/health (PORT 5000)")
     check_cmd.add_argument("--timeout", type=float, default=3.0)
     check_cmd.set_defaults(handler=healthcheck)
     return root

@@ -1,15 +1,39 @@
-"""Logging for the server: request lines as bare JSON on stdout, the rest on stderr."""
+"""Logging for the server: every line one JSON object, request lines on stdout, the rest on
+stderr. On ECS both streams land in one CloudWatch stream, where only JSON can be queried."""
 
+from __future__ import annotations
+
+import json
+import logging
 from typing import Any
 
 
+class JsonFormatter(logging.Formatter):
+    """A record as one JSON object; a traceback travels in its `exception` field."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": record.created,
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, separators=(",", ":"), default=str)
+
+
 def logging_config(level: str) -> dict[str, Any]:
+    level = level.upper()
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
+            # Request lines are JSON already (todo_async.middleware.request_log).
             "message": {"format": "%(message)s"},
-            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+            "json": {"()": JsonFormatter},
         },
         "handlers": {
             "access": {
@@ -19,17 +43,17 @@ def logging_config(level: str) -> dict[str, Any]:
             },
             "default": {
                 "class": "logging.StreamHandler",
-                "formatter": "plain",
+                "formatter": "json",
                 "stream": "ext://sys.stderr",
             },
         },
         "loggers": {
-            "todo_async.access": {
-                "handlers": ["access"],
-                "level": level.upper(),
-                "propagate": False,
-            },
-            "todo_async": {"handlers": ["default"], "level": level.upper(), "propagate": False},
-            "uvicorn": {"handlers": ["default"], "level": level.upper(), "propagate": False},
+            "todo_async.access": {"handlers": ["access"], "level": level, "propagate": False},
+            "todo_async": {"handlers": ["default"], "level": level, "propagate": False},
+            # uvicorn's start-up, shut-down and protocol errors ("uvicorn.error") and, were it
+            # switched on, its access log: JSON like the rest.
+            "uvicorn": {"handlers": ["default"], "level": level, "propagate": False},
         },
+        # Any other library's records (asyncio, databases, ...).
+        "root": {"handlers": ["default"], "level": "WARNING"},
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -67,12 +68,12 @@ def test_the_migrate_command_gives_up_on_a_held_lock_naming_it(tmp_path: Path) -
     free = subprocess.run(command, env=env, capture_output=True, timeout=60, check=False)
 
     assert held.returncode == 1
-    errors = [line for line in held.stderr.decode().splitlines() if " ERROR " in line]
-    assert len(errors) == 1
-    assert errors[0].endswith(
+    records = [json.loads(line) for line in held.stderr.decode().splitlines()]
+    errors = [record["message"] for record in records if record["level"] == "error"]
+    assert errors == [
         f"start-up failed: gave up after 1 s waiting for the SQLite write lock on {path},"
         " held by another process"
-    )
+    ]
     assert free.returncode == 0
     assert free.stdout.decode().strip() == f"applied {len(LATEST)} migration(s): {LATEST}"
 

@@ -217,7 +217,14 @@ def test_app_image_is_built_from_the_dockerfile(synth: Synthesized, outdir: Path
     # The build context is what .dockerignore lets through: no virtualenv, tests or infra.
     context = outdir / image["source"]["directory"]
     names = {p.name for p in context.iterdir()} - {"README.md"}
-    assert names == {".dockerignore", "Dockerfile", "pyproject.toml", "src"}
+    assert names == {
+        ".dockerignore",
+        "Dockerfile",
+        "pyproject.toml",
+        "requirements.lock",
+        "build-requirements.lock",
+        "src",
+    }
     assert not list(context.glob("src/*.egg-info"))
     assert not list(context.rglob("__pycache__"))
 

@@ -1,0 +1,45 @@
+"""python -m imagebuild [--base IMAGE] [--tag TAG] [--rebuild-base] [--postgres]: build the
+service image (and the local PostgreSQL image), starting (and then stopping) a Docker engine
+if none runs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from imagebuild.base import default_base, resolve_base
+from imagebuild.build import DEFAULT_TAG, build_image
+from imagebuild.engine import docker_engine
+from imagebuild.postgres import POSTGRES_TAG, build_postgres_image
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m imagebuild", description=__doc__)
+    parser.add_argument("--base", default=os.environ.get("BASE_IMAGE") or default_base())
+    parser.add_argument("--tag", default=DEFAULT_TAG)
+    parser.add_argument(
+        "--rebuild-base", action="store_true", help="make the local stand-in base anew"
+    )
+    parser.add_argument(
+        "--postgres", action="store_true", help=f"also build {POSTGRES_TAG}, for the db container"
+    )
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    with docker_engine() as engine:
+        base = resolve_base(engine, args.base, rebuild_local=args.rebuild_base)
+        images = [build_image(engine, base, args.tag)]
+        if args.postgres:
+            images.append(build_postgres_image(engine, base))
+    for built in images:
+        print(
+            f"built {built.tag} on {built.base}: {built.size_bytes / 1e6:.0f} MB, "
+            f"build {built.seconds:.1f} s"
+        )
+    print(f"{time.monotonic() - started:.1f} s in all")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

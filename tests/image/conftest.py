@@ -1,0 +1,60 @@
+"""The Docker engine (running, or started for the session and stopped by its PID) and the
+service image, built once per session the way `make image` builds it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from imagebuild.base import default_base, resolve_base
+from imagebuild.build import Built, build_image
+from imagebuild.engine import Engine, EngineUnavailable, docker_engine
+from imagebuild.postgres import build_postgres_image
+
+# Set to 1 on a machine that cannot run Docker at all: the image tests are then skipped.
+SKIP_VARIABLE = "SKIP_IMAGE_TESTS"
+BUILT = pytest.StashKey[Built]()
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    if os.environ.get(SKIP_VARIABLE) == "1":
+        pytest.skip(f"{SKIP_VARIABLE}=1")
+    with contextlib.ExitStack() as stack:
+        try:
+            running = stack.enter_context(docker_engine())
+        except EngineUnavailable as exc:
+            pytest.fail(f"no Docker engine ({exc}); {SKIP_VARIABLE}=1 skips the image tests")
+        yield running
+
+
+@pytest.fixture(scope="session")
+def base(engine: Engine) -> str:
+    return resolve_base(engine, os.environ.get("BASE_IMAGE") or default_base())
+
+
+@pytest.fixture(scope="session")
+def image(engine: Engine, base: str, request: pytest.FixtureRequest) -> str:
+    built = build_image(engine, base)
+    request.config.stash[BUILT] = built
+    return built.tag
+
+
+@pytest.fixture(scope="session")
+def postgres_image(engine: Engine, base: str) -> str:
+    """The local stand-in for the db container's PostgreSQL image."""
+    return build_postgres_image(engine, base).tag
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    built = config.stash.get(BUILT, None)
+    if built is not None:
+        terminalreporter.write_line(
+            f"image {built.tag} on {built.base}: {built.size_bytes / 1e6:.0f} MB "
+            f"(build {built.seconds:.1f} s)"
+        )
