@@ -48,7 +48,7 @@ types: $(VENV)/.dev-stamp
 	$(BIN)/mypy
 
 pytest: $(VENV)/.dev-stamp
-	$(SYSTEM_DEPS) test
+	$(SYSTEM_DEPS) test image
 	$(BIN)/pytest
 
 # The service image todo-async:local from ./Dockerfile (see README "Container image"): starts a
