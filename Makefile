@@ -7,7 +7,7 @@ PORT ?= 5000
 # aws-cdk-lib's jsii runtime prints a banner on every start under Node 20 (past its support).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint types pytest bench clean synth deploy destroy load load-smoke
+.PHONY: run test lint types pytest bench bench-scale clean synth deploy destroy load load-smoke
 
 # Only the service's own dependencies: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml
@@ -39,6 +39,11 @@ pytest: $(VENV)/.dev-stamp
 # Throughput and latency with wrk, one uvicorn worker, on SQLite and PostgreSQL (JSON lines).
 bench: $(VENV)/.dev-stamp
 	$(BIN)/python -m loadtest.benchmark --duration 10 --connections 50
+
+# List latency at 1k/100k/1M todos (page 1 and a deep page, every filter), the migration
+# and clear-completed of 100k todos with readers, on SQLite and PostgreSQL.
+bench-scale: $(VENV)/.dev-stamp
+	$(BIN)/python -m loadtest.bench_scale --sizes 1000,100000,1000000 --duration 3 --rounds 3
 
 # --- Load tests: see README "Load tests" ---
 # make load PROFILE=smoke|step|spike|soak HOST=URL RESULTS=DIR LOAD_ARGS="-u 50 ..."

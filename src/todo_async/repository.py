@@ -40,9 +40,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-# Clear-completed deletes this many rows per statement: on SQLite each statement holds
+# Clear-completed on SQLite deletes this many rows per statement: each statement holds
 # the one connection and the write lock, so readers wait for one batch, not for all.
-DELETE_BATCH = 2000
+# PostgreSQL readers never wait on a delete (they see the old rows until its commit),
+# so there it is one statement.
+SQLITE_DELETE_BATCH = 5000
 
 # Rows of a page in list order, whichever order the statement returned them in.
 _list_order = itemgetter("position", "id")
@@ -58,9 +60,7 @@ def _filter(completed: bool | None, category: str | None) -> ColumnElement[bool]
     return and_(true(), *clauses)
 
 
-def _in_list_order(
-    where: ColumnElement[bool], completed: bool | None, category: str | None, limit: int
-) -> Select[Any]:
+def _list_order_by(completed: bool | None, category: str | None) -> list[ColumnElement[Any]]:
     # Ordering by the filtered columns first changes nothing (each holds one value) but
     # names the filter's own index: only it returns rows in this order without a sort, so
     # no planner trades it for the unfiltered index plus a filter that may read far.
@@ -69,7 +69,13 @@ def _in_list_order(
         for column, value in ((todos.c.category, category), (todos.c.completed, completed))
         if value is not None
     ]
-    return select(todos).where(where).order_by(*filtered, todos.c.position, todos.c.id).limit(limit)
+    return [*filtered, todos.c.position, todos.c.id]
+
+
+def _in_list_order(
+    where: ColumnElement[bool], completed: bool | None, category: str | None, limit: int
+) -> Select[Any]:
+    return select(todos).where(where).order_by(*_list_order_by(completed, category)).limit(limit)
 
 
 class same_position(FunctionElement[Any]):
@@ -132,16 +138,23 @@ def page_query(
     return union_all(select(rest_of_position.subquery()), select(later_positions.subquery()))
 
 
-def delete_batch_query(
-    *, completed: bool | None, category: str | None, max_id: int
+def delete_many_query(
+    *, completed: bool | None, category: str | None, max_id: int, batch: int | None
 ) -> ReturningDelete[Any]:
-    """Up to DELETE_BATCH matching todos with ids up to `max_id`, deleted by one statement."""
-    batch = (
+    """Delete matching todos with ids up to `max_id`: all, or the first `batch` of them."""
+    where = _filter(completed, category)
+    if batch is None:
+        return delete(todos).where(where & (todos.c.id <= max_id)).returning(todos.c.id)
+    # Each batch reads the filter's index from its start, where the previous batch left
+    # nothing behind. The id bound is written `id + 0`: as a plain range the planner
+    # walks the primary key instead, past every row a previous batch kept.
+    ids = (
         select(todos.c.id)
-        .where(_filter(completed, category) & (todos.c.id <= max_id))
-        .limit(DELETE_BATCH)
+        .where(where & (todos.c.id + 0 <= max_id))
+        .order_by(*_list_order_by(completed, category))
+        .limit(batch)
     )
-    return delete(todos).where(todos.c.id.in_(batch.scalar_subquery())).returning(todos.c.id)
+    return delete(todos).where(todos.c.id.in_(ids.scalar_subquery())).returning(todos.c.id)
 
 
 class TodoRepository:
@@ -214,7 +227,7 @@ class TodoRepository:
         return await self._db.fetch_one(query) is not None
 
     async def delete_many(self, *, completed: bool | None, category: str | None) -> int:
-        """Delete every matching todo that exists now, in batches; returns how many went.
+        """Delete every matching todo that exists now; returns how many went.
 
         Todos created meanwhile are not touched (the ids stop at today's largest), so the
         loop ends however busy the writers are.
@@ -222,12 +235,15 @@ class TodoRepository:
         max_id = await self._db.fetch_val(select(func.max(todos.c.id)))
         if max_id is None:
             return 0
+        batch = SQLITE_DELETE_BATCH if self._db.dialect_name == "sqlite" else None
+        query = delete_many_query(
+            completed=completed, category=category, max_id=max_id, batch=batch
+        )
         deleted = 0
         while True:
-            query = delete_batch_query(completed=completed, category=category, max_id=max_id)
-            batch = len(await self._db.fetch_all(query))
-            deleted += batch
-            if batch < DELETE_BATCH:
+            count = len(await self._db.fetch_all(query))
+            deleted += count
+            if batch is None or count < batch:
                 return deleted
 
     async def categories(self) -> list[Row]:
