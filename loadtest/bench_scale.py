@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -181,10 +182,13 @@ def bench_lists(
         cores.pin_server(server.process.pid)
         targets = list(list_urls(server.url, prepared["cursors"]))
         for round_ in range(args.rounds):
-            for name, page, target in targets:
-                result = measure(server, target, args, cores)
-                record = {"database": database, "rows": rows, "filter": name, "page": page}
-                records.append(emit({**record, "round": round_, **result}))
+            # Page 1 then the deep page, the other way round every second round.
+            pairs = [targets[i : i + 2] for i in range(0, len(targets), 2)]
+            for pair in pairs:
+                for name, page, target in pair if round_ % 2 == 0 else reversed(pair):
+                    result = measure(server, target, args, cores)
+                    record = {"database": database, "rows": rows, "filter": name, "page": page}
+                    records.append(emit({**record, "round": round_, **result}))
     return records
 
 
@@ -291,6 +295,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--no-clear", action="store_true", help="skip clear-completed")
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the servers it started are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     names = args.databases.split(",")
