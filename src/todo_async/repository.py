@@ -11,12 +11,10 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
-    and_,
     delete,
     func,
     insert,
     select,
-    true,
     union_all,
     update,
 )
@@ -50,14 +48,14 @@ SQLITE_DELETE_BATCH = 5000
 _list_order = itemgetter("position", "id")
 
 
-def _filter(completed: bool | None, category: str | None) -> ColumnElement[bool]:
+def _filter(completed: bool | None, category: str | None) -> list[ColumnElement[bool]]:
     # Plain equalities, not IS: PostgreSQL's btree indexes cannot search `IS true`.
     clauses: list[ColumnElement[bool]] = []
     if completed is not None:
         clauses.append(todos.c.completed == completed)
     if category is not None:
         clauses.append(todos.c.category == category if category else todos.c.category.is_(None))
-    return and_(true(), *clauses)
+    return clauses
 
 
 def _list_order_by(completed: bool | None, category: str | None) -> list[ColumnElement[Any]]:
@@ -73,9 +71,10 @@ def _list_order_by(completed: bool | None, category: str | None) -> list[ColumnE
 
 
 def _in_list_order(
-    where: ColumnElement[bool], completed: bool | None, category: str | None, limit: int
+    where: list[ColumnElement[bool]], completed: bool | None, category: str | None, limit: int
 ) -> Select[Any]:
-    return select(todos).where(where).order_by(*_list_order_by(completed, category)).limit(limit)
+    # One flat WHERE: cheaper to build per request than nested and_() clauses.
+    return select(todos).where(*where).order_by(*_list_order_by(completed, category)).limit(limit)
 
 
 class same_position(FunctionElement[Any]):
@@ -124,7 +123,7 @@ def page_query(
     if after is None:
         return _in_list_order(where, completed, category, limit)
     rest_of_position = _in_list_order(
-        and_(where, same_position(todos.c.position, after.sort_key), todos.c.id > after.id),
+        [*where, same_position(todos.c.position, after.sort_key), todos.c.id > after.id],
         completed,
         category,
         limit,
@@ -133,7 +132,7 @@ def page_query(
         # No position follows the one todos without an `order` share.
         return rest_of_position
     later_positions = _in_list_order(
-        where & (todos.c.position > after.sort_key), completed, category, limit
+        [*where, todos.c.position > after.sort_key], completed, category, limit
     )
     return union_all(select(rest_of_position.subquery()), select(later_positions.subquery()))
 
@@ -144,13 +143,13 @@ def delete_many_query(
     """Delete matching todos with ids up to `max_id`: all, or the first `batch` of them."""
     where = _filter(completed, category)
     if batch is None:
-        return delete(todos).where(where & (todos.c.id <= max_id)).returning(todos.c.id)
+        return delete(todos).where(*where, todos.c.id <= max_id).returning(todos.c.id)
     # Each batch reads the filter's index from its start, where the previous batch left
     # nothing behind. The id bound is written `id + 0`: as a plain range the planner
     # walks the primary key instead, past every row a previous batch kept.
     ids = (
         select(todos.c.id)
-        .where(where & (todos.c.id + 0 <= max_id))
+        .where(*where, todos.c.id + 0 <= max_id)
         .order_by(*_list_order_by(completed, category))
         .limit(batch)
     )
