@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 # or says how to: one list for every target and .ci/run.
 SYSTEM_DEPS := scripts/system-deps.sh
 
-.PHONY: run test lint lock lock-check types pytest image bench clean synth deploy destroy load load-smoke
+.PHONY: run test lint lock lock-check types pytest image bench bench-scale clean synth deploy destroy load load-smoke
 
 # Only the service's own dependencies, exactly as the image installs them: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml requirements.lock
@@ -61,6 +61,12 @@ image: $(VENV)/.run-stamp
 bench: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) bench
 	$(BIN)/python -m loadtest.bench --rounds 3 --duration 5 --connections 50 --workers2
+
+# List latency at 1k/100k/1M todos (page 1 and a deep page, every filter), the migration
+# and clear-completed of 100k todos with readers, on SQLite and PostgreSQL.
+bench-scale: $(VENV)/.dev-stamp
+	$(SYSTEM_DEPS) bench
+	$(BIN)/python -m loadtest.bench_scale --sizes 1000,100000,1000000 --duration 3 --rounds 3
 
 # --- Load tests: see README "Load tests" ---
 # make load PROFILE=smoke|step|spike|soak HOST=URL RESULTS=DIR LOAD_ARGS="-u 50 ..."

@@ -94,20 +94,17 @@ def _versions(versions: frozenset[int] | None) -> tuple[ColumnElement[bool], dic
     return todos.c.version.in_(params), values
 
 
-# Clear-completed deletes this many rows per statement: on SQLite each statement holds
+# Clear-completed on SQLite deletes this many rows per statement: each statement holds
 # the one connection and the write lock, so readers wait for one batch, not for all.
-DELETE_BATCH = 2000
+# PostgreSQL readers never wait on a delete (they see the old rows until its commit),
+# so there it is one statement.
+SQLITE_DELETE_BATCH = 5000
 
 # Rows of a page in list order, whichever order the statement returned them in.
 _list_order = itemgetter(POSITION, ID)
 
 
-def _in_list_order(
-    where: ColumnElement[bool],
-    completed: bool | None,
-    category: str | None,
-    limit: BindParameter[Any],
-) -> Select[Any]:
+def _list_order_by(completed: bool | None, category: str | None) -> list[ColumnElement[Any]]:
     # Ordering by the filtered columns first changes nothing (each holds one value) but
     # names the filter's own index: only it returns rows in this order without a sort, so
     # no planner trades it for the unfiltered index plus a filter that may read far.
@@ -116,10 +113,19 @@ def _in_list_order(
         for column, value in ((todos.c.category, category), (todos.c.completed, completed))
         if value is not None
     ]
+    return [*filtered, todos.c.position, todos.c.id]
+
+
+def _in_list_order(
+    where: ColumnElement[bool],
+    completed: bool | None,
+    category: str | None,
+    limit: BindParameter[Any],
+) -> Select[Any]:
     return (
         select(*COLUMNS, todos.c.position)
         .where(where)
-        .order_by(*filtered, todos.c.position, todos.c.id)
+        .order_by(*_list_order_by(completed, category))
         .limit(limit)
     )
 
@@ -190,16 +196,24 @@ def page_query(
     return union_all(select(rest_of_position.subquery()), select(later_positions.subquery()))
 
 
-def delete_batch_query(
-    *, completed: bool | None, category: str | None, max_id: int
+def delete_many_query(
+    *, completed: bool | None, category: str | None, max_id: int, batch: int | None
 ) -> ReturningDelete[Any]:
-    """Up to DELETE_BATCH matching todos with ids up to `max_id`, deleted by one statement."""
-    batch = (
+    """Delete matching todos with ids up to `max_id`: all, or the first `batch` of them."""
+    where = _filter(completed, category)
+    id_bound = _param("max_id", max_id, todos.c.id)
+    if batch is None:
+        return delete(todos).where(where, todos.c.id <= id_bound).returning(todos.c.id)
+    # Each batch reads the filter's index from its start, where the previous batch left
+    # nothing behind. The id bound is written `id + 0`: as a plain range the planner
+    # walks the primary key instead, past every row a previous batch kept.
+    ids = (
         select(todos.c.id)
-        .where(_filter(completed, category) & (todos.c.id <= _param("max_id", max_id, todos.c.id)))
-        .limit(DELETE_BATCH)
+        .where(where, todos.c.id + 0 <= id_bound)
+        .order_by(*_list_order_by(completed, category))
+        .limit(batch)
     )
-    return delete(todos).where(todos.c.id.in_(batch.scalar_subquery())).returning(todos.c.id)
+    return delete(todos).where(todos.c.id.in_(ids.scalar_subquery())).returning(todos.c.id)
 
 
 class TodoRepository:
@@ -304,7 +318,7 @@ class TodoRepository:
         return bool(rows)
 
     async def delete_many(self, *, completed: bool | None, category: str | None) -> int:
-        """Delete every matching todo that exists now, in batches; returns how many went.
+        """Delete every matching todo that exists now (on SQLite in batches); returns how many.
 
         Todos created meanwhile are not touched (the ids stop at today's largest), so the
         loop ends however busy the writers are.
@@ -312,19 +326,18 @@ class TodoRepository:
         [(max_id,)] = await self._db.rows(("max_id",), lambda: select(func.max(todos.c.id)), {})
         if max_id is None:
             return 0
-        deleted = 0
-        shape = ("delete_batch", *_filter_shape(completed, category))
+        batch = SQLITE_DELETE_BATCH if self._db.dialect_name == "sqlite" else None
+        shape = ("delete_many", *_filter_shape(completed, category))
         values = {"completed": completed, "category": category, "max_id": max_id}
+
+        def build() -> Any:
+            return delete_many_query(completed=completed, category=category, max_id=0, batch=batch)
+
+        deleted = 0
         while True:
-            batch = len(
-                await self._db.rows(
-                    shape,
-                    lambda: delete_batch_query(completed=completed, category=category, max_id=0),
-                    values,
-                )
-            )
-            deleted += batch
-            if batch < DELETE_BATCH:
+            count = len(await self._db.rows(shape, build, values))
+            deleted += count
+            if batch is None or count < batch:
                 return deleted
 
     async def categories(self) -> list[Row]:

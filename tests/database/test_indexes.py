@@ -14,7 +14,7 @@ from todo_async.database.engine import TodoDatabase, open_database
 from todo_async.database.migrations import migrate
 from todo_async.database.tables import UNORDERED
 from todo_async.pagination import Cursor
-from todo_async.repository import page_query
+from todo_async.repository import SQLITE_DELETE_BATCH, delete_many_query, page_query
 from todo_async.settings import Settings
 
 ROWS = 20_000
@@ -121,3 +121,25 @@ async def test_every_list_query_seeks_to_its_cursor(
                 assert f'("position" > {cursor.sort_key})' in conditions[1], explained
             assert len(scans) == (1 if cursor.sort_key == UNORDERED else 2), explained
         assert not any("Sort" in line for line in explained), explained
+
+
+@pytest.mark.parametrize(("filters", "index", "equalities"), FILTERS)
+async def test_clear_batches_read_the_filters_index(
+    database: TodoDatabase, filters: dict[str, object], index: str, equalities: str
+) -> None:
+    if database.dialect_name != "sqlite":
+        pytest.skip("PostgreSQL deletes in one statement")
+    query = delete_many_query(**filters, max_id=ROWS, batch=SQLITE_DELETE_BATCH)  # type: ignore[arg-type]
+    sql = str(
+        query.compile(dialect=database._backend._dialect, compile_kwargs={"literal_binds": True})
+    )
+    async with database:
+        explained = await plan(database, sql)
+
+    start = f"SEARCH todos USING INDEX {index} ({equalities.removesuffix(' AND ')})"
+    reads = [start if equalities else f"SCAN todos USING INDEX {index}"]
+    assert [line for line in explained if "todos" in line] == [
+        "SEARCH todos USING INTEGER PRIMARY KEY (rowid=?)",
+        *reads,
+    ], explained
+    assert not any("TEMP B-TREE" in line for line in explained), explained
