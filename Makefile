@@ -7,7 +7,7 @@ PORT ?= 5000
 # aws-cdk-lib's jsii runtime prints a banner on every start under Node 20 (past its support).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint types pytest bench clean synth deploy destroy load load-smoke
+.PHONY: run test lint types pytest bench clean synth deploy destroy load load-smoke load-master load-worker
 
 # Only the service's own dependencies: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml
@@ -45,12 +45,24 @@ bench: $(VENV)/.dev-stamp
 PROFILE ?= smoke
 RESULTS ?= results
 LOAD_ARGS ?=
+# WORKERS=N: the users run in N worker processes (load, load-worker), or the master
+# waits for N workers (load-master). MASTER: the master's address, for load-worker.
+# MASTER_BIND: the address load-master listens on for workers (another machine's reach it).
+WORKERS ?= 0
+MASTER ?= 127.0.0.1
+MASTER_BIND ?= 127.0.0.1
 # HOST here is the URL to load, and only when given on the command line (the HOST above is
 # where `make run` listens); without it: the local stack's ALB if up, else 127.0.0.1:5000.
 LOAD_HOST = $(if $(filter command line,$(origin HOST)),--host $(HOST))
 
 load: $(VENV)/.dev-stamp
-	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) $(LOAD_ARGS)
+	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) --workers $(WORKERS) $(LOAD_ARGS)
+
+load-master: $(VENV)/.dev-stamp
+	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) --master --master-bind-host $(MASTER_BIND) --expect-workers $(if $(filter-out 0,$(WORKERS)),$(WORKERS),1) $(LOAD_ARGS)
+
+load-worker: $(VENV)/.dev-stamp
+	$(BIN)/python -m loadtest --worker --master-host $(MASTER) --workers $(WORKERS) $(LOAD_ARGS)
 
 load-smoke: PROFILE = smoke
 load-smoke: load
