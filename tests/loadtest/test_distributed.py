@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+import pytest
 
 from testbed.live_server import LiveServer
 from testbed.ports import free_port
@@ -67,6 +68,30 @@ def test_two_workers_reach_the_same_verdict_as_one_process(
     # Each worker deleted its own users' todos.
     with urllib.request.urlopen(f"{server.url}/api/categories", timeout=5) as response:
         assert json.load(response) == []
+
+
+@pytest.mark.parametrize(
+    ("profile", "sizes", "conclusion"),
+    [
+        ("spike", ["-u", "2", "--spike-users", "6", "-t", "18", "--spike-time", "2"], "recovery_s"),
+        ("soak", ["-u", "2", "-t", "12", "--max-drift", "100"], "p95_drift"),
+    ],
+)
+def test_spike_and_soak_run_on_workers_and_conclude_on_the_master(
+    server: LiveServer, tmp_path: Path, profile: str, sizes: list[str], conclusion: str
+) -> None:
+    done = run_load(profile, server.url, tmp_path, *sizes, *LOOSE, "--workers", "2")
+
+    document = summary(tmp_path)
+    assert document["workers"] == "2 worker(s) (expected 2)"
+    assert document["whole_run"]["requests"] > 0
+    assert document["whole_run"]["failures"] == 0
+    assert conclusion in document, document
+    # A spike's recovery depends on how the shared machine breathes after the burst; it is
+    # judged on the master, and it is the only thing a run this light may fail on.
+    assert done.returncode == (0 if document["passed"] else 1), done.stdout + done.stderr
+    for reason in document["failures"]:
+        assert reason.startswith("threshold breached: recovery"), document["failures"]
 
 
 def test_body_checks_on_the_workers_fail_the_run_on_the_master(tmp_path: Path) -> None:
