@@ -108,7 +108,7 @@ class Run:
         assert runner is not None
         assert self.timeline is not None
         if self.workers is not None:
-            self.workers.look(self.profile.get_run_time())
+            self.workers.look()
         sample = self.timeline.record(
             self.profile.get_run_time(),
             runner.user_count,
@@ -240,7 +240,10 @@ def install(
             sys.exit(f"--server-pid: {exc}")
         run = Run(environment, profile, limits, model, results, memory)
         if isinstance(environment.runner, MasterRunner):
-            run.workers = Workers(environment.runner, int(options.expect_workers))
+            run.workers = Workers(
+                environment.runner, int(options.expect_workers), profile.get_run_time
+            )
+            run.workers.listen()
         logger.info("%s profile: %s; %s users", name, profile.plan(), model)
         logger.info("thresholds: %s", limits.describe())
 
@@ -255,7 +258,7 @@ def install(
     @events.test_stopping.add_listener
     def _stopping(environment: Environment, **_: Any) -> None:
         if run is not None and run.workers is not None:
-            run.workers.stopping(run.profile.get_run_time())
+            run.workers.stopping()
 
     @events.test_stop.add_listener
     def _stop(environment: Environment, **_: Any) -> None:
