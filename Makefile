@@ -7,7 +7,7 @@ PORT ?= 5000
 # aws-cdk-lib's jsii runtime prints a banner on every start under Node 20 (past its support).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint types pytest bench clean synth deploy destroy load load-smoke load-master load-worker
+.PHONY: run test lint types pytest bench clean synth deploy destroy load load-smoke
 
 # Only the service's own dependencies: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml
@@ -58,6 +58,7 @@ LOAD_HOST = $(if $(filter command line,$(origin HOST)),--host $(HOST))
 load: $(VENV)/.dev-stamp
 	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) --workers $(WORKERS) $(LOAD_ARGS)
 
+.PHONY: load-master load-worker
 load-master: $(VENV)/.dev-stamp
 	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) --master --master-bind-host $(MASTER_BIND) --expect-workers $(if $(filter-out 0,$(WORKERS)),$(WORKERS),1) $(LOAD_ARGS)
 
