@@ -73,12 +73,25 @@ bench-scale: $(VENV)/.dev-stamp
 PROFILE ?= smoke
 RESULTS ?= results
 LOAD_ARGS ?=
+# WORKERS=N: the users run in N worker processes (load, load-worker), or the master
+# waits for N workers (load-master). MASTER: the master's address, for load-worker.
+# MASTER_BIND: the address load-master listens on for workers (another machine's reach it).
+WORKERS ?= 0
+MASTER ?= 127.0.0.1
+MASTER_BIND ?= 127.0.0.1
 # HOST here is the URL to load, and only when given on the command line (the HOST above is
 # where `make run` listens); without it: the local stack's ALB if up, else 127.0.0.1:5000.
 LOAD_HOST = $(if $(filter command line,$(origin HOST)),--host $(HOST))
 
 load: $(VENV)/.dev-stamp
-	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) $(LOAD_ARGS)
+	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) --workers $(WORKERS) $(LOAD_ARGS)
+
+.PHONY: load-master load-worker
+load-master: $(VENV)/.dev-stamp
+	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) --master --master-bind-host $(MASTER_BIND) --expect-workers $(if $(filter-out 0,$(WORKERS)),$(WORKERS),1) $(LOAD_ARGS)
+
+load-worker: $(VENV)/.dev-stamp
+	$(BIN)/python -m loadtest --worker --master-host $(MASTER) --workers $(WORKERS) $(LOAD_ARGS)
 
 load-smoke: PROFILE = smoke
 load-smoke: load

@@ -5,6 +5,11 @@ new folder RESULTS/PROFILE-YYYYmmdd-HHMMSS: Locust's CSV files and HTML report, 
 per-second timeline, summary.txt/.json and plot.png. Exits non-zero when a threshold is
 breached. The profile options (--help lists them) and Locust's own pass on to Locust:
 for example -u 20, -t 2m, --model people, --step-users 20, --max-p95 150.
+
+Distributed: --workers N runs the users in N worker processes on this machine (Locust's
+--processes) and judges the run once, in this process, from what they report. Across
+machines, run the master with `--master --expect-workers N` (results as above) and each
+machine's workers with `--worker --master-host HOST [--workers N]` (no results there).
 """
 
 from __future__ import annotations
@@ -64,7 +69,22 @@ def new_run_dir(results: Path, profile: str) -> Path:
     return run_dir
 
 
-def locust_command(profile: str, host: str, run_dir: Path, rest: Sequence[str]) -> list[str]:
+# A master that never sees its workers must not wait forever (Locust's default).
+EXPECT_WORKERS_MAX_WAIT_S = "120"
+
+
+def worker_command(workers: int, rest: Sequence[str]) -> list[str]:
+    """Workers only run users: the master sends them the host and the options."""
+    processes = ["--processes", str(workers)] if workers else []
+    return [sys.executable, "-m", "locust", "--locustfile", str(LOCUSTFILE), *processes, *rest]
+
+
+def locust_command(
+    profile: str, host: str, run_dir: Path, rest: Sequence[str], workers: int = 0
+) -> list[str]:
+    distributed = ["--processes", str(workers)] if workers else []
+    if (workers or "--master" in rest) and "--expect-workers-max-wait" not in rest:
+        distributed += ["--expect-workers-max-wait", EXPECT_WORKERS_MAX_WAIT_S]
     return [
         sys.executable,
         "-m",
@@ -84,6 +104,7 @@ def locust_command(profile: str, host: str, run_dir: Path, rest: Sequence[str]) 
         str(run_dir / "report.html"),
         "--results-dir",
         str(run_dir),
+        *distributed,
         *rest,
     ]
 
@@ -98,6 +119,13 @@ def parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     )
     entry.add_argument(
         "--results", type=Path, default=Path("results"), help="results folder (default results/)"
+    )
+    entry.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="worker processes on this machine (Locust's --processes); default: none, "
+        "the users run in this process",
     )
     full = argparse.ArgumentParser(
         prog="python -m loadtest",
@@ -116,13 +144,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Shows --help, and stops on a bad value here rather than after Locust has started.
     full.parse_known_args(argv)
     args, rest = entry.parse_known_args(argv)
-    host = (args.host or default_host()).rstrip("/")
-    run_dir = new_run_dir(args.results, args.profile)
-    command = locust_command(args.profile, host, run_dir, rest)
+    if args.workers < 0:
+        full.error(f"--workers: want 0 or more, not {args.workers}")
+    if "--worker" in rest:
+        command = worker_command(args.workers, rest)
+        print(f"{max(args.workers, 1)} worker(s) for the master named by --master-host", flush=True)
+    else:
+        host = (args.host or default_host()).rstrip("/")
+        run_dir = new_run_dir(args.results, args.profile)
+        command = locust_command(args.profile, host, run_dir, rest, args.workers)
+        print(f"{args.profile} profile against {host}; results in {run_dir}", flush=True)
     # The locustfile imports the loadtest package: make it importable from anywhere.
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE.parent), path]))}
-    print(f"{args.profile} profile against {host}; results in {run_dir}", flush=True)
     os.execve(sys.executable, command, env)
 
 

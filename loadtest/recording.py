@@ -6,6 +6,11 @@
 - judge the run against the thresholds and set Locust's exit code (quitting),
 - write timeline.csv, summary.txt/.json and plot.png into --results-dir,
 - print the verdict after Locust's own tables (quit).
+
+Distributed (`--processes N`, or `--master` with `--worker`s elsewhere), all of that
+happens once, on the master, from the statistics the workers report every second; the
+users, their body checks and their clean-up run on the workers. The master also watches
+its workers (loadtest/workers.py): losing one fails the run.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import gevent
+import locust.runners
 import psutil
 from locust import User, between
 from locust.argument_parser import LocustArgumentParser
@@ -34,10 +40,13 @@ from loadtest.plot import plot
 from loadtest.profiles import PROFILES, Profile
 from loadtest.thresholds import Thresholds
 from loadtest.timeline import Timeline
+from loadtest.workers import Workers
 
 logger = logging.getLogger("loadtest")
 
 PROGRESS_EVERY_S = 10
+# Workers report to the master every 3 s by default: too coarse for a per-second timeline.
+WORKER_REPORT_INTERVAL_S = 1.0
 
 
 def add_options(parser: LocustArgumentParser) -> None:
@@ -76,6 +85,7 @@ class Run:
     model: str
     results: Path | None
     memory: ServerMemory
+    workers: Workers | None = None
     timeline: Timeline | None = None
     started_at: str = ""
     sampler: gevent.Greenlet | None = None
@@ -97,6 +107,8 @@ class Run:
         runner = self.environment.runner
         assert runner is not None
         assert self.timeline is not None
+        if self.workers is not None:
+            self.workers.look()
         sample = self.timeline.record(
             self.profile.get_run_time(),
             runner.user_count,
@@ -143,7 +155,8 @@ class Run:
         total = Window.between(Snapshot(0, 0, {}), _totals(runner.stats.total), elapsed)
         outcome = self.profile.outcome(self.timeline, total, self.limits)
         user_errors = sum(item["count"] for item in runner.exceptions.values())
-        reasons = report.verdict(outcome, user_errors)
+        lost = self.workers.reasons() if self.workers is not None else []
+        reasons = report.verdict(outcome, user_errors, total.requests) + lost
         info = report.RunInfo(
             self.profile.name,
             self.environment.host or "",
@@ -152,6 +165,7 @@ class Run:
             self.started_at,
             self.limits,
             _most_frequent_failures(runner.stats.errors.values()),
+            self.workers.describe() if self.workers is not None else "",
         )
         if self.results is None:
             self.summary = report.summary_text(info, outcome, reasons)
@@ -207,6 +221,7 @@ def install(
         if name not in PROFILES:
             sys.exit(f"unknown --profile {name!r}: choose one of {', '.join(PROFILES)}")
         if isinstance(environment.runner, WorkerRunner):
+            locust.runners.WORKER_REPORT_INTERVAL = WORKER_REPORT_INTERVAL_S
             return
         shapes = environment.available_shape_classes or {}
         profile = shapes[PROFILES[name].__name__]
@@ -224,13 +239,26 @@ def install(
         except psutil.Error as exc:
             sys.exit(f"--server-pid: {exc}")
         run = Run(environment, profile, limits, model, results, memory)
+        if isinstance(environment.runner, MasterRunner):
+            run.workers = Workers(
+                environment.runner, int(options.expect_workers), profile.get_run_time
+            )
+            run.workers.listen()
         logger.info("%s profile: %s; %s users", name, profile.plan(), model)
         logger.info("thresholds: %s", limits.describe())
 
     @events.test_start.add_listener
     def _start(environment: Environment, **_: Any) -> None:
+        if isinstance(environment.runner, WorkerRunner) and environment.parsed_options:
+            # A worker on another machine has the master's options only from now on.
+            people.wait_time = between(*environment.parsed_options.think_time)
         if run is not None and run.timeline is None:
             run.start()
+
+    @events.test_stopping.add_listener
+    def _stopping(environment: Environment, **_: Any) -> None:
+        if run is not None and run.workers is not None:
+            run.workers.stopping()
 
     @events.test_stop.add_listener
     def _stop(environment: Environment, **_: Any) -> None:

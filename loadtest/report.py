@@ -21,11 +21,16 @@ class RunInfo:
     limits: Thresholds
     # The most frequent failures, most frequent first: "12x GET /api/todos: status 500, ...".
     failures: tuple[str, ...] = ()
+    # Distributed runs: how many workers made the load, e.g. "2 worker(s) (expected 2)".
+    workers: str = ""
 
 
-def verdict(outcome: Outcome, user_errors: int) -> list[str]:
+def verdict(outcome: Outcome, user_errors: int, requests: int) -> list[str]:
     """One line per reason the run failed; empty when it passed."""
     reasons = [f"threshold breached: {breach}" for breach in outcome.breaches]
+    if requests == 0:
+        # Nothing measured proves nothing: the users never ran, or their workers were lost.
+        reasons.append("no request was made")
     if user_errors:
         reasons.append(f"the user model raised {user_errors} unexpected error(s); see the log")
     return reasons
@@ -34,7 +39,7 @@ def verdict(outcome: Outcome, user_errors: int) -> list[str]:
 def summary_text(info: RunInfo, outcome: Outcome, reasons: list[str]) -> str:
     lines = [
         f"{info.profile} profile against {info.host}, started {info.started_at}",
-        f"plan: {info.plan}; {info.model} users",
+        f"plan: {info.plan}; {info.model} users" + (f"; {info.workers}" if info.workers else ""),
         f"thresholds: {info.limits.describe()}",
         *outcome.lines,
     ]
@@ -64,6 +69,7 @@ def write(directory: Path, info: RunInfo, outcome: Outcome, reasons: list[str]) 
         "model": info.model,
         "plan": info.plan,
         "started_at": info.started_at,
+        "workers": info.workers,
         "thresholds": {
             "max_error_ratio": info.limits.max_error_ratio,
             "max_p95_ms": info.limits.max_p95_ms,

@@ -10,11 +10,13 @@ import pytest
 
 from loadtest.__main__ import (
     DEFAULT_HOST,
+    EXPECT_WORKERS_MAX_WAIT_S,
     LOCUSTFILE,
     default_host,
     locust_command,
     main,
     new_run_dir,
+    worker_command,
 )
 from loadtest.options import think_time, timespan
 from testbed.ports import free_port
@@ -56,6 +58,44 @@ def test_locust_runs_headless_with_csv_html_and_the_profile(tmp_path: Path) -> N
         assert command[command.index(option) + 1] == value
     assert "--headless" in command
     assert command[-2:] == ["-u", "20"]
+
+
+def test_workers_run_as_locust_processes_under_a_master_that_waits_a_bounded_time(
+    tmp_path: Path,
+) -> None:
+    alone = locust_command("step", "http://127.0.0.1:5000", tmp_path, [])
+    assert "--processes" not in alone
+    assert "--expect-workers-max-wait" not in alone
+    forked = locust_command("step", "http://127.0.0.1:5000", tmp_path, [], workers=3)
+    assert forked[forked.index("--processes") + 1] == "3"
+    assert forked[forked.index("--expect-workers-max-wait") + 1] == EXPECT_WORKERS_MAX_WAIT_S
+    master = locust_command("step", "http://127.0.0.1:5000", tmp_path, ["--master"])
+    assert master[master.index("--expect-workers-max-wait") + 1] == EXPECT_WORKERS_MAX_WAIT_S
+    patient = ["--master", "--expect-workers-max-wait", "600"]
+    assert (
+        locust_command("step", "http://127.0.0.1:5000", tmp_path, patient).count(
+            "--expect-workers-max-wait"
+        )
+        == 1
+    )
+
+
+def test_workers_elsewhere_take_host_and_options_from_their_master() -> None:
+    command = worker_command(2, ["--worker", "--master-host", "10.0.0.5"])
+    assert command[1:5] == ["-m", "locust", "--locustfile", str(LOCUSTFILE)]
+    assert command[command.index("--processes") + 1] == "2"
+    for option in ("--host", "--csv", "--html", "--results-dir", "--headless"):
+        assert option not in command
+    assert "--processes" not in worker_command(0, ["--worker"])
+
+
+def test_a_negative_worker_count_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--results", str(tmp_path), "--workers", "-1"])
+    assert stopped.value.code == 2
+    assert "--workers: want 0 or more, not -1" in capsys.readouterr().err
 
 
 def test_profile_options_are_checked_before_locust_starts(

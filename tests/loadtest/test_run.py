@@ -5,23 +5,13 @@ Runs `python -m loadtest` as `make load` does; each run is bounded by -t and by 
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import json
-import subprocess
-import sys
-import threading
 import urllib.request
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
+from testbed.live_server import LiveServer
+from tests.loadtest.runs import failure_messages, only_run_dir, run_smoke, stats_rows, wrong_answers
 
-from testbed.live_server import LiveServer, live_server
-from testbed.ports import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
 GROUPED_NAMES = {
     "/api/categories",
     "/api/todos",
@@ -32,31 +22,6 @@ GROUPED_NAMES = {
     "/api/todos?category=[c]&limit=[n]&cursor=[cursor]",
     "Aggregated",
 }
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory = tmp_path_factory.mktemp("loadtest-server")
-    with live_server(f"sqlite:///{directory}/todo.db", directory) as running:
-        yield running
-
-
-def run_smoke(host: str, results: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "loadtest", "--profile", "smoke", "--host", host]
-    command += ["--results", str(results), "-u", "4", "-t", "5", "--think-time", "0.05-0.2"]
-    return subprocess.run(
-        [*command, *extra], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
-
-
-def only_run_dir(results: Path) -> Path:
-    [run_dir] = list(results.iterdir())
-    return run_dir
-
-
-def stats_rows(run_dir: Path) -> dict[str, dict[str, str]]:
-    with (run_dir / "locust_stats.csv").open(newline="") as file:
-        return {row["Name"]: row for row in csv.DictReader(file)}
 
 
 def test_smoke_profile_passes_and_writes_every_result(server: LiveServer, tmp_path: Path) -> None:
@@ -101,51 +66,12 @@ def test_an_impossible_threshold_fails_the_run_and_names_it(
     assert (only_run_dir(tmp_path) / "plot.png").stat().st_size > 0
 
 
-class WrongAnswers(BaseHTTPRequestHandler):
-    """Right status codes, wrong bodies: what a broken service might do."""
-
-    def _answer(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        self._answer(200, b'[{"id": 1, "title": "not yours"}]')
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self._answer(201, b'{"id": "x"}')
-
-    do_PATCH = do_POST
-
-    def do_DELETE(self) -> None:
-        self._answer(200, b'{"deleted": 0}')
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def wrong_answers() -> Iterator[str]:
-    stub = ThreadingHTTPServer(("127.0.0.1", free_port()), WrongAnswers)
-    thread = threading.Thread(target=stub.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{stub.server_address[1]}"
-    finally:
-        stub.shutdown()
-        stub.server_close()
-
-
 def test_wrong_bodies_count_as_failures(tmp_path: Path) -> None:
     with wrong_answers() as host:
         done = run_smoke(host, tmp_path, "-t", "3")
 
     assert done.returncode == 1, done.stdout + done.stderr
     assert "threshold breached: error ratio " in done.stdout
-    with (only_run_dir(tmp_path) / "locust_failures.csv").open(newline="") as file:
-        errors = {row["Error"] for row in csv.DictReader(file)}
+    errors = failure_messages(only_run_dir(tmp_path))
     assert any("created todo has no id" in error for error in errors), errors
     assert "most frequent failures:\n  " in done.stdout

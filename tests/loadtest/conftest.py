@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from testbed.live_server import LiveServer, live_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real service on a fresh SQLite file, shared by a module's runs."""
+    directory = tmp_path_factory.mktemp("loadtest-server")
+    with live_server(f"sqlite:///{directory}/todo.db", directory) as running:
+        yield running

@@ -1,0 +1,100 @@
+"""Running `python -m loadtest` from a test: a real server, a stub that answers wrongly."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from testbed.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+# Short pauses: a handful of users make enough requests in a few seconds.
+QUICK = ["--think-time", "0.05-0.2"]
+
+
+def load_command(profile: str, host: str, results: Path, *extra: str) -> list[str]:
+    command = [sys.executable, "-m", "loadtest", "--profile", profile, "--host", host]
+    return [*command, "--results", str(results), *QUICK, *extra]
+
+
+def run_load(
+    profile: str, host: str, results: Path, *extra: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        load_command(profile, host, results, *extra),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def run_smoke(host: str, results: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_load("smoke", host, results, "-u", "4", "-t", "5", *extra)
+
+
+def only_run_dir(results: Path) -> Path:
+    [run_dir] = list(results.iterdir())
+    return run_dir
+
+
+def summary(results: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((only_run_dir(results) / "summary.json").read_text())
+    return document
+
+
+def stats_rows(run_dir: Path) -> dict[str, dict[str, str]]:
+    with (run_dir / "locust_stats.csv").open(newline="") as file:
+        return {row["Name"]: row for row in csv.DictReader(file)}
+
+
+def failure_messages(run_dir: Path) -> set[str]:
+    with (run_dir / "locust_failures.csv").open(newline="") as file:
+        return {row["Error"] for row in csv.DictReader(file)}
+
+
+class WrongAnswers(BaseHTTPRequestHandler):
+    """Right status codes, wrong bodies: what a broken service might do."""
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self._answer(200, b'[{"id": 1, "title": "not yours"}]')
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self._answer(201, b'{"id": "x"}')
+
+    do_PATCH = do_POST
+
+    def do_DELETE(self) -> None:
+        self._answer(200, b'{"deleted": 0}')
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def wrong_answers() -> Iterator[str]:
+    stub = ThreadingHTTPServer(("127.0.0.1", free_port()), WrongAnswers)
+    thread = threading.Thread(target=stub.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{stub.server_address[1]}"
+    finally:
+        stub.shutdown()
+        stub.server_close()
