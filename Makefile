@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 # or says how to: one list for every target and .ci/run.
 SYSTEM_DEPS := scripts/system-deps.sh
 
-.PHONY: run test lint lock lock-check types pytest image bench bench-scale clean synth deploy destroy load load-smoke
+.PHONY: run test lint lock lock-check types pytest image bench bench-scale clean synth deploy destroy load load-master load-worker load-smoke
 
 # Only the service's own dependencies, exactly as the image installs them: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml requirements.lock
@@ -86,7 +86,6 @@ LOAD_HOST = $(if $(filter command line,$(origin HOST)),--host $(HOST))
 load: $(VENV)/.dev-stamp
 	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) --workers $(WORKERS) $(LOAD_ARGS)
 
-.PHONY: load-master load-worker
 load-master: $(VENV)/.dev-stamp
 	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) --master --master-bind-host $(MASTER_BIND) --expect-workers $(if $(filter-out 0,$(WORKERS)),$(WORKERS),1) $(LOAD_ARGS)
 
