@@ -9,7 +9,7 @@ set -euo pipefail
 # group -> Debian packages
 declare -A GROUPS_OF=(
     [venv]="python3-venv"
-    [test]="nodejs npm postgresql chromium wrk"
+    [test]="nodejs npm postgresql chromium wrk haproxy openssl"
     [bench]="postgresql wrk"
     [local]="nodejs npm postgresql haproxy openssl"
     [image]="docker.io debootstrap"
