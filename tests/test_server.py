@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from testbed.in_flight import start_creates
 from testbed.live_server import LiveServer, live_server, start_server, wait_healthy
 from testbed.ports import free_port
 from testbed.processes import stop
@@ -55,16 +56,7 @@ async def test_sigterm_lets_in_flight_requests_finish(database_url: str, tmp_pat
     with live_server(database_url, tmp_path) as server:
         limits = httpx.Limits(max_connections=100)
         async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30) as http:
-
-            async def create(n: int) -> int | str:
-                try:
-                    response = await http.post("/api/todos", json={"title": f"t{n}"})
-                except httpx.TransportError as exc:
-                    return type(exc).__name__
-                return response.status_code
-
-            tasks = [asyncio.create_task(create(n)) for n in range(300)]
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            tasks = await start_creates(http, 300)
             server.process.send_signal(signal.SIGTERM)
             outcomes = await asyncio.gather(*tasks)
         exit_code = await asyncio.to_thread(server.process.wait, 30)

@@ -17,6 +17,7 @@ import pytest
 
 from imagebuild.engine import Engine
 from infra.database import SidecarDatabase
+from testbed.in_flight import start_creates
 from tests.image.containers import (
     DATA,
     ECS_ENVIRONMENT,
@@ -132,16 +133,7 @@ async def test_sigterm_answers_in_flight_requests_and_exits_0(engine: Engine, im
         with run_container(engine, image, data=volume) as container:
             limits = httpx.Limits(max_connections=100)
             async with httpx.AsyncClient(base_url=container.url, limits=limits, timeout=30) as http:
-
-                async def create(n: int) -> int | str:
-                    try:
-                        response = await http.post("/api/todos", json={"title": f"t{n}"})
-                    except httpx.TransportError as exc:
-                        return type(exc).__name__
-                    return response.status_code
-
-                tasks = [asyncio.create_task(create(n)) for n in range(300)]
-                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                tasks = await start_creates(http, 300)
                 started = time.monotonic()
                 stopping = asyncio.create_task(
                     asyncio.to_thread(
