@@ -15,7 +15,7 @@ from pathlib import Path
 from . import paths, protocol
 from .daemon import fingerprint, load_deployed
 from .errors import HarnessError
-from .processes import ProcessRegistry
+from .processes import ProcessRegistry, recorded_pid
 from .protocol import ServiceStatus
 
 START_TIMEOUT = 60
@@ -28,12 +28,7 @@ def request(op: str, **arguments: object) -> ServiceStatus:
 
 def running_pid() -> int | None:
     """The daemon's PID, if the recorded one still runs the daemon."""
-    try:
-        pid = int(paths.STANDIN_PID.read_text())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    return pid if b"standin" in cmdline and b"serve" in cmdline else None
+    return recorded_pid(paths.STANDIN_PID, b"standin", b"serve")
 
 
 def wait_steady(timeout: float) -> ServiceStatus:

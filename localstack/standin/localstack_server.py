@@ -17,11 +17,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 from . import paths
 from .environment import localstack_port
 from .errors import HarnessError
+from .processes import recorded_pid
 
 START_TIMEOUT = 60
 STOP_TIMEOUT = 20
@@ -64,12 +64,7 @@ def healthy() -> bool:
 
 
 def running_pid() -> int | None:
-    try:
-        pid = int(paths.LOCALSTACK_PID.read_text())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    return pid if b"localstack.runtime.main" in cmdline else None
+    return recorded_pid(paths.LOCALSTACK_PID, b"localstack.runtime.main")
 
 
 def start() -> None:

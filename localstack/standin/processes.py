@@ -24,6 +24,16 @@ def _start_time(pid: int) -> str | None:
     return None if fields[0] in ("Z", "X") else fields[19]
 
 
+def recorded_pid(pid_file: Path, *command_parts: bytes) -> int | None:
+    """The PID in `pid_file`, if that process still runs a command holding every part."""
+    try:
+        pid = int(pid_file.read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if all(part in cmdline for part in command_parts) else None
+
+
 class ProcessRegistry:
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
-from standin.processes import ProcessRegistry
+from standin.processes import ProcessRegistry, recorded_pid
 
 
 def test_survivors_are_stopped_by_pid(tmp_path: Path) -> None:
@@ -31,3 +32,13 @@ def test_a_reused_pid_is_not_a_survivor(tmp_path: Path) -> None:
     process.wait()
     registry.path.write_text(f"{process.pid} 1\n")
     assert registry.survivors() == []
+
+
+def test_recorded_pid_is_the_process_only_while_it_runs_that_command(tmp_path: Path) -> None:
+    pid_file = tmp_path / "server.pid"
+    assert recorded_pid(pid_file, b"python") is None
+    pid_file.write_text(str(os.getpid()))
+    assert recorded_pid(pid_file, b"python") == os.getpid()
+    assert recorded_pid(pid_file, b"python", b"no-such-argument") is None
+    pid_file.write_text("not a pid")
+    assert recorded_pid(pid_file) is None
