@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,19 +43,31 @@ class LiveServer:
         ]
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+def poll_health(
+    url: str, exited: Callable[[], str | None], timeout: float, pause: float = 0.05
+) -> None:
+    """Wait until `url`/health answers 200; `exited` says why the server is gone, if it is."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before serving")
+        reason = exited()
+        if reason is not None:
+            raise RuntimeError(f"{reason} before serving")
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, OSError):
             pass
-        time.sleep(0.05)
+        time.sleep(pause)
     raise RuntimeError(f"server at {url} not healthy within {timeout} s")
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    def exited() -> str | None:
+        code = process.poll()
+        return None if code is None else f"server exited with {code}"
+
+    poll_health(url, exited, timeout)
 
 
 def start_server(

@@ -6,8 +6,6 @@ import contextlib
 import json
 import secrets
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +14,7 @@ from infra.database import DB_NAME, DB_PORT, DB_USER, PGDATA_MOUNT, POSTGRES_UID
 from infra.network import VPC_CIDR
 from infra.service import APP_COMMAND, SHUTDOWN_TIMEOUT_SECONDS, STOP_TIMEOUT
 from infra.traffic import APP_PORT
+from testbed.live_server import poll_health
 from testbed.ports import free_port
 
 STOP_TIMEOUT_SECONDS = int(STOP_TIMEOUT.to_seconds())
@@ -54,18 +53,14 @@ class Container:
         return written.stdout, written.stderr
 
     def wait_serving(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not json.loads(self.state("Running")):
-                raise RuntimeError(f"container exited: {self.logs()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"container not serving within {timeout} s: {self.logs()}")
+        def exited() -> str | None:
+            running = json.loads(self.state("Running"))
+            return None if running else "container exited"
+
+        try:
+            poll_health(self.url, exited, timeout, pause=0.1)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {self.logs()}") from None
 
     def wait_health(self, wanted: str, timeout: float) -> str:
         """Poll Docker's health status until it reads `wanted`; return the last one seen."""
