@@ -20,6 +20,7 @@ from todo_async.endpoints import categories, health, todos
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
 from todo_async.middleware.security_headers import SecurityHeadersMiddleware
+from todo_async.middleware.startup_failures import StartupFailuresMiddleware
 from todo_async.openapi import build_openapi
 from todo_async.problems import (
     Problem,
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *web.routes,
         ],
         middleware=[
+            Middleware(StartupFailuresMiddleware),
             Middleware(ProxyHeadersMiddleware, trusted=settings.forwarded_allow_ips),
             Middleware(SecurityHeadersMiddleware),
             Middleware(RequestLogMiddleware),
