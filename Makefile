@@ -23,7 +23,7 @@ $(VENV)/.run-stamp: pyproject.toml requirements.lock
 
 # Everything the checks and test suites use.
 $(VENV)/.dev-stamp: pyproject.toml $(VENV)/.run-stamp
-	$(BIN)/pip install -q -e '.[test,lint,browser,infra,load]'
+	$(BIN)/pip install -q -e '.[test,lint,browser,infra,load,bench]'
 	touch $@
 
 run: $(VENV)/.run-stamp

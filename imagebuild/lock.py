@@ -3,6 +3,8 @@
 requirements.lock: the runtime dependencies in pyproject.toml, transitive ones included.
 build-requirements.lock: the build backend ([build-system] requires), which builds the
 package in the image and stays out of the virtualenv that ships.
+loadtest/requirements.lock: the `load` extra alone, for the load-generator image
+(loadtest/Dockerfile), which runs Locust and not the service.
 
 `python -m imagebuild.lock` writes both; `--check` re-resolves each into a copy that
 starts from the locked versions (uv keeps them where they still fit) and fails on any
@@ -25,6 +27,7 @@ from imagebuild.engine import REPO_ROOT
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 RUNTIME_LOCK = REPO_ROOT / "requirements.lock"
 BUILD_LOCK = REPO_ROOT / "build-requirements.lock"
+LOAD_LOCK = REPO_ROOT / "loadtest" / "requirements.lock"
 UV = [sys.executable, "-m", "uv"]
 COMPILE_OPTIONS = [
     "--quiet",
@@ -42,8 +45,16 @@ def compile_runtime(output: Path) -> None:
 
 
 def compile_build(output: Path) -> None:
-    requires = tomllib.loads(PYPROJECT.read_text())["build-system"]["requires"]
-    _compile(["-"], output, stdin="\n".join(requires) + "\n")
+    _compile_list(tomllib.loads(PYPROJECT.read_text())["build-system"]["requires"], output)
+
+
+def compile_load(output: Path) -> None:
+    extras = tomllib.loads(PYPROJECT.read_text())["project"]["optional-dependencies"]
+    _compile_list(extras["load"], output)
+
+
+def _compile_list(requirements: list[str], output: Path) -> None:
+    _compile(["-"], output, stdin="\n".join(requirements) + "\n")
 
 
 def _compile(sources: list[str], output: Path, stdin: str | None) -> None:
@@ -57,7 +68,7 @@ def _compile(sources: list[str], output: Path, stdin: str | None) -> None:
     )
 
 
-LOCKS = {RUNTIME_LOCK: compile_runtime, BUILD_LOCK: compile_build}
+LOCKS = {RUNTIME_LOCK: compile_runtime, BUILD_LOCK: compile_build, LOAD_LOCK: compile_load}
 
 
 def stale_locks() -> dict[Path, str]:
