@@ -10,6 +10,9 @@ Distributed: --workers N runs the users in N worker processes on this machine (L
 --processes) and judges the run once, in this process, from what they report. Across
 machines, run the master with `--master --expect-workers N` (results as above) and each
 machine's workers with `--worker --master-host HOST [--workers N]` (no results there).
+
+--results-s3 s3://BUCKET/PREFIX also copies the run's folder there once Locust has ended
+(a stop signal ends the run early, and what it measured is still copied).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -25,6 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from loadtest.options import add_profile_options
+from loadtest.publish import UPLOAD_ERRORS, S3Location, upload_run
 
 PACKAGE = Path(__file__).resolve().parent
 LOCUSTFILE = PACKAGE / "locustfile.py"
@@ -127,6 +133,12 @@ def parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         help="worker processes on this machine (Locust's --processes); default: none, "
         "the users run in this process",
     )
+    entry.add_argument(
+        "--results-s3",
+        type=S3Location.parse,
+        metavar="s3://BUCKET[/PREFIX]",
+        help="also copy the run's results folder there when the run ends",
+    )
     full = argparse.ArgumentParser(
         prog="python -m loadtest",
         allow_abbrev=False,
@@ -146,18 +158,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, rest = entry.parse_known_args(argv)
     if args.workers < 0:
         full.error(f"--workers: want 0 or more, not {args.workers}")
-    if "--worker" in rest:
-        command = worker_command(args.workers, rest)
-        print(f"{max(args.workers, 1)} worker(s) for the master named by --master-host", flush=True)
-    else:
-        host = (args.host or default_host()).rstrip("/")
-        run_dir = new_run_dir(args.results, args.profile)
-        command = locust_command(args.profile, host, run_dir, rest, args.workers)
-        print(f"{args.profile} profile against {host}; results in {run_dir}", flush=True)
     # The locustfile imports the loadtest package: make it importable from anywhere.
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE.parent), path]))}
-    os.execve(sys.executable, command, env)
+    if "--worker" in rest:
+        command = worker_command(args.workers, rest)
+        print(f"{max(args.workers, 1)} worker(s) for the master named by --master-host", flush=True)
+        os.execve(sys.executable, command, env)
+    host = (args.host or default_host()).rstrip("/")
+    run_dir = new_run_dir(args.results, args.profile)
+    command = locust_command(args.profile, host, run_dir, rest, args.workers)
+    print(f"{args.profile} profile against {host}; results in {run_dir}", flush=True)
+    if args.results_s3 is None:
+        os.execve(sys.executable, command, env)
+    return run_and_publish(command, env, run_dir, args.results_s3)
+
+
+def run_and_publish(
+    command: list[str], env: dict[str, str], run_dir: Path, location: S3Location
+) -> int:
+    """Run Locust to its end, then copy `run_dir` to `location`; Locust's exit code, or 2
+    when the copy failed (the run's verdict is then only in the local folder)."""
+    locust = subprocess.Popen(command, env=env)
+    # Locust ends the run on these and writes its reports; this process outlives it.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda received, _frame: locust.send_signal(received))
+    code = locust.wait()
+    if not run_dir.is_dir():
+        return code
+    target = S3Location(location.bucket, location.key(run_dir.name))
+    try:
+        keys = upload_run(run_dir, location)
+    except UPLOAD_ERRORS as error:
+        print(f"results not copied to {target}: {error}", file=sys.stderr, flush=True)
+        return 2
+    print(f"results copied to {target}/ ({len(keys)} files)", flush=True)
+    return code
 
 
 if __name__ == "__main__":
