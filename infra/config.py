@@ -1,8 +1,4 @@
-"""Deployment settings read from CDK context (`cdk.json` defaults, `-c key=value` overrides).
-
-Values given with `-c` arrive as strings, values from `cdk.json` keep their JSON type, so
-every reader below accepts both.
-"""
+"""Deployment settings read from CDK context (`cdk.json` defaults, `-c key=value` overrides)."""
 
 from __future__ import annotations
 
@@ -14,8 +10,10 @@ from typing import Any
 
 from aws_cdk import aws_logs as logs
 
+from infra.context import Context
+
 # Fargate's valid CPU units and the memory (MiB) each allows.
-_FARGATE_MEMORY: dict[int, range] = {
+FARGATE_MEMORY: dict[int, range] = {
     256: range(512, 2049, 512),
     512: range(1024, 4097, 1024),
     1024: range(2048, 8193, 1024),
@@ -86,7 +84,7 @@ class Settings:
                 f"natEipAllocationIds has {len(self.nat_eip_allocation_ids)} ids "
                 f"but natGateways is {self.nat_gateways}: give one id per NAT gateway"
             )
-        if self.cpu not in _FARGATE_MEMORY or self.memory not in _FARGATE_MEMORY[self.cpu]:
+        if self.cpu not in FARGATE_MEMORY or self.memory not in FARGATE_MEMORY[self.cpu]:
             raise ValueError(f"cpu={self.cpu} memory={self.memory} is not a Fargate size")
         if self.database is DatabaseMode.RDS:
             if self.desired_count < 2:
@@ -109,60 +107,29 @@ class Settings:
     def from_context(cls, get: Callable[[str], Any]) -> Settings:
         """Build settings from a context lookup such as `construct.node.try_get_context`."""
         defaults = cls()
-
-        def text(key: str, default: str) -> str:
-            value = get(key)
-            return default if value is None else str(value).strip()
-
-        def optional(key: str) -> str | None:
-            return text(key, "") or None
-
-        def number(key: str, default: int) -> int:
-            value = get(key)
-            if value is None or value == "":
-                return default
-            if isinstance(value, bool) or not str(value).strip().isdigit():
-                raise ValueError(f"context {key}={value!r} is not a whole number")
-            return int(value)
-
-        def flag(key: str, default: bool) -> bool:
-            value = get(key)
-            if value is None or value == "":
-                return default
-            if isinstance(value, bool):
-                return value
-            lowered = str(value).strip().lower()
-            if lowered not in {"true", "false"}:
-                raise ValueError(f"context {key}={value!r} is not true or false")
-            return lowered == "true"
-
-        def id_list(key: str) -> tuple[str, ...]:
-            value = get(key)
-            items = value if isinstance(value, list) else str(value or "").split(",")
-            return tuple(str(item).strip() for item in items if str(item).strip())
-
+        read = Context(get)
         try:
-            database = DatabaseMode(text("database", defaults.database))
+            database = DatabaseMode(read.text("database", defaults.database))
         except ValueError:
             raise ValueError("context database must be 'sidecar' or 'rds'") from None
 
         return cls(
             database=database,
-            image=optional("image"),
-            nat_gateways=number("natGateways", defaults.nat_gateways),
-            nat_eip_allocation_ids=id_list("natEipAllocationIds"),
-            certificate_arn=optional("certificateArn"),
-            ingress_cidr=text("ingressCidr", defaults.ingress_cidr),
-            cpu=number("cpu", defaults.cpu),
-            memory=number("memory", defaults.memory),
-            desired_count=number("desiredCount", defaults.desired_count),
-            max_capacity=number("maxCapacity", defaults.max_capacity),
-            db_instance_type=text("dbInstanceType", defaults.db_instance_type),
-            db_multi_az=flag("dbMultiAz", defaults.db_multi_az),
-            retain_data=flag("retainData", defaults.retain_data),
-            log_retention_days=number("logRetentionDays", defaults.log_retention_days),
-            cors_allow_origins=text("corsAllowOrigins", defaults.cors_allow_origins),
-            log_level=text("logLevel", defaults.log_level),
-            stack_name=text("stackName", defaults.stack_name),
-            region=optional("region"),
+            image=read.optional("image"),
+            nat_gateways=read.number("natGateways", defaults.nat_gateways),
+            nat_eip_allocation_ids=read.id_list("natEipAllocationIds"),
+            certificate_arn=read.optional("certificateArn"),
+            ingress_cidr=read.text("ingressCidr", defaults.ingress_cidr),
+            cpu=read.number("cpu", defaults.cpu),
+            memory=read.number("memory", defaults.memory),
+            desired_count=read.number("desiredCount", defaults.desired_count),
+            max_capacity=read.number("maxCapacity", defaults.max_capacity),
+            db_instance_type=read.text("dbInstanceType", defaults.db_instance_type),
+            db_multi_az=read.flag("dbMultiAz", defaults.db_multi_az),
+            retain_data=read.flag("retainData", defaults.retain_data),
+            log_retention_days=read.number("logRetentionDays", defaults.log_retention_days),
+            cors_allow_origins=read.text("corsAllowOrigins", defaults.cors_allow_origins),
+            log_level=read.text("logLevel", defaults.log_level),
+            stack_name=read.text("stackName", defaults.stack_name),
+            region=read.optional("region"),
         )

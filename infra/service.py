@@ -3,24 +3,19 @@ sidecar mode), and the service behind the load balancer's target group."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecr as ecr
-from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.database import Database
+from infra.images import ECR_IMAGE, container_image
 from infra.network import VPC_CIDR
 from infra.traffic import APP_PORT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 APP_COMMAND = ["todo-async", "serve", "--host", "0.0.0.0", "--port", str(APP_PORT)]
 HEALTHCHECK_COMMAND = [
     "CMD",
@@ -29,11 +24,6 @@ HEALTHCHECK_COMMAND = [
     "--url",
     f"http://127.0.0.1:{APP_PORT}/health",
 ]
-# A private ECR image reference: ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME[:TAG|@DIGEST].
-ECR_IMAGE = re.compile(
-    r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com"
-    r"/(?P<name>[a-z0-9._/-]+?)(?::(?P<tag>[\w.-]+)|@(?P<digest>sha256:[0-9a-f]{64}))?"
-)
 # ECS waits STOP_TIMEOUT after SIGTERM before SIGKILL; the app drains for SHUTDOWN_TIMEOUT,
 # which must stay below it. Both follow the target group's deregistration delay.
 STOP_TIMEOUT = Duration.seconds(30)
@@ -41,30 +31,6 @@ SHUTDOWN_TIMEOUT_SECONDS = 20
 # Rds mode's auto scaling targets.
 CPU_TARGET_PERCENT = 60
 REQUESTS_PER_TARGET_PER_MINUTE = 30_000
-
-
-def container_image(scope: Construct, image: str | None) -> ecs.ContainerImage:
-    """The Dockerfile as an asset; else the reference given, pulled with the execution
-    role's ECR permissions when it names a private ECR repository."""
-    if not image:
-        return ecs.ContainerImage.from_asset(
-            str(REPO_ROOT), platform=ecr_assets.Platform.LINUX_AMD64
-        )
-    ecr_image = ECR_IMAGE.fullmatch(image)
-    if ecr_image is None:
-        return ecs.ContainerImage.from_registry(image)
-    repository = ecr.Repository.from_repository_attributes(
-        scope,
-        "Repository",
-        repository_name=ecr_image["name"],
-        repository_arn=(
-            f"arn:aws:ecr:{ecr_image['region']}:{ecr_image['account']}"
-            f":repository/{ecr_image['name']}"
-        ),
-    )
-    return ecs.ContainerImage.from_ecr_repository(
-        repository, ecr_image["digest"] or ecr_image["tag"] or "latest"
-    )
 
 
 class Service(Construct):

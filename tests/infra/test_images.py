@@ -1,4 +1,4 @@
-"""Where the app container's image comes from (a small stack per case, no full synth)."""
+"""Where a container's image comes from (a small stack per case, no full synth)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_ecs as ecs
 
-from infra.service import ECR_IMAGE, container_image
+from infra.images import ECR_IMAGE, container_image
 
 ECR_REFERENCE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/todo-async:1.4.0"
 DIGEST = "sha256:" + "ab" * 32
