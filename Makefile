@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 # or says how to: one list for every target and .ci/run.
 SYSTEM_DEPS := scripts/system-deps.sh
 
-.PHONY: run test lint lock lock-check types pytest image bench bench-scale clean synth deploy destroy load load-master load-worker load-smoke
+.PHONY: run test lint lock lock-check types pytest image image-load bench bench-scale clean synth deploy destroy deploy-load destroy-load load load-master load-worker load-smoke
 
 # Only the service's own dependencies, exactly as the image installs them: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml requirements.lock
@@ -56,6 +56,10 @@ pytest: $(VENV)/.dev-stamp
 # image when BASE_IMAGE cannot be pulled. BASE_IMAGE=... picks another base.
 image: $(VENV)/.run-stamp
 	$(BIN)/python -m imagebuild $(if $(BASE_IMAGE),--base $(BASE_IMAGE))
+
+# That image and the load generators' todo-async-load:local from loadtest/Dockerfile.
+image-load: $(VENV)/.run-stamp
+	$(BIN)/python -m imagebuild --load $(if $(BASE_IMAGE),--base $(BASE_IMAGE))
 
 # wrk, alternating: the service, its raw-driver floor and the seed Flask stack, SQLite and PostgreSQL.
 bench: $(VENV)/.dev-stamp
@@ -110,7 +114,7 @@ DATABASE ?= sidecar
 # One cloud assembly per database mode: cdk.out/sidecar/ and cdk.out/rds/.
 synth: $(VENV)/.dev-stamp node_modules/.npm-stamp
 	for mode in sidecar rds; do \
-	  $(CDK) synth --quiet -c database=$$mode $(CDK_CONTEXT) --output cdk.out/$$mode || exit 1; \
+	  $(CDK) synth --quiet -c database=$$mode -c loadGenerators=true $(CDK_CONTEXT) --output cdk.out/$$mode || exit 1; \
 	done
 	@ls cdk.out/*/*.template.json
 
@@ -119,6 +123,18 @@ deploy: $(VENV)/.dev-stamp node_modules/.npm-stamp
 
 destroy: $(VENV)/.dev-stamp node_modules/.npm-stamp
 	$(CDK) destroy -c database=$(DATABASE) $(CDK_CONTEXT)
+
+# The load generators' stack (infra/load), beside a deployed service stack and aimed at its
+# load balancer; only this stack is touched. LOAD_CONTEXT="-c loadWorkers=4 -c loadArgs='...'"
+# sizes it (README "Load generators on AWS").
+LOAD_CONTEXT ?=
+LOAD_STACK = $(CDK) $(1) --exclusively -c database=$(DATABASE) -c loadGenerators=true $(CDK_CONTEXT) $(LOAD_CONTEXT)
+
+deploy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
+	$(call LOAD_STACK,deploy '*Load') --require-approval broadening
+
+destroy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
+	$(call LOAD_STACK,destroy '*Load')
 
 # --- Local full stack: see README "Local full stack" ---
 # LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in, all through

@@ -8,26 +8,42 @@ from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import Settings
+from infra.context import Context
+from infra.load.config import LoadSettings
+from infra.load.stack import TodoAsyncLoadStack
 from infra.stack import TodoAsyncStack
 
 DEFAULT_REGION = "us-east-1"
 
 
 def build(app: App) -> TodoAsyncStack:
-    """Add the stack described by `app`'s context, checked by cdk-nag's AwsSolutions pack."""
-    settings = Settings.from_context(app.node.try_get_context)
+    """Add the stacks described by `app`'s context, checked by cdk-nag's AwsSolutions pack:
+    the service's, and with `-c loadGenerators=true` the load generators' beside it."""
+    get = app.node.try_get_context
+    settings = Settings.from_context(get)
+    # Region-specific (ALB access logging needs the region's log-delivery principal) but
+    # account-agnostic: availability zones resolve at deploy time (Fn::GetAZs), so synth
+    # makes no AWS calls and writes no cdk.context.json.
+    env = Environment(
+        region=settings.region or os.environ.get("CDK_DEFAULT_REGION") or DEFAULT_REGION
+    )
     stack = TodoAsyncStack(
         app,
         settings.stack_name,
         settings=settings,
         description=f"todo-async on ECS Fargate behind an ALB (database={settings.database})",
-        # Region-specific (ALB access logging needs the region's log-delivery principal) but
-        # account-agnostic: availability zones resolve at deploy time (Fn::GetAZs), so synth
-        # makes no AWS calls and writes no cdk.context.json.
-        env=Environment(
-            region=settings.region or os.environ.get("CDK_DEFAULT_REGION") or DEFAULT_REGION
-        ),
+        env=env,
     )
+    if Context(get).flag("loadGenerators", False):
+        TodoAsyncLoadStack(
+            app,
+            f"{settings.stack_name}Load",
+            service=stack,
+            settings=LoadSettings.from_context(get),
+            log_retention=settings.log_retention,
+            description="todo-async load generators: Locust on ECS Fargate, reports in S3",
+            env=env,
+        )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

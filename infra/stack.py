@@ -99,6 +99,11 @@ class TodoAsyncStack(Stack):
                 assert isinstance(resource, CfnElement), logical_id
                 resource.override_logical_id(logical_id)
 
+        # What a stack beside this one (the load generators) runs in and aims at.
+        self.vpc = network.vpc
+        self.private_subnets = network.private_subnets
+        self.url = traffic.url
+
         CfnOutput(self, "LoadBalancerUrl", value=traffic.url, description="Service URL")
         CfnOutput(self, "ClusterName", value=service.cluster.cluster_name)
         CfnOutput(self, "ServiceName", value=service.service.service_name)

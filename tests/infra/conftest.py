@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Validations
+from aws_cdk import App, Stack, Validations
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
 from infra.app import build
-from infra.stack import TodoAsyncStack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CDK_JSON_CONTEXT: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
@@ -27,7 +26,7 @@ CDK_JSON_CONTEXT: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text
 @dataclass(frozen=True)
 class Synthesized:
     app: App
-    stack: TodoAsyncStack
+    stack: Stack
     template: Template
     resources: dict[str, dict[str, Any]]
     outputs: dict[str, dict[str, Any]]
@@ -40,9 +39,9 @@ class Synthesized:
         return {k: v for k, v in self.resources.items() if v["Type"] == resource_type}
 
     def acknowledgments(self, prefix: str) -> dict[str, str]:
-        """Every acknowledged rule id in the app starting with `prefix`, with its reason."""
+        """Every acknowledged rule id in the stack starting with `prefix`, with its reason."""
         found: dict[str, str] = {}
-        for construct in self.app.node.find_all():
+        for construct in self.stack.node.find_all():
             for entry in construct.node.metadata:
                 if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
                     for rule, reason in entry.data.items():
@@ -60,11 +59,14 @@ class Synthesized:
         ]
 
 
-def synthesize(outdir: Path, **overrides: Any) -> Synthesized:
+def synthesize(outdir: Path, suffix: str = "", **overrides: Any) -> Synthesized:
     """Synthesize the app as `cdk synth -c key=value ...` would; cdk-nag runs during synth
-    and makes it fail on any unacknowledged finding."""
+    and makes it fail on any unacknowledged finding. The stack read is the service's, or the
+    one named after it with `suffix` ("Load": the load generators')."""
     app = App(context={**CDK_JSON_CONTEXT, "region": "us-east-1", **overrides}, outdir=str(outdir))
-    stack = build(app)
+    service = build(app)
+    stack = app.node.try_find_child(service.stack_name + suffix)
+    assert isinstance(stack, Stack)
     assembly = app.synth()
     raw = assembly.get_stack_by_name(stack.stack_name).template
     return Synthesized(
