@@ -1,6 +1,6 @@
-"""python -m imagebuild [--base IMAGE] [--tag TAG] [--rebuild-base] [--postgres]: build the
-service image (and the local PostgreSQL image), starting (and then stopping) a Docker engine
-if none runs."""
+"""python -m imagebuild [--base IMAGE] [--tag TAG] [--rebuild-base] [--postgres] [--load]: build
+the service image (and the local PostgreSQL image, the load generators' image), starting (and
+then stopping) a Docker engine if none runs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import time
 from imagebuild.base import default_base, resolve_base
 from imagebuild.build import DEFAULT_TAG, build_image
 from imagebuild.engine import docker_engine
+from imagebuild.load import LOAD_TAG, build_load_image
 from imagebuild.postgres import POSTGRES_TAG, build_postgres_image
 
 
@@ -24,6 +25,11 @@ def main() -> int:
     parser.add_argument(
         "--postgres", action="store_true", help=f"also build {POSTGRES_TAG}, for the db container"
     )
+    parser.add_argument(
+        "--load",
+        action="store_true",
+        help=f"also build {LOAD_TAG}, the load generators' image (loadtest/Dockerfile)",
+    )
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -32,6 +38,8 @@ def main() -> int:
         images = [build_image(engine, base, args.tag)]
         if args.postgres:
             images.append(build_postgres_image(engine, base))
+        if args.load:
+            images.append(build_load_image(engine, base))
     for built in images:
         print(
             f"built {built.tag} on {built.base}: {built.size_bytes / 1e6:.0f} MB, "

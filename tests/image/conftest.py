@@ -12,6 +12,7 @@ import pytest
 from imagebuild.base import default_base, resolve_base
 from imagebuild.build import Built, build_image
 from imagebuild.engine import Engine, EngineUnavailable, docker_engine
+from imagebuild.load import build_load_image
 from imagebuild.postgres import build_postgres_image
 
 # Set to 1 on a machine that cannot run Docker at all: the image tests are then skipped.
@@ -47,6 +48,12 @@ def image(engine: Engine, base: str, request: pytest.FixtureRequest) -> str:
 def postgres_image(engine: Engine, base: str) -> str:
     """The local stand-in for the db container's PostgreSQL image."""
     return build_postgres_image(engine, base).tag
+
+
+@pytest.fixture(scope="session")
+def load_image(engine: Engine, base: str) -> str:
+    """The load generators' image."""
+    return build_load_image(engine, base).tag
 
 
 def pytest_terminal_summary(
