@@ -316,8 +316,10 @@ def test_two_tabs_never_overwrite_each_other(open_page: OpenPage, api: Api) -> N
     # Two windows side by side, both in view.
     first = open_page()
     second = open_page()
-    first.goto("/")
-    second.goto("/")
+    for tab in (first, second):
+        tab.goto("/")
+        # The list arrives after the page: both must show the old copy before either acts.
+        expect(titles(tab)).to_have_text(["Book flights"])
 
     # The second tab renames it; the first, still showing the old copy, ticks it.
     second.get_by_role("button", name="Edit “Book flights”").click()
@@ -361,6 +363,7 @@ def test_returning_to_a_tab_shows_what_changed_meanwhile(open_page: OpenPage, ap
     api.add("Call the bank")
     behind = open_page()
     behind.goto("/")
+    expect(titles(behind)).to_have_text(["Call the bank"])
     ahead = open_page()
     ahead.goto("/")
     ahead.get_by_role("checkbox", name="Call the bank").check()
@@ -375,6 +378,7 @@ def test_deleted_elsewhere_is_reported(page: Page, api: Api) -> None:
     todo = api.add("Gone soon")
     api.add("Stays")
     page.goto("/")
+    expect(titles(page)).to_have_text(["Gone soon", "Stays"])
     api.call("DELETE", f"/api/todos/{todo['id']}")
     page.get_by_role("checkbox", name="Gone soon").click()
     expect(alert(page)).to_contain_text("this task no longer exists")
