@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
@@ -40,4 +41,20 @@ def container_image(
     )
     return ecs.ContainerImage.from_ecr_repository(
         repository, ecr_image["digest"] or ecr_image["tag"] or "latest"
+    )
+
+
+def acknowledge_ecr_authorization(task_definition: ecs.TaskDefinition, image: str | None) -> None:
+    """Pulling from ECR (the asset's repository, or the private one named) needs
+    ecr:GetAuthorizationToken on `*`: tell cdk-nag why its execution role has it."""
+    if image and not ECR_IMAGE.fullmatch(image):
+        return
+    Validations.of(task_definition.obtain_execution_role()).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason=(
+                "ecr:GetAuthorizationToken, needed to pull the task's image from ECR, "
+                "has no resource-level permissions; every other action is scoped."
+            ),
+        )
     )

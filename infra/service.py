@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.database import Database
-from infra.images import ECR_IMAGE, container_image
+from infra.images import acknowledge_ecr_authorization, container_image
 from infra.network import VPC_CIDR
 from infra.traffic import APP_PORT
 
@@ -111,16 +111,7 @@ class Service(Construct):
         self.app_container.add_mount_points(
             ecs.MountPoint(container_path="/tmp", source_volume="tmp", read_only=False)
         )
-        if not image or ECR_IMAGE.fullmatch(image):
-            Validations.of(self.task_definition.obtain_execution_role()).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-IAM5[Resource::*]",
-                    reason=(
-                        "ecr:GetAuthorizationToken, needed to pull the app image from ECR, "
-                        "has no resource-level permissions; every other action is scoped."
-                    ),
-                )
-            )
+        acknowledge_ecr_authorization(self.task_definition, image)
         if database_container is not None:
             self.app_container.add_container_dependencies(
                 ecs.ContainerDependency(

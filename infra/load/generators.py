@@ -20,7 +20,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.images import ECR_IMAGE, REPO_ROOT, container_image
+from infra.images import REPO_ROOT, acknowledge_ecr_authorization, container_image
 from infra.load.config import LoadSettings
 
 REPORTS_PREFIX = "reports"
@@ -137,17 +137,7 @@ class LoadGenerators(Construct):
                 reason="Each run writes a new folder of reports under the reports/ prefix.",
             )
         )
-        if not settings.image or ECR_IMAGE.fullmatch(settings.image):
-            Validations.of(self.task_definition.obtain_execution_role()).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-IAM5[Resource::*]",
-                    reason=(
-                        "ecr:GetAuthorizationToken, needed to pull the load generators' image "
-                        "from ECR, has no resource-level permissions; every other action is "
-                        "scoped."
-                    ),
-                )
-            )
+        acknowledge_ecr_authorization(self.task_definition, settings.image)
 
     def _add_container(
         self, name: str, image: ecs.ContainerImage, command: list[str], *, essential: bool
