@@ -76,7 +76,11 @@ def local_up(database: str, image: str, extra_context: str = "", runtime: str = 
     phases.done("cdklocal deploy")
 
     if runtime == "docker":
-        docker_engine.ensure_images(docker_engine.ensure_engine(), image)
+        try:
+            engine = docker_engine.ensure_engine()
+        except EngineUnavailable as error:
+            raise HarnessError(f"the Docker runtime needs an engine: {error}") from None
+        docker_engine.ensure_images(engine, image)
         phases.done("Docker engine and images")
     client.up(stack, image, STEADY_TIMEOUT, runtime)
     write_outputs(stack)
