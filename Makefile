@@ -139,10 +139,13 @@ destroy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
 # --- Local full stack: see README "Local full stack" ---
 # LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in, all through
 # `python -m standin` (localstack/standin). LOCAL_DATABASE=rds (default: several tasks
-# behind the load balancer) or sidecar; LOCAL_CONTEXT="-c desiredCount=3 ..." adds CDK
-# context; LOCAL_IMAGE and LOCALSTACK_PORT are read from the environment.
+# behind the load balancer) or sidecar; LOCAL_RUNTIME=process (default: each container as a
+# process from the checkout) or docker (the images on a Docker engine, one address per task);
+# LOCAL_CONTEXT="-c desiredCount=3 ..." adds CDK context; LOCAL_IMAGE and LOCALSTACK_PORT are
+# read from the environment. LOCAL_REMOVE_DATA=1 makes local-down remove Docker data volumes.
 .PHONY: local-setup local-up local-down local-status local-test local-scale local-restart test-full-stack
 LOCAL_DATABASE ?= rds
+LOCAL_RUNTIME ?= process
 STANDIN := PYTHONPATH=localstack $(BIN)/python -m standin
 
 $(VENV)/.local-stamp: pyproject.toml $(VENV)/.dev-stamp
@@ -156,15 +159,16 @@ local-setup:
 	$(MAKE) --no-print-directory node_modules/.npm-stamp $(VENV)/.local-stamp
 
 local-up: local-setup
-	$(STANDIN) local-up --database $(LOCAL_DATABASE)
+	$(STANDIN) local-up --database $(LOCAL_DATABASE) --runtime $(LOCAL_RUNTIME)
 
 local-down: $(VENV)/.local-stamp
-	$(STANDIN) local-down
+	$(STANDIN) local-down $(if $(LOCAL_REMOVE_DATA),--remove-data)
 
 local-status:
 	$(STANDIN) status
 
-# Up, integration tests, down: in each database mode, always ending with local-down.
+# Up, integration tests, down: in each database mode, then the Docker runtime in rds mode
+# when an engine runs or can be started; always ending with local-down.
 test-full-stack: local-setup
 	$(STANDIN) test
 

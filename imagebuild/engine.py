@@ -60,7 +60,8 @@ class Engine:
         return int(self.run("image", "inspect", "--format", "{{.Size}}", reference).stdout)
 
 
-def _answers(client: str) -> bool:
+def answers(client: str) -> bool:
+    """Whether a Docker engine answers the client."""
     try:
         probe = subprocess.run(
             [client, "version", "--format", "{{.Server.Version}}"],
@@ -82,7 +83,8 @@ def install() -> None:
         raise EngineUnavailable(f"{SYSTEM_DEPS} image could not install the Docker engine")
 
 
-def _start(client: str, log_path: Path) -> subprocess.Popen[bytes]:
+def start_dockerd(client: str, log_path: Path) -> subprocess.Popen[bytes]:
+    """dockerd in its own session (it outlives its starter), once the client gets answers."""
     if os.geteuid() != 0:
         raise EngineUnavailable("no Docker engine is running, and starting dockerd needs root")
     dockerd = shutil.which("dockerd")
@@ -96,7 +98,7 @@ def _start(client: str, log_path: Path) -> subprocess.Popen[bytes]:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise EngineUnavailable(f"dockerd exited with {process.returncode}:\n{_tail(log_path)}")
-        if _answers(client):
+        if answers(client):
             return process
         time.sleep(0.2)
     stop(process, signal.SIGTERM, timeout=STOP_TIMEOUT)
@@ -114,11 +116,11 @@ def docker_engine() -> Iterator[Engine]:
     client = shutil.which("docker")
     if client is None:
         raise EngineUnavailable("no docker client on PATH")
-    if _answers(client):
+    if answers(client):
         yield Engine(client)
         return
     with tempfile.TemporaryDirectory(prefix="todo-dockerd-") as workdir:
-        process = _start(client, Path(workdir) / "dockerd.log")
+        process = start_dockerd(client, Path(workdir) / "dockerd.log")
         try:
             yield Engine(client)
         finally:

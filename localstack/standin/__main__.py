@@ -1,16 +1,21 @@
 """The local full stack's one entry point (README "Local full stack").
 
-python -m standin local-up [--database rds|sidecar] [--image REF] [--context "-c k=v ..."]
-python -m standin local-down             stop everything by PID, cdklocal destroy, LocalStack
+python -m standin local-up [--database rds|sidecar] [--runtime process|docker] [--image REF]
+                           [--context "-c k=v ..."]
+python -m standin local-down [--remove-data]   stop everything by PID, cdklocal destroy,
+                                         LocalStack; Docker data volumes only when asked
 python -m standin status [--json]        the service, its tasks and containers, the targets
 python -m standin scale N                the service's desired count
 python -m standin restart [--no-wait]    a new deployment, tasks replaced one by one
 python -m standin wait                   until the service is steady
 python -m standin test                   up, integration tests, down, in each database mode
-python -m standin serve --stack NAME --app-image REF    the daemon (local-up starts it)
+python -m standin serve --stack NAME --app-image REF --runtime KIND   the daemon (local-up
+                                         starts it)
 
-The options default to LOCAL_DATABASE (rds), LOCAL_IMAGE (todo-async:local) and
-LOCAL_CONTEXT; LOCALSTACK_PORT (4566) moves LocalStack.
+The options default to LOCAL_DATABASE (rds), LOCAL_RUNTIME (process), LOCAL_IMAGE
+(todo-async:local) and LOCAL_CONTEXT; LOCALSTACK_PORT (4566) moves LocalStack. `test` runs
+the process runtime in each database mode, then the Docker runtime in rds mode when a Docker
+engine runs or can be started.
 """
 
 from __future__ import annotations
@@ -33,10 +38,14 @@ def parser() -> argparse.ArgumentParser:
         if name == "local-up":
             database = os.environ.get("LOCAL_DATABASE") or "rds"
             command.add_argument("--database", default=database, choices=harness.DATABASE_MODES)
+            runtime = os.environ.get("LOCAL_RUNTIME") or "process"
+            command.add_argument("--runtime", default=runtime, choices=daemon.RUNTIMES)
         command.add_argument("--image", default=os.environ.get("LOCAL_IMAGE") or "todo-async:local")
         context = os.environ.get("LOCAL_CONTEXT", "")
         command.add_argument("--context", default=context, help='more CDK context: "-c k=v ..."')
-    commands.add_parser("local-down")
+    commands.add_parser("local-down").add_argument(
+        "--remove-data", action="store_true", help="the Docker runtime's data volumes too"
+    )
     commands.add_parser("status").add_argument("--json", action="store_true")
     commands.add_parser("scale").add_argument("count", type=int)
     commands.add_parser("restart").add_argument("--no-wait", action="store_true")
@@ -44,18 +53,19 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve")
     serve.add_argument("--stack", required=True)
     serve.add_argument("--app-image", required=True, help="the image reference given to cdklocal")
+    serve.add_argument("--runtime", default="process", choices=daemon.RUNTIMES)
     return parser
 
 
 def run(args: argparse.Namespace) -> None:
     if args.command == "local-up":
-        harness.local_up(args.database, args.image, args.context)
+        harness.local_up(args.database, args.image, args.context, args.runtime)
     elif args.command == "local-down":
-        harness.local_down()
+        harness.local_down(remove_data=args.remove_data)
     elif args.command == "test":
         harness.full_stack(args.image, args.context)
     elif args.command == "serve":
-        asyncio.run(daemon.serve(args.stack, args.app_image))
+        asyncio.run(daemon.serve(args.stack, args.app_image, args.runtime))
     elif args.command == "status":
         status = client.request("status")
         if args.json:

@@ -49,13 +49,13 @@ def alb_url() -> str:
     return str(json.loads(paths.STANDIN_INFO.read_text())["alb_url"])
 
 
-def up(stack_name: str, app_image: str, timeout: float) -> None:
+def up(stack_name: str, app_image: str, timeout: float, runtime: str = "process") -> None:
     """Start the daemon for the deployed stack, or keep (or update) the one running."""
     stack = load_deployed(stack_name)
     pid = running_pid()
     if pid is not None:
         info = json.loads(paths.STANDIN_INFO.read_text()) if paths.STANDIN_INFO.exists() else {}
-        if info.get("app_image") == app_image:
+        if (info.get("app_image"), info.get("runtime")) == (app_image, runtime):
             if info.get("fingerprint") == fingerprint(stack):
                 print(f"stand-in already running (pid {pid}) for the deployed template")
                 print_status(wait_steady(timeout))
@@ -83,6 +83,8 @@ def up(stack_name: str, app_image: str, timeout: float) -> None:
                 stack_name,
                 "--app-image",
                 app_image,
+                "--runtime",
+                runtime,
             ],
             cwd=paths.REPO,
             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
@@ -146,7 +148,7 @@ def print_status(status: ServiceStatus) -> None:
     for task in status.tasks:
         print(
             f"  task {task.id[:12]} [{task.status}/{task.desired_status}] "
-            f"health {task.health}, target {task.target} {task.target_state}"
+            f"health {task.health}, target {task.target} {task.target_state} at {task.address}"
             + (f" - {task.stopped_reason}" if task.stopped_reason else "")
         )
         ports = ", ".join(f"{k}->{v}" for k, v in task.ports.items())

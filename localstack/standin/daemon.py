@@ -1,6 +1,6 @@
-"""The stand-in daemon: builds the service from the deployed stack (its runners, HAProxy,
-the RDS instances' servers), serves the control protocol, and stops everything it started
-on SIGTERM or SIGINT."""
+"""The stand-in daemon: builds the service from the deployed stack (the runtime its tasks
+run on, HAProxy, the RDS instances' servers), serves the control protocol, and stops
+everything it started on SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
@@ -15,8 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from imagebuild.postgres import POSTGRES_TAG
+
 from . import aws, paths, protocol
 from .awslogs import CloudWatchLogs
+from .docker_runtime import DockerRuntime, local_images
 from .errors import HarnessError
 from .haproxy import HAProxy
 from .network import can_bind, free_port
@@ -24,11 +27,13 @@ from .processes import ProcessRegistry
 from .protocol import ServiceStatus
 from .rds import ManagedDatabases
 from .runners import AppRunner, PostgresRunner, RunnerTable, is_postgres_image
+from .runtimes import ProcessRuntime, Runtime
 from .service import Service
 from .spec import ServiceSpec, parse_service
 from .stack import Stack
 
 DEPLOYED = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+RUNTIMES = ("process", "docker")
 
 
 class RestartNeeded(HarnessError):
@@ -49,7 +54,8 @@ def load_deployed(stack_name: str) -> Stack:
 
 
 def runner_table(app_image: str) -> RunnerTable:
-    """Which runner runs which image. A new runtime is a runner put in here."""
+    """Which runner runs which image as a process. Another kind of image is a runner put in
+    here."""
     app = AppRunner(Path(sys.executable).parent)
     return RunnerTable(
         [
@@ -59,13 +65,27 @@ def runner_table(app_image: str) -> RunnerTable:
     )
 
 
+def make_runtime(
+    kind: str, app_image: str, stack: Stack, *, logs: CloudWatchLogs, processes: ProcessRegistry
+) -> Runtime:
+    """Processes from the checkout (`process`), or the images on a Docker engine (`docker`)."""
+    if kind == "docker":
+        # A stack created anew gets new file systems, hence new data volumes.
+        scope = f"{stack.name}-{hashlib.sha256(stack.id.encode()).hexdigest()[:8]}"
+        return DockerRuntime(local_images(app_image, POSTGRES_TAG), data_scope=scope, logs=logs)
+    return ProcessRuntime(paths.STANDIN, runner_table(app_image), logs=logs, processes=processes)
+
+
 class Daemon:
-    def __init__(self, stack: Stack, app_image: str, runners: RunnerTable) -> None:
+    def __init__(self, stack: Stack, app_image: str, runtime_kind: str) -> None:
         self.app_image = app_image
+        self.runtime_kind = runtime_kind
         processes = ProcessRegistry(paths.PROCESSES)
         logs = CloudWatchLogs(aws.client("logs"))
+        self.runtime = make_runtime(runtime_kind, app_image, stack, logs=logs, processes=processes)
+        rds_server = PostgresRunner(tls=True, listen=(self.runtime.host_address,))
         self.databases = ManagedDatabases(
-            stack, paths.RDS, runner=PostgresRunner(tls=True), logs=logs, processes=processes
+            stack, paths.RDS, runner=rds_server, logs=logs, processes=processes
         )
         stack = self.databases.resolving(stack)
         spec = parse_service(stack)
@@ -76,11 +96,8 @@ class Daemon:
         self.service = Service(
             stack,
             spec,
-            state_dir=paths.STANDIN,
-            runners=runners,
+            runtime=self.runtime,
             balancer=self.balancer,
-            logs=logs,
-            processes=processes,
             endpoints=self.databases.endpoints,
         )
 
@@ -94,6 +111,7 @@ class Daemon:
             "pid": os.getpid(),
             "stack": stack.name,
             "app_image": self.app_image,
+            "runtime": self.runtime_kind,
             "fingerprint": fingerprint(stack),
             "alb_url": f"{spec.listener.protocol.lower()}://127.0.0.1:{self.listener_port}",
             "haproxy_pid": self.balancer.pid,
@@ -134,6 +152,7 @@ class Daemon:
         scheduler: asyncio.Task[None] | None = None
         try:
             await self.balancer.start(self.listener_port)
+            await self.runtime.start()
             await self.databases.start()
             self.record(stack)
             server = await protocol.serve(paths.CONTROL_SOCKET, self.handle)
@@ -147,6 +166,7 @@ class Daemon:
                     await scheduler
             await self.service.shutdown()
             await self.databases.stop()
+            await self.runtime.stop()
             await self.balancer.stop()
             paths.CONTROL_SOCKET.unlink(missing_ok=True)
 
@@ -156,6 +176,6 @@ def _front(spec: ServiceSpec) -> tuple[Any, ...]:
     return (spec.listener, spec.target_group, spec.idle_timeout)
 
 
-async def serve(stack_name: str, app_image: str) -> None:
+async def serve(stack_name: str, app_image: str, runtime_kind: str) -> None:
     stack = load_deployed(stack_name)
-    await Daemon(stack, app_image, runner_table(app_image)).run(stack)
+    await Daemon(stack, app_image, runtime_kind).run(stack)

@@ -209,7 +209,7 @@ class HAProxy:
             finally:
                 writer.close()
 
-    async def register(self, name: str, port: int) -> None:
+    async def register(self, name: str, address: str, port: int) -> None:
         """Add a target in ELB's `initial` state: no traffic until it passes the healthy
         threshold of consecutive checks."""
         tg = self.target_group
@@ -217,7 +217,7 @@ class HAProxy:
             "" if tg.health_check_port == "traffic-port" else f" port {tg.health_check_port}"
         )
         await self._expect(
-            f"add server {BACKEND}/{name} {LOOPBACK}:{port} check{check_port} "
+            f"add server {BACKEND}/{name} {address}:{port} check{check_port} "
             f"inter {tg.interval}s fall {tg.unhealthy_threshold} rise {tg.healthy_threshold}"
             + (f" slowstart {tg.slow_start}s" if tg.slow_start else ""),
             "New server registered",

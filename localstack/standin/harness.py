@@ -14,7 +14,9 @@ import sys
 import time
 from typing import Any
 
-from . import aws, cdk, client, eips, localstack_server, paths
+from imagebuild.engine import EngineUnavailable
+
+from . import aws, cdk, client, docker_engine, eips, localstack_server, paths
 from .cdk import Context
 from .errors import HarnessError
 from .stack import Stack
@@ -35,7 +37,7 @@ def stack_status(name: str) -> str:
         return "NONE"
 
 
-def local_up(database: str, image: str, extra_context: str = "") -> None:
+def local_up(database: str, image: str, extra_context: str = "", runtime: str = "process") -> None:
     paths.LOCAL.mkdir(exist_ok=True)
     phases = Phases("local-up", paths.TIMINGS, fresh=True)
     extra = Context.parse(extra_context)
@@ -73,7 +75,14 @@ def local_up(database: str, image: str, extra_context: str = "") -> None:
     print(f"stack {stack}: {status}")
     phases.done("cdklocal deploy")
 
-    client.up(stack, image, STEADY_TIMEOUT)
+    if runtime == "docker":
+        try:
+            engine = docker_engine.ensure_engine()
+        except EngineUnavailable as error:
+            raise HarnessError(f"the Docker runtime needs an engine: {error}") from None
+        docker_engine.ensure_images(engine, image)
+        phases.done("Docker engine and images")
+    client.up(stack, image, STEADY_TIMEOUT, runtime)
     write_outputs(stack)
     phases.done("stand-in up")
     phases.total()
@@ -93,19 +102,27 @@ def write_outputs(stack_name: str) -> None:
             "Region": stack.region,
             "LocalStackEndpoint": aws.endpoint(),
             "StandinPid": info["pid"],
+            "Runtime": info["runtime"],
         }
     )
     paths.OUTPUTS.write_text(json.dumps(outputs, indent=2) + "\n")
     print(f"wrote {paths.OUTPUTS}: AlbUrl {info['alb_url']}")
 
 
-def local_down() -> None:
+def local_down(*, remove_data: bool = False) -> None:
     """Stop the stand-in, destroy the stack, stop LocalStack; what is left of the stack's
-    local state (databases, volumes, outputs) goes with it."""
+    local state (databases, volumes, outputs) goes with it, but for the Docker runtime's
+    data volumes unless `remove_data`. A Docker engine local-up started stops too."""
     paths.LOCAL.mkdir(exist_ok=True)
     phases = Phases("local-down", paths.TIMINGS)
     client.down()
     phases.done("stand-in down")
+    removed = docker_engine.remove_leftovers(data=remove_data)
+    if removed:
+        print(f"removed what the Docker runtime left: {', '.join(removed)}")
+    if docker_engine.engine_pid() is not None:
+        docker_engine.stop_engine()
+        phases.done("Docker engine stop")
     if localstack_server.running():
         context = Context.load() if paths.CDK_CONTEXT.exists() else Context()
         stack = context.settings().stack_name
@@ -132,19 +149,28 @@ def integration_tests() -> None:
 
 
 def full_stack(image: str, extra_context: str = "") -> None:
-    """Up, integration tests, down, in each database mode; always ending with local-down,
-    which must leave nothing behind."""
+    """Up, integration tests, down: with processes in each database mode, then with the
+    Docker runtime in rds mode when an engine runs or can be started; always ending with
+    local-down, which must leave nothing behind."""
+    runs = [*((mode, "process") for mode in DATABASE_MODES), ("rds", "docker")]
     try:
-        for mode in DATABASE_MODES:
+        for mode, runtime in runs:
+            if runtime == "docker":
+                try:
+                    docker_engine.ensure_engine()
+                except EngineUnavailable as error:
+                    print(f"[full-stack] the Docker runtime is not tested here: {error}")
+                    continue
+            label = f"{mode}, {runtime}"
             started = time.monotonic()
-            local_up(mode, image, extra_context)
-            print(f"[full-stack] local-up ({mode}): {time.monotonic() - started:.0f} s")
+            local_up(mode, image, extra_context, runtime)
+            print(f"[full-stack] local-up ({label}): {time.monotonic() - started:.0f} s")
             started = time.monotonic()
             integration_tests()
-            print(f"[full-stack] local-test ({mode}): {time.monotonic() - started:.0f} s")
+            print(f"[full-stack] local-test ({label}): {time.monotonic() - started:.0f} s")
             started = time.monotonic()
-            local_down()
-            print(f"[full-stack] local-down: {time.monotonic() - started:.0f} s")
+            local_down(remove_data=True)
+            print(f"[full-stack] local-down ({label}): {time.monotonic() - started:.0f} s")
     finally:
-        if client.running_pid() or localstack_server.running_pid():
-            local_down()
+        if client.running_pid() or localstack_server.running_pid() or docker_engine.engine_pid():
+            local_down(remove_data=True)

@@ -18,6 +18,11 @@ exactly these rules; nothing else in a value changes:
 * the value of `--port`/`-p` (`--port N`, `--port=N`) equal to a container port -> local port;
 * the value of `--host`/`-h` equal to `0.0.0.0` -> `127.0.0.1`;
 * the VPC CIDR -> `127.0.0.0/8`.
+
+A task run as containers on a bridge network (the Docker runtime) has an address of its own,
+as on Fargate: its ports and bind addresses stay as declared (`own_address`), a mapped
+endpoint becomes `<endpoint_host>:<local port>` (the host as the network's gateway) and the
+VPC CIDR becomes the network's subnet.
 """
 
 from __future__ import annotations
@@ -52,19 +57,23 @@ class Remap:
     task_ports: dict[int, int] = field(default_factory=dict)  # container port -> local port
     endpoints: dict[tuple[str, int], int] = field(default_factory=dict)  # (host, port) -> local
     vpc_cidrs: tuple[str, ...] = ()
+    endpoint_host: str = LOOPBACK  # where the task reaches the endpoints' local ports
+    vpc_net: str = LOOPBACK_NET
+    own_address: bool = False  # the task has its own address: ports and binds stay
 
     def local_port(self, container_port: int) -> int:
-        return self.task_ports[container_port]
+        return self.task_ports.get(container_port, container_port)
 
-    def _endpoint(self, host: str, port: int) -> int | None:
+    def _endpoint(self, host: str, port: int) -> str | None:
         if host in _TASK_LOCAL_HOSTS and port in self.task_ports:
-            return self.task_ports[port]
-        return self.endpoints.get((host, port))
+            return f"{LOOPBACK}:{self.task_ports[port]}"
+        local = self.endpoints.get((host, port))
+        return None if local is None else f"{self.endpoint_host}:{local}"
 
     def apply(self, text: str) -> str:
         def host_port(match: re.Match[str]) -> str:
             local = self._endpoint(match.group(1), int(match.group(2)))
-            return match.group(0) if local is None else f"{LOOPBACK}:{local}"
+            return match.group(0) if local is None else local
 
         def port_option(match: re.Match[str]) -> str:
             port = int(match.group(3))
@@ -72,9 +81,10 @@ class Remap:
 
         text = re.sub(r"([A-Za-z0-9_.-]+):(\d{1,5})\b", host_port, text)
         text = re.sub(r"(?<![\w-])(--port|-p)([ =])(\d{1,5})\b", port_option, text)
-        text = re.sub(r"(?<![\w-])(--host|-h)([ =])0\.0\.0\.0\b", rf"\1\g<2>{LOOPBACK}", text)
+        if not self.own_address:
+            text = re.sub(r"(?<![\w-])(--host|-h)([ =])0\.0\.0\.0\b", rf"\1\g<2>{LOOPBACK}", text)
         for cidr in self.vpc_cidrs:
-            text = text.replace(cidr, LOOPBACK_NET)
+            text = text.replace(cidr, self.vpc_net)
         return text
 
     def apply_argv(self, argv: list[str]) -> list[str]:
@@ -85,6 +95,8 @@ class Remap:
                 argument = str(self.task_ports.get(int(argument), int(argument)))
             elif argument.startswith("--port=") and argument[7:].isdigit():
                 argument = f"--port={self.task_ports.get(int(argument[7:]), int(argument[7:]))}"
+            elif self.own_address:
+                pass  # the task binds its own address
             elif previous in ("--host", "-h") and argument == "0.0.0.0":
                 argument = LOOPBACK
             elif argument == "--host=0.0.0.0":

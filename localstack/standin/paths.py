@@ -32,3 +32,7 @@ STANDIN_LOG = STANDIN / "standin.log"
 CONTROL_SOCKET = STANDIN / "control.sock"
 PROCESSES = STANDIN / "processes"  # every PID the stand-in started, for local-down
 RDS = STANDIN / "rds"
+
+# The Docker engine `local-up LOCAL_RUNTIME=docker` started (none if one was running).
+DOCKERD_PID = LOCAL / "dockerd.pid"
+DOCKERD_LOG = LOCAL / "dockerd.log"

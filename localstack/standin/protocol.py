@@ -39,6 +39,7 @@ class TaskStatus:
     target: str
     target_state: str
     stopped_reason: str
+    address: str  # where the load balancer reaches the task
     ports: dict[str, int]  # container port -> local port
     containers: list[ContainerStatus]
 

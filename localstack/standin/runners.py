@@ -3,9 +3,10 @@ the image the task definition names (as `databases` picks a backend by URL schem
 
 Two runners ship: the project's own image runs its command from the checkout's virtualenv
 (as the image would from its own), and the official PostgreSQL image runs as the
-distribution's server, initialised as that image's entrypoint does. Another runtime (a
-container engine, say) is one more class with `prepare` and `health_env`, put into the table
-that `daemon.runner_table` builds; nothing else changes.
+distribution's server, initialised as that image's entrypoint does. Another kind of image
+is one more class with `prepare` and `health_env`, put into the table that
+`daemon.runner_table` builds. These serve the process runtime (`runtimes.ProcessRuntime`);
+the Docker runtime runs the images themselves.
 """
 
 from __future__ import annotations
@@ -137,13 +138,17 @@ class RunAs:
 class PostgresRunner:
     """The official postgres image's behaviour on the distribution's server: initialise
     PGDATA on first start (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB), then serve.
-    With `tls`, host connections must use TLS (an RDS instance's rds.force_ssl)."""
+    With `tls`, host connections must use TLS (an RDS instance's rds.force_ssl). It listens
+    on the loopback, and on the `listen` addresses too (where containers reach the host)."""
 
     stop_signal = signal.SIGINT  # the image's STOPSIGNAL: fast shutdown
 
-    def __init__(self, *, tls: bool = False, run_as: RunAs | None = None) -> None:
+    def __init__(
+        self, *, tls: bool = False, run_as: RunAs | None = None, listen: tuple[str, ...] = ()
+    ) -> None:
         self.tls = tls
         self.run_as = run_as or RunAs.postgres()
+        self.listen_addresses = ",".join(dict.fromkeys((LOOPBACK, *listen)))
 
     @staticmethod
     def port(container: Container) -> int:
@@ -162,7 +167,12 @@ class PostgresRunner:
         if not (data / "PG_VERSION").exists():
             await self._initialise(container, bindir, data, env)
         argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(port)]
-        argv += ["-c", f"listen_addresses={LOOPBACK}", "-c", f"unix_socket_directories={sockets}"]
+        argv += [
+            "-c",
+            f"listen_addresses={self.listen_addresses}",
+            "-c",
+            f"unix_socket_directories={sockets}",
+        ]
         if self.tls:
             argv += ["-c", "ssl=on", "-c", f"ssl_cert_file={data}/server.crt"]
             argv += ["-c", f"ssl_key_file={data}/server.key"]

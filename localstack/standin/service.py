@@ -15,21 +15,16 @@ import asyncio
 import contextlib
 import logging
 import math
-import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
-from .awslogs import CloudWatchLogs
-from .containers import Container, Placement
 from .errors import HarnessError
 from .haproxy import TargetState
-from .network import Remap, free_port
-from .processes import ProcessRegistry
+from .network import Remap
 from .protocol import ContainerStatus, ServiceStatus, TargetGroupStatus, TaskStatus
-from .runners import RunnerTable
+from .runtimes import Endpoints, Runtime, TaskContainer
 from .spec import ContainerSpec, ServiceSpec
 from .stack import Stack
 
@@ -49,7 +44,7 @@ class Balancer(Protocol):
 
     async def targets(self) -> dict[str, TargetState]: ...
 
-    async def register(self, name: str, port: int) -> None: ...
+    async def register(self, name: str, address: str, port: int) -> None: ...
 
     async def drain(self, name: str) -> None: ...
 
@@ -62,7 +57,8 @@ class Task:
     generation: int
     spec: ServiceSpec  # as deployed when the task started
     remap: Remap
-    containers: list[Container] = field(default_factory=list)
+    address: str  # where the load balancer reaches the task's ports
+    containers: list[TaskContainer] = field(default_factory=list)
     status: str = "PROVISIONING"
     desired_status: str = "RUNNING"
     stopped_reason: str = ""
@@ -100,6 +96,7 @@ class Task:
             target=self.target_name,
             target_state=self.alb_state,
             stopped_reason=self.stopped_reason,
+            address=self.address,
             ports={str(k): v for k, v in self.remap.task_ports.items()},
             containers=[
                 ContainerStatus(
@@ -117,29 +114,23 @@ class Task:
 
 
 class Service:
-    """The scheduler. What it runs on comes in built: the runners by image, the balancer,
-    the log streams, the managed endpoints the tasks reach ((host, port) -> local port)."""
+    """The scheduler. What it runs on comes in built: the runtime its tasks run on, the
+    balancer, the managed endpoints the tasks reach ((host, port) -> local port)."""
 
     def __init__(
         self,
         stack: Stack,
         spec: ServiceSpec,
         *,
-        state_dir: Path,
-        runners: RunnerTable,
+        runtime: Runtime,
         balancer: Balancer,
-        logs: CloudWatchLogs,
-        processes: ProcessRegistry,
-        endpoints: dict[tuple[str, int], int] | None = None,
+        endpoints: Endpoints | None = None,
         tick: float = 0.5,
     ) -> None:
         self.stack = stack
         self.spec = spec
-        self.state_dir = state_dir
-        self.runners = runners
+        self.runtime = runtime
         self.balancer = balancer
-        self.logs = logs
-        self.processes = processes
         self.endpoints = endpoints or {}
         self.tick = tick
         self.desired_count = spec.desired_count
@@ -294,48 +285,21 @@ class Service:
     def _start(self) -> bool:
         if time.monotonic() < self._next_start:
             return False
-        spec = self.spec
-        task = Task(
-            id=uuid.uuid4().hex,
-            generation=self.generation,
-            spec=spec,
-            remap=Remap(
-                task_ports={
-                    port: free_port()
-                    for container in spec.task_definition.containers
-                    for port in container.ports
-                },
-                endpoints=self.endpoints,
-                vpc_cidrs=self.vpc_cidrs,
-            ),
+        task_id = uuid.uuid4().hex
+        address, remap = self.runtime.place(
+            task_id, self.spec.task_definition, self.endpoints, self.vpc_cidrs
         )
+        task = Task(task_id, self.generation, self.spec, remap, address)
         self.tasks.append(task)
         task.runner = asyncio.create_task(self._launch(task), name=f"launch {task.id}")
         return True
 
     async def _launch(self, task: Task) -> None:
-        task_dir = self.state_dir / "tasks" / task.id
         try:
             definition = task.spec.task_definition
             for spec in definition.start_order():
-                volumes = {
-                    path: (
-                        self.state_dir / "volumes" / name
-                        if name in definition.persistent_volumes
-                        else task_dir / "volumes" / name
-                    )
-                    for path, name in spec.mounts.items()
-                }
-                placement = Placement(
-                    task_id=task.id,
-                    remap=task.remap,
-                    root=task_dir / spec.name,
-                    volumes=volumes,
-                    log_file=self.state_dir / "logs" / f"{task.id[:12]}-{spec.name}.log",
-                )
-                runner = self.runners.runner_for(spec.image)
                 task.containers.append(
-                    Container(spec, runner, placement, logs=self.logs, processes=self.processes)
+                    self.runtime.container(task.id, task.address, task.remap, definition, spec)
                 )
             task.status = "PENDING"
             self._event(f"task {task.id[:12]} started (deployment {task.generation})")
@@ -346,7 +310,7 @@ class Service:
                 await container.start()
             task.status = "RUNNING"
             await self.balancer.register(
-                task.target_name, task.remap.local_port(task.spec.container_port)
+                task.target_name, task.address, task.remap.local_port(task.spec.container_port)
             )
             task.registered_at = time.monotonic()
             self._event(f"task {task.id[:12]} registered as {task.target_name} in the target group")
@@ -390,7 +354,7 @@ class Service:
             await self._drain(task)
         for container in reversed(task.containers):
             await container.stop()
-        shutil.rmtree(self.state_dir / "tasks" / task.id, ignore_errors=True)
+        await self.runtime.release(task.id, task.address)
         task.status = "STOPPED"
         self._event(f"task {task.id[:12]} stopped")
 

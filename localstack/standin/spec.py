@@ -69,6 +69,8 @@ class ContainerSpec:
     stop_timeout: float
     log: LogConfig | None
     mounts: dict[str, str]  # container path -> volume name
+    user: str | None = None  # "uid[:gid]" or a name; None: the image's USER
+    readonly_root_filesystem: bool = False
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,8 @@ def _container(stack: Stack, definition: dict[str, Any]) -> ContainerSpec:
             str(item["ContainerPath"]): str(item["SourceVolume"])
             for item in definition.get("MountPoints") or []
         },
+        user=str(stack.resolve(definition["User"])) if definition.get("User") else None,
+        readonly_root_filesystem=bool(definition.get("ReadonlyRootFilesystem", False)),
     )
 
 

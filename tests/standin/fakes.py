@@ -14,6 +14,7 @@ from standin.containers import Container
 from standin.haproxy import TargetState
 from standin.processes import ProcessRegistry
 from standin.runners import Launch, RunnerTable
+from standin.runtimes import ProcessRuntime
 from standin.service import Service
 from standin.spec import (
     ContainerSpec,
@@ -58,7 +59,7 @@ class FakeBalancer:
             states[name] = TargetState(name, status, check, current_sessions=0)
         return states
 
-    async def register(self, name: str, port: int) -> None:
+    async def register(self, name: str, address: str, port: int) -> None:
         self.registered[name] = time.monotonic()
         self.history.append(("register", name))
 
@@ -161,11 +162,13 @@ def make_service(
     return Service(
         empty_stack(),
         spec,
-        state_dir=tmp_path,
-        runners=RunnerTable([("the test image", lambda image: image == IMAGE, runner)]),
+        runtime=ProcessRuntime(
+            tmp_path,
+            RunnerTable([("the test image", lambda image: image == IMAGE, runner)]),
+            logs=CloudWatchLogs(client=None),  # no awslogs configuration: no client call
+            processes=ProcessRegistry(tmp_path / "processes"),
+        ),
         balancer=balancer,
-        logs=CloudWatchLogs(client=None),  # no awslogs configuration: no client call
-        processes=ProcessRegistry(tmp_path / "processes"),
         tick=0.05,
     )
 

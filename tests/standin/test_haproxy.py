@@ -113,7 +113,7 @@ async def test_runtime_register_health_drain_deregister(state_dir: Path) -> None
     try:
         assert balancer.pid is not None
         assert processes.survivors() == [balancer.pid]
-        await balancer.register("task-1", target_port)
+        await balancer.register("task-1", "127.0.0.1", target_port)
         assert (await balancer.targets())["task-1"].alb_state == "initial"
         for _ in range(100):
             if (await balancer.targets())["task-1"].alb_state == "healthy":

@@ -39,3 +39,31 @@ def test_environment_urls_and_the_vpc() -> None:
 def test_other_hosts_and_ports_are_left_alone() -> None:
     for text in ("http://example.test:5000/", "localhost:8080", "--port 8080", "--host 10.1.2.3"):
         assert REMAP.apply(text) == text
+
+
+OWN_ADDRESS = Remap(
+    endpoints={("db.standin.us-east-1.rds.amazonaws.com", 5432): 43000},
+    vpc_cidrs=("10.0.0.0/16",),
+    endpoint_host="172.31.240.1",
+    vpc_net="172.31.240.0/24",
+    own_address=True,
+)
+
+
+def test_a_task_with_its_own_address_keeps_its_ports_and_binds() -> None:
+    argv = ["todo-async", "serve", "--host", "0.0.0.0", "--port", "5000"]
+    assert OWN_ADDRESS.apply_argv(argv) == argv
+    assert OWN_ADDRESS.apply_argv(["todo-async", "serve", "--host=0.0.0.0"]) == [
+        "todo-async", "serve", "--host=0.0.0.0"
+    ]  # fmt: skip
+    assert OWN_ADDRESS.apply("postgresql://todo@localhost:5432/todo") == (
+        "postgresql://todo@localhost:5432/todo"
+    )
+    assert OWN_ADDRESS.local_port(5000) == 5000
+
+
+def test_a_task_with_its_own_address_reaches_endpoints_at_the_host() -> None:
+    assert OWN_ADDRESS.apply("postgresql://u@db.standin.us-east-1.rds.amazonaws.com:5432/t") == (
+        "postgresql://u@172.31.240.1:43000/t"
+    )
+    assert OWN_ADDRESS.apply("10.0.0.0/16") == "172.31.240.0/24"

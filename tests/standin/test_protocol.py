@@ -44,6 +44,7 @@ STATUS = ServiceStatus(
             target="task-abc",
             target_state="healthy",
             stopped_reason="",
+            address="127.0.0.1",
             ports={"5000": 40002},
             containers=[ContainerStatus("app", "todo-async:local", 44, "RUNNING", "HEALTHY",
                                         None, "todo/app/abc")],

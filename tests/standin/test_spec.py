@@ -50,6 +50,7 @@ def template() -> dict[str, Any]:
                             HealthCheck={"Command": ["CMD", "true"], "Interval": 10, "Retries": 3},
                             DependsOn=[{"ContainerName": "db", "Condition": "HEALTHY"}],
                             StopTimeout=30,
+                            ReadonlyRootFilesystem=True,
                             LogConfiguration={
                                 "LogDriver": "awslogs",
                                 "Options": {
@@ -62,6 +63,7 @@ def template() -> dict[str, Any]:
                         container(
                             "db",
                             Image="public.ecr.aws/docker/library/postgres:17",
+                            User="999:999",
                             PortMappings=[{"ContainerPort": 5432}],
                             MountPoints=[
                                 {
@@ -191,6 +193,9 @@ def test_service_read_from_the_template() -> None:
     assert app.log.group == "TodoAsync-LogGroup-1"
     assert app.log.stream_name("app", "abc") == "app/app/abc"
     assert definition.container("db").mounts == {"/var/lib/postgresql/data": "pgdata"}
+    assert (app.user, app.readonly_root_filesystem) == (None, True)
+    db = definition.container("db")
+    assert (db.user, db.readonly_root_filesystem) == ("999:999", False)
 
 
 def test_intrinsics() -> None:

@@ -1,0 +1,143 @@
+"""What a task runs on: its address, its network remapping, its containers and storage.
+
+Two runtimes: `ProcessRuntime` runs each container as a process on the loopback (the
+default, no engine needed), picking the runner its image calls for; the Docker runtime
+(`docker_runtime`) runs the images themselves, one bridge-network address per task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Protocol
+
+from .awslogs import CloudWatchLogs, LogStream
+from .containers import Container, Placement
+from .network import LOOPBACK, Remap, free_port
+from .processes import ProcessRegistry
+from .runners import RunnerTable
+from .spec import ContainerSpec, TaskDefinitionSpec
+
+Endpoints = dict[tuple[str, int], int]  # a managed endpoint (host, port) -> its local port
+
+
+class TaskContainer(Protocol):
+    """One container of a task, as the scheduler sees it."""
+
+    spec: ContainerSpec
+    status: str  # PENDING -> RUNNING -> STOPPED
+    health: str  # NONE (no health check), UNKNOWN, HEALTHY, UNHEALTHY
+    exit_code: int | None
+    log_stream: LogStream | None
+
+    @property
+    def pid(self) -> int | None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class Runtime(Protocol):
+    host_address: str  # where tasks reach what the stand-in serves on the host (RDS)
+
+    async def start(self) -> None:
+        """What tasks need before the first one starts (a network)."""
+        ...
+
+    async def stop(self) -> None:
+        """Undo `start`, once every task has stopped."""
+        ...
+
+    def place(
+        self,
+        task_id: str,
+        definition: TaskDefinitionSpec,
+        endpoints: Endpoints,
+        vpc_cidrs: tuple[str, ...],
+    ) -> tuple[str, Remap]:
+        """The task's address (where the load balancer reaches its ports) and remapping."""
+        ...
+
+    def container(
+        self,
+        task_id: str,
+        address: str,
+        remap: Remap,
+        definition: TaskDefinitionSpec,
+        spec: ContainerSpec,
+    ) -> TaskContainer: ...
+
+    async def release(self, task_id: str, address: str) -> None:
+        """What the stopped task held besides its containers: storage, its address."""
+        ...
+
+
+class ProcessRuntime:
+    """Containers as processes on 127.0.0.1, a free port for each container port; volumes
+    as directories under `state_dir` (an EFS volume's outlives the task)."""
+
+    host_address = LOOPBACK
+
+    def __init__(
+        self,
+        state_dir: Path,
+        runners: RunnerTable,
+        *,
+        logs: CloudWatchLogs,
+        processes: ProcessRegistry,
+    ) -> None:
+        self.state_dir = state_dir
+        self.runners = runners
+        self.logs = logs
+        self.processes = processes
+
+    async def start(self) -> None:
+        """Nothing to set up: the loopback is always there."""
+
+    async def stop(self) -> None:
+        """Nothing to undo."""
+
+    def _task_dir(self, task_id: str) -> Path:
+        return self.state_dir / "tasks" / task_id
+
+    def place(
+        self,
+        task_id: str,
+        definition: TaskDefinitionSpec,
+        endpoints: Endpoints,
+        vpc_cidrs: tuple[str, ...],
+    ) -> tuple[str, Remap]:
+        ports = {port: free_port() for spec in definition.containers for port in spec.ports}
+        return LOOPBACK, Remap(task_ports=ports, endpoints=endpoints, vpc_cidrs=vpc_cidrs)
+
+    def container(
+        self,
+        task_id: str,
+        address: str,
+        remap: Remap,
+        definition: TaskDefinitionSpec,
+        spec: ContainerSpec,
+    ) -> Container:
+        task_dir = self._task_dir(task_id)
+        volumes = {
+            path: (
+                self.state_dir / "volumes" / name
+                if name in definition.persistent_volumes
+                else task_dir / "volumes" / name
+            )
+            for path, name in spec.mounts.items()
+        }
+        placement = Placement(
+            task_id=task_id,
+            remap=remap,
+            root=task_dir / spec.name,
+            volumes=volumes,
+            log_file=self.state_dir / "logs" / f"{task_id[:12]}-{spec.name}.log",
+        )
+        runner = self.runners.runner_for(spec.image)
+        return Container(spec, runner, placement, logs=self.logs, processes=self.processes)
+
+    async def release(self, task_id: str, address: str) -> None:
+        await asyncio.to_thread(shutil.rmtree, self._task_dir(task_id), ignore_errors=True)
