@@ -24,14 +24,36 @@ def _start_time(pid: int) -> str | None:
     return None if fields[0] in ("Z", "X") else fields[19]
 
 
+# How long a live process's command line may read empty: see _command_line.
+EXEC_SETTLE_S = 1.0
+
+
 def recorded_pid(pid_file: Path, *command_parts: bytes) -> int | None:
     """The PID in `pid_file`, if that process still runs a command holding every part."""
     try:
         pid = int(pid_file.read_text())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
         return None
-    return pid if all(part in cmdline for part in command_parts) else None
+    command_line = _command_line(pid)
+    if command_line is None:
+        return None
+    return pid if all(part in command_line for part in command_parts) else None
+
+
+def _command_line(pid: int) -> bytes | None:
+    """The live process's command line, None once it has exited. Straight after a start
+    (Popen has returned, the exec is still settling) /proc shows it empty for a moment:
+    an empty one is read again, for up to EXEC_SETTLE_S."""
+    deadline = time.monotonic() + EXEC_SETTLE_S
+    while _start_time(pid) is not None:
+        try:
+            command_line = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        if command_line or time.monotonic() > deadline:
+            return command_line
+        time.sleep(0.01)
+    return None
 
 
 class ProcessRegistry:

@@ -42,3 +42,17 @@ def test_recorded_pid_is_the_process_only_while_it_runs_that_command(tmp_path: P
     assert recorded_pid(pid_file, b"python", b"no-such-argument") is None
     pid_file.write_text("not a pid")
     assert recorded_pid(pid_file) is None
+
+
+def test_a_process_just_started_is_recognised_by_its_command(tmp_path: Path) -> None:
+    # Read straight after Popen returns, /proc/PID/cmdline is often still empty.
+    pid_file = tmp_path / "server.pid"
+    for _ in range(50):
+        process = subprocess.Popen(["sleep", "30"], start_new_session=True)
+        try:
+            pid_file.write_text(str(process.pid))
+            assert recorded_pid(pid_file, b"sleep") == process.pid
+        finally:
+            process.kill()
+            process.wait()
+    assert recorded_pid(pid_file, b"sleep") is None
