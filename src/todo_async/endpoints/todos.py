@@ -8,11 +8,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from pydantic import MISSING, TypeAdapter, ValidationError
-from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from todo_async.endpoints.resource import Resource
 from todo_async.pagination import Cursor
 from todo_async.preconditions import etag, expected_versions, precondition_failed
 from todo_async.problems import Problem
@@ -130,7 +130,7 @@ def _filters(query: TodoFilter) -> dict[str, Any]:
     return {"completed": completed, "category": category}
 
 
-class TodoCollection(HTTPEndpoint):
+class TodoCollection(Resource):
     """/api/todos: list, create, delete many."""
 
     async def get(self, request: Request) -> Response:
@@ -159,7 +159,7 @@ class TodoCollection(HTTPEndpoint):
         return JSONResponse(Deleted(deleted=count).model_dump())
 
 
-class TodoItem(HTTPEndpoint):
+class TodoItem(Resource):
     """/api/todos/{id}: read, change, delete one."""
 
     async def get(self, request: Request) -> Response:
