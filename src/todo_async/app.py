@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -17,6 +16,7 @@ from todo_async import web
 from todo_async.database.engine import open_database
 from todo_async.database.startup import connect_and_migrate
 from todo_async.endpoints import categories, health, todos
+from todo_async.middleware.cors import CORSMiddleware
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
 from todo_async.middleware.security_headers import SecurityHeadersMiddleware

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
-from todo_async.logging_config import logging_config
+from todo_async.logging_config import logging_config, skip_unprinted_record_fields
 from todo_async.settings import Settings
 
 
@@ -22,6 +22,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from todo_async.workers import Supervisor
 
+    skip_unprinted_record_fields()
     config = uvicorn.Config(
         "todo_async.app:create_app",
         factory=True,

@@ -1,8 +1,9 @@
 """A stream handler for the access log that writes once per event-loop turn, not per line.
 
-A flush per request line is a write system call per request; on the loop thread it also
-hands the GIL to the database thread and back. Lines logged within one turn of the loop
-go out together at its end; without a running loop each line is flushed at once.
+A write per request line is a write system call per request (the image sets
+PYTHONUNBUFFERED, so the stream buffers nothing); on the loop thread each one also hands
+the GIL to the database thread and back. Lines logged within one turn of the loop are
+kept and go out in one write at its end; without a running loop each line goes out at once.
 """
 
 from __future__ import annotations
@@ -12,18 +13,31 @@ import logging
 
 
 class LoopFlushedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    _flush_scheduled = False
+    def __init__(self, stream: object = None) -> None:
+        super().__init__(stream)
+        self._pending: list[str] = []
 
-    def flush(self) -> None:
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._pending.append(self.format(record) + self.terminator)
+        except Exception:
+            self.handleError(record)
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            super().flush()
+            self.flush()
             return
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop.call_soon(self._flush_now)
+        if len(self._pending) == 1:
+            loop.call_soon(self.flush)
 
-    def _flush_now(self) -> None:
-        self._flush_scheduled = False
-        super().flush()
+    def flush(self) -> None:
+        # Also what logging.shutdown calls: lines of a turn the loop did not finish go out.
+        with self.lock:  # type: ignore[union-attr]
+            lines, self._pending = self._pending, []
+            if lines:
+                try:
+                    self.stream.write("".join(lines))
+                except Exception:
+                    self.handleError(logging.makeLogRecord({"msg": "".join(lines)}))
+            super().flush()

@@ -25,6 +25,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, separators=(",", ":"), default=str)
 
 
+def skip_unprinted_record_fields() -> None:
+    """No line prints a record's thread or process: stop looking them up for every record
+    (the logging module's documented switches; one record per request adds up)."""
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+
+
 def logging_config(level: str) -> dict[str, Any]:
     level = level.upper()
     return {

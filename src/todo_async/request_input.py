@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from todo_async.problems import Problem
@@ -14,8 +16,21 @@ Model = TypeVar("Model", bound=BaseModel)
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
 
 
+# Clients repeat the same few query strings (a page size, a filter); validating one costs
+# more than the query it filters, so the model validated from each is kept. Bounded: a
+# cursor makes every query string of a walk through the pages new.
+QUERY_CACHE_SIZE = 1024
+
+
 def read_query(request: Request, model: type[Model]) -> Model:
-    params = request.query_params
+    query: Model = _validated_query(model, request.scope["query_string"])
+    return query
+
+
+@functools.lru_cache(maxsize=QUERY_CACHE_SIZE)
+def _validated_query(model: type[Model], query_string: bytes) -> Model:
+    # Models are not changed once validated, so requests with one query string share one.
+    params = QueryParams(query_string)
     repeated = [name for name in dict.fromkeys(params.keys()) if len(params.getlist(name)) > 1]
     if repeated:
         errors = [

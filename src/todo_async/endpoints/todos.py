@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from pydantic import MISSING, TypeAdapter, ValidationError
-from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from todo_async.endpoints.resource import Resource
 from todo_async.pagination import Cursor
 from todo_async.preconditions import etag, expected_versions, precondition_failed
 from todo_async.problems import Problem
@@ -27,7 +29,7 @@ from todo_async.repository import (
     Row,
     TodoRepository,
 )
-from todo_async.request_input import read_json, read_query
+from todo_async.request_input import QUERY_CACHE_SIZE, read_json, read_query
 from todo_async.schemas import Deleted, ListQuery, TodoCreate, TodoFilter, TodoId, TodoPatch
 
 _TODO_ID = TypeAdapter[int](TodoId)
@@ -57,6 +59,22 @@ def _collection_url(request: Request) -> str:
             _collection_urls.clear()  # a client inventing Host headers gets no bigger cache
         url = _collection_urls[key] = str(request.url_for("todos"))
     return url
+
+
+def _next_link(collection_url: str, query_string: bytes, cursor: Cursor) -> str:
+    """The Link header for the next page: this request's URL with its cursor replaced."""
+    kept = _query_without_cursor(query_string)
+    separator = "&" if kept else ""
+    return f'<{collection_url}?{kept}{separator}cursor={cursor.encode()}>; rel="next"'
+
+
+@functools.lru_cache(maxsize=QUERY_CACHE_SIZE)
+def _query_without_cursor(query_string: bytes) -> str:
+    # As URL.include_query_params: the other parameters re-encoded in their order, and the
+    # cursor last (its characters need no escaping); a list request comes only to the
+    # collection's URL, so that URL and this query make the request's URL.
+    params = parse_qsl(query_string.decode(), keep_blank_values=True)
+    return urlencode([(name, value) for name, value in params if name != "cursor"])
 
 
 def _moment(value: str | dt.datetime) -> str | dt.datetime:
@@ -112,7 +130,7 @@ def _filters(query: TodoFilter) -> dict[str, Any]:
     return {"completed": completed, "category": category}
 
 
-class TodoCollection(HTTPEndpoint):
+class TodoCollection(Resource):
     """/api/todos: list, create, delete many."""
 
     async def get(self, request: Request) -> Response:
@@ -125,8 +143,8 @@ class TodoCollection(HTTPEndpoint):
         collection_url = _collection_url(request)
         headers = {}
         if next_cursor is not None:
-            next_url = request.url.include_query_params(cursor=next_cursor.encode())
-            headers["Link"] = f'<{next_url}>; rel="next"'
+            query_string = request.scope["query_string"]
+            headers["Link"] = _next_link(collection_url, query_string, next_cursor)
         return JSONResponse([_todo(row, collection_url) for row in rows], headers=headers)
 
     async def post(self, request: Request) -> Response:
@@ -141,7 +159,7 @@ class TodoCollection(HTTPEndpoint):
         return JSONResponse(Deleted(deleted=count).model_dump())
 
 
-class TodoItem(HTTPEndpoint):
+class TodoItem(Resource):
     """/api/todos/{id}: read, change, delete one."""
 
     async def get(self, request: Request) -> Response:
