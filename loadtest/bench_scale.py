@@ -154,6 +154,8 @@ def measure(
     pid = server.process.pid
     before = cpu_seconds(pid)
     result = wrk(url, args, cores)
+    if not result["requests"]:
+        raise RuntimeError(f"the server answered nothing in {args.duration} s: {url}")
     result["cpu_us_per_request"] = (cpu_seconds(pid) - before) / result["requests"] * 1e6
     return result
 
