@@ -70,7 +70,7 @@ bench: $(VENV)/.dev-stamp
 # and clear-completed of 100k todos with readers, on SQLite and PostgreSQL.
 bench-scale: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) bench
-	$(BIN)/python -m loadtest.bench_scale --sizes 1000,100000,1000000 --duration 3 --rounds 3
+	$(BIN)/python -m loadtest.bench_scale --sizes 1000,100000,1000000 --duration 2 --rounds 6
 
 # --- Load tests: see README "Load tests" ---
 # make load PROFILE=smoke|step|spike|soak HOST=URL RESULTS=DIR LOAD_ARGS="-u 50 ..."

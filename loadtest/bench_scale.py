@@ -3,13 +3,16 @@
 For each database and size: a version-1 database is seeded (loadtest.seed) and then
 migrated, timing the migration; one server (one uvicorn worker, pinned to the first
 core when there are two) answers wrk (pinned to the second) for page 1 and for a deep
-page (the cursor at 90 % of the filtered list), for every filter, alternating page 1
-and the deep page for `--rounds` rounds. Then, on a table of 300k todos, clear-completed
-deletes 100k of them while readers keep listing; their longest wait is reported.
+page (the cursor at 90 % of the filtered list, or as deep as leaves a full page after
+it), for every filter, alternating page 1 and the deep page for `--rounds` rounds. Each
+cell's ratio is the median of its rounds' ratios: the two runs of a round follow each
+other, so load from elsewhere on the machine weighs on both alike. Then, on a table of
+300k todos, clear-completed deletes 100k of them while readers keep listing; their
+longest wait is reported.
 
 Prints one JSON object per measurement, then Markdown tables.
 
-    python -m loadtest.bench_scale --sizes 1000,100000,1000000 --duration 3 --rounds 3
+    python -m loadtest.bench_scale --sizes 1000,100000,1000000 --duration 2 --rounds 6
 """
 
 from __future__ import annotations
@@ -102,13 +105,17 @@ def where(filters: dict[str, str]) -> list[Any]:
 
 
 async def deep_cursor(database: TodoDatabase, filters: dict[str, str]) -> str:
-    """The cursor of the todo at DEEP_FRACTION of the filtered list (todos have no order)."""
-    count = await database.fetch_val(select(func.count()).where(*where(filters)))
+    """The cursor of the todo at DEEP_FRACTION of the filtered list (todos have no order).
+
+    Never so deep that fewer than PAGE todos and a next page follow it: a shorter deep
+    page would cost less than page 1 for that reason alone.
+    """
+    count = await database.fetch_val(select(func.count()).select_from(todos).where(*where(filters)))
     query = (
         select(todos.c.id)
         .where(*where(filters))
         .order_by(todos.c.position, todos.c.id)
-        .offset(int(count * DEEP_FRACTION))
+        .offset(min(int(count * DEEP_FRACTION), count - PAGE - 2))
         .limit(1)
     )
     todo_id: int = await database.fetch_val(query)
@@ -147,6 +154,8 @@ def measure(
     pid = server.process.pid
     before = cpu_seconds(pid)
     result = wrk(url, args, cores)
+    if not result["requests"]:
+        raise RuntimeError(f"the server answered nothing in {args.duration} s: {url}")
     result["cpu_us_per_request"] = (cpu_seconds(pid) - before) / result["requests"] * 1e6
     return result
 
@@ -261,6 +270,7 @@ def print_tables(lists: list[dict[str, Any]], clears: list[dict[str, Any]]) -> N
     print(
         "\n| database | rows | filter | page 1 p50 | deep p50 | deep / page 1 | CPU µs 1 / deep |"
     )
+    # Medians over the rounds; the ratio is the median of each round's own ratio.
     print("|---|---|---|---|---|---|---|")
     groups: dict[tuple[str, int, str], dict[str, list[dict[str, Any]]]] = {}
     for record in lists:
@@ -269,11 +279,14 @@ def print_tables(lists: list[dict[str, Any]], clears: list[dict[str, Any]]) -> N
     for (database, rows, name), pages in groups.items():
         first, deep = pages["page 1"], pages["deep"]
         p50_first, p50_deep = median_of(first, "p50_ms"), median_of(deep, "p50_ms")
+        ratio = statistics.median(
+            d["p50_ms"] / f["p50_ms"] for f, d in zip(first, deep, strict=True)
+        )
         cpu_first = median_of(first, "cpu_us_per_request")
         cpu_deep = median_of(deep, "cpu_us_per_request")
         print(
             f"| {database} | {rows:,} | {name} | {p50_first:.2f} ms | {p50_deep:.2f} ms "
-            f"| {p50_deep / p50_first:.2f}x | {cpu_first:.0f} / {cpu_deep:.0f} |"
+            f"| {ratio:.2f}x | {cpu_first:.0f} / {cpu_deep:.0f} |"
         )
     if clears:
         print("\n| database | rows | deleted | clear-completed | longest read | reads meanwhile |")
@@ -290,8 +303,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,100000,1000000")
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--no-clear", action="store_true", help="skip clear-completed")
     args = parser.parse_args()

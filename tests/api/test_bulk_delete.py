@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.api.test_todos import create
+from todo_async import repository
 
 
 async def test_delete_completed_removes_only_completed(client: httpx.AsyncClient) -> None:
@@ -37,6 +39,20 @@ async def test_delete_without_filter_deletes_all(client: httpx.AsyncClient) -> N
 
     assert response.json() == {"deleted": 5}
     assert (await client.get("/api/todos")).json() == []
+
+
+async def test_batches_add_up_to_every_match(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two full batches, then one that finds nothing left (SQLite; PostgreSQL has none).
+    monkeypatch.setattr(repository, "SQLITE_DELETE_BATCH", 2)
+    for n in range(5):
+        await create(client, title=f"t{n}", completed=n != 2)
+
+    response = await client.delete("/api/todos?completed=true")
+
+    assert response.json() == {"deleted": 4}
+    assert [t["title"] for t in (await client.get("/api/todos")).json()] == ["t2"]
 
 
 async def test_delete_when_nothing_matches(client: httpx.AsyncClient) -> None:

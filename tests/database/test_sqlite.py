@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from todo_async.database.engine import open_database
+from todo_async.database.sqlite import CHECKPOINT_INTERVAL_S
 from todo_async.settings import Settings
 
 
@@ -104,3 +106,19 @@ async def test_a_failed_commit_rolls_back_and_frees_the_connection(tmp_path: Pat
         await asyncio.wait_for(database.execute(text("INSERT INTO p VALUES (1)")), 5)
         assert await database.fetch_val(text("SELECT count(*) FROM c")) == 0
         assert await database.fetch_val(text("SELECT count(*) FROM p")) == 1
+
+
+async def test_checkpoints_run_on_their_own_connection(tmp_path: Path) -> None:
+    async with database_at(tmp_path / "a.db") as database:
+        # The shared connection never checkpoints at the end of a write.
+        assert await database.fetch_val(text("PRAGMA wal_autocheckpoint")) == 0
+        await database.execute(text("CREATE TABLE t (x INTEGER)"))
+        await database.execute_many("INSERT INTO t VALUES (:x)", [{"x": x} for x in range(50)])
+        await asyncio.sleep(CHECKPOINT_INTERVAL_S * 4)
+        # The database file alone, without its WAL, holds what was committed.
+        shutil.copy(tmp_path / "a.db", tmp_path / "copy.db")
+        copy = sqlite3.connect(tmp_path / "copy.db")
+        try:
+            assert copy.execute("SELECT count(*) FROM t").fetchone() == (50,)
+        finally:
+            copy.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from databases import Database
 from databases.core import Connection
@@ -41,6 +41,21 @@ class TodoDatabase(Database):
         The result rows are the driver's own, read by position. Outside a transaction the
         statement goes straight to the backend; inside one, on the transaction's connection.
         """
+        return await self._run("rows", shape, build, values)  # type: ignore[no-any-return]
+
+    async def changed(
+        self, shape: Hashable, build: Callable[[], ClauseElement], values: Mapping[str, Any]
+    ) -> int:
+        """Run a write statement as `rows` does; how many rows it changed (none come back)."""
+        return await self._run("changed", shape, build, values)  # type: ignore[no-any-return]
+
+    async def _run(
+        self,
+        method: Literal["rows", "changed"],
+        shape: Hashable,
+        build: Callable[[], ClauseElement],
+        values: Mapping[str, Any],
+    ) -> Any:
         prepared = self._prepared.get(shape)
         if prepared is None:
             if len(self._prepared) >= MAX_SHAPES:
@@ -48,9 +63,9 @@ class TodoDatabase(Database):
             prepared = self._prepared[shape] = self._backend.prepare(build())
         held = self._global_connection or self._connection
         if held is None:
-            return await self._backend.rows(prepared, values)  # type: ignore[no-any-return]
+            return await getattr(self._backend, method)(prepared, values)
         async with held:
-            return await held._connection.rows(prepared, values)  # type: ignore[attr-defined,no-any-return]
+            return await getattr(held._connection, method)(prepared, values)
 
     def connection(self) -> Connection:
         # The base class makes a plain Connection for a task that has none; make ours.

@@ -33,6 +33,11 @@ class NumberedStatement:
         return cls(compiled.string % numbered, names)
 
 
+def _rowcount(status: str) -> int:
+    """The row count of a command tag such as "DELETE 5000"."""
+    return int(status.rsplit(" ", 1)[1])
+
+
 class PostgresBackend(stock.PostgresBackend):
     def __init__(self, database_url: DatabaseURL | str, **options: Any) -> None:
         super().__init__(database_url, **options)
@@ -50,6 +55,10 @@ class PostgresBackend(stock.PostgresBackend):
         """One statement on a pooled connection; asyncpg prepares it once per connection."""
         assert self._pool is not None, "DatabaseBackend is not running"
         return list(await self._pool.fetch(prepared.sql, *prepared.args(values)))
+
+    async def changed(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
+        assert self._pool is not None, "DatabaseBackend is not running"
+        return _rowcount(await self._pool.execute(prepared.sql, *prepared.args(values)))
 
 
 class PostgresConnection(stock.PostgresConnection):
@@ -76,6 +85,10 @@ class PostgresConnection(stock.PostgresConnection):
     async def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any]:
         assert self._connection is not None, "Connection is not acquired"
         return list(await self._connection.fetch(prepared.sql, *prepared.args(values)))
+
+    async def changed(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
+        assert self._connection is not None, "Connection is not acquired"
+        return _rowcount(await self._connection.execute(prepared.sql, *prepared.args(values)))
 
     def transaction(self) -> TransactionBackend:
         return PostgresTransaction(self)
