@@ -9,6 +9,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +107,15 @@ class CloudWatchLogs:
         stream = LogStream(self.client, config, name, mirror)
         await stream.open()
         return stream
+
+
+async def pump_lines(output: asyncio.StreamReader, emit: Callable[[str], None]) -> None:
+    """Each line a container writes, to `emit`, until its output ends."""
+    while True:
+        try:
+            line = await output.readline()
+        except ValueError:  # a line over the stream limit: ship what we have
+            line = await output.read(65536)
+        if not line:
+            return
+        emit(line.decode("utf-8", "replace").rstrip("\n"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .awslogs import CloudWatchLogs, LogStream
+from .awslogs import CloudWatchLogs, LogStream, pump_lines
 from .network import Remap
 from .processes import ProcessRegistry
 from .runners import BASE_PATH, Runner
@@ -127,14 +127,7 @@ class Container:
 
     async def _pump(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
-        while True:
-            try:
-                line = await process.stdout.readline()
-            except ValueError:  # a line over the stream limit: ship what we have
-                line = await process.stdout.read(65536)
-            if not line:
-                return
-            self.emit(line.decode("utf-8", "replace").rstrip("\n"))
+        await pump_lines(process.stdout, self.emit)
 
     async def _wait(self, process: asyncio.subprocess.Process) -> None:
         self.exit_code = await process.wait()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .awslogs import CloudWatchLogs, LogStream
+from .awslogs import CloudWatchLogs, LogStream, pump_lines
 from .docker_engine import LABEL, client, docker
 from .errors import HarnessError
 from .network import Remap
@@ -186,14 +186,7 @@ class DockerContainer:
 
     async def _pump(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
-        while True:
-            try:
-                line = await process.stdout.readline()
-            except ValueError:  # a line over the stream limit: ship what we have
-                line = await process.stdout.read(65536)
-            if not line:
-                break
-            self.emit(line.decode("utf-8", "replace").rstrip("\n"))
+        await pump_lines(process.stdout, self.emit)
         await process.wait()
 
     async def _watch(self) -> None:
