@@ -10,9 +10,7 @@ load balancer, judges it, and copies the run's folder to the results bucket
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from aws_cdk import Acknowledgment, CfnElement, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -27,8 +25,6 @@ REPORTS_PREFIX = "reports"
 MASTER_PORT = 5557
 # Locust writes its reports after the stop signal; the copy to S3 follows.
 STOP_TIMEOUT = Duration.seconds(120)
-
-CfnT = TypeVar("CfnT", bound=CfnElement)
 
 
 class LoadGenerators(Construct):
@@ -130,7 +126,9 @@ class LoadGenerators(Construct):
                 resources=[self.bucket.arn_for_objects(f"{REPORTS_PREFIX}/*")],
             )
         )
-        bucket_id = Stack.of(self).get_logical_id(self._cfn(self.bucket, s3.CfnBucket))
+        bucket = self.bucket.node.default_child
+        assert isinstance(bucket, s3.CfnBucket)
+        bucket_id = Stack.of(self).get_logical_id(bucket)
         Validations.of(self.task_definition.task_role).acknowledge(
             Acknowledgment(
                 id=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{REPORTS_PREFIX}/*]",
@@ -160,9 +158,3 @@ class LoadGenerators(Construct):
             ecs.MountPoint(container_path="/tmp", source_volume="tmp", read_only=False)
         )
         return container
-
-    @staticmethod
-    def _cfn(construct: Construct, kind: type[CfnT]) -> CfnT:
-        resource = construct.node.default_child
-        assert isinstance(resource, kind)
-        return resource
