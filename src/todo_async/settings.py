@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite:///data/todo.db"
+AUTH_MODES = ("open", "accounts")
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -29,6 +30,14 @@ class Settings:
     # How long start-up waits for another process's lock on the database (seconds).
     migration_lock_timeout: float = 30.0
     max_body_bytes: int = 64 * 1024
+    # "accounts": every todo belongs to a user, nothing is served without credentials.
+    # "open": one shared list, no sign-in, for a laptop and the Todo-Backend conventions.
+    auth_mode: str = "open"
+    # Whether AUTH_MODE was set: an open list is served beyond loopback only if chosen.
+    auth_mode_chosen: bool = False
+    # Whether POST /api/users creates accounts; closed, only `todo-async users add` does.
+    sign_up_open: bool = True
+    session_ttl_s: int = 14 * 24 * 3600
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -47,4 +56,15 @@ class Settings:
             migration_lock_timeout=float(
                 env.get("MIGRATION_LOCK_TIMEOUT", defaults.migration_lock_timeout)
             ),
+            auth_mode=_choice("AUTH_MODE", env.get("AUTH_MODE", defaults.auth_mode), AUTH_MODES),
+            auth_mode_chosen="AUTH_MODE" in env,
+            sign_up_open=_choice("SIGN_UP", env.get("SIGN_UP", "open"), ("open", "closed"))
+            == "open",
+            session_ttl_s=int(env.get("SESSION_TTL", defaults.session_ttl_s)),
         )
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value.lower() not in choices:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    return value.lower()

@@ -1,0 +1,1 @@
+"""Users and their credentials: who a request comes from."""

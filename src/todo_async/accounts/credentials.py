@@ -1,0 +1,23 @@
+"""Session and token secrets: random, shown to their holder once, stored only as a digest."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+# A personal access token says what it is (for secret scanners and for people).
+TOKEN_PREFIX = "tdat_"
+_SECRET_BYTES = 32
+
+
+def new_session_secret() -> str:
+    return secrets.token_urlsafe(_SECRET_BYTES)
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(_SECRET_BYTES)
+
+
+def digest(secret: str) -> bytes:
+    """What the database keeps: 256 random bits need no slow hash, only a one-way one."""
+    return hashlib.sha256(secret.encode()).digest()
