@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+# The page's session: its cookie holds the secret, the database its digest.
+SESSION_COOKIE = "todo_session"
 # A personal access token says what it is (for secret scanners and for people).
 TOKEN_PREFIX = "tdat_"
 _SECRET_BYTES = 32
