@@ -9,11 +9,12 @@ at once, and another worker or task stops accepting it within that time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Column, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ClauseElement
 
@@ -55,6 +56,10 @@ def _param(name: str, column: Any) -> Any:
     return bindparam(name, None, type_=column.type)
 
 
+def _delete_where_user(table: Table, column: Column[Any]) -> ClauseElement:
+    return delete(table).where(column == _param("user_id", column))
+
+
 @dataclass(frozen=True, slots=True)
 class _Remembered:
     owner: Owner
@@ -75,7 +80,7 @@ class AccountStore:
         dialect = postgresql if self._db.dialect_name == "postgresql" else sqlite
 
         def build() -> ClauseElement:
-            return (
+            return (  # type: ignore[no-any-return]
                 dialect.insert(users)
                 .values(
                     username=_param("username", users.c.username),
@@ -121,27 +126,18 @@ class AccountStore:
             if found is None:
                 return False
             user_id = found[0].id
-            values = {"user_id": user_id}
-            await self._db.changed(
-                ("accounts", "delete_user_todos"),
-                lambda: delete(todos).where(
-                    todos.c.owner_id == _param("user_id", todos.c.owner_id)
-                ),
-                values,
-            )
-            for table in (sessions, tokens):
+            # Their todos, sessions and tokens, then the user: each table with its user column.
+            for table, column in (
+                (todos, todos.c.owner_id),
+                (sessions, sessions.c.user_id),
+                (tokens, tokens.c.user_id),
+                (users, users.c.id),
+            ):
                 await self._db.changed(
                     ("accounts", "delete_user", table.name),
-                    lambda table=table: delete(table).where(
-                        table.c.user_id == _param("user_id", table.c.user_id)
-                    ),
-                    values,
+                    functools.partial(_delete_where_user, table, column),
+                    {"user_id": user_id},
                 )
-            await self._db.changed(
-                ("accounts", "delete_user", "users"),
-                lambda: delete(users).where(users.c.id == _param("user_id", users.c.id)),
-                values,
-            )
         self._forget_user(user_id)
         return True
 
