@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     database = open_database(settings)
     accounts = AccountStore(database)
     accounts_mode = settings.auth_mode == "accounts"
-    openapi = build_openapi()
+    openapi = build_openapi(accounts=accounts_mode)
     # In open mode only the mode itself can be asked; the rest is 404 as any unknown path.
     account_routes = (
         [*users.routes, *session.routes, *tokens.routes] if accounts_mode else session.open_routes
