@@ -1,4 +1,4 @@
-"""The `todo-async` command: serve, migrate, healthcheck."""
+"""The `todo-async` command: serve, migrate, healthcheck, users."""
 
 from __future__ import annotations
 
@@ -102,6 +102,14 @@ def migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def users(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here: the other commands (the container's health check) start faster without.
+    from todo_async.accounts import admin
+
+    logging.config.dictConfig(logging_config(settings.log_level))
+    return admin.run(args, settings)
+
+
 def healthcheck(args: argparse.Namespace, settings: Settings) -> int:
     # The port `serve` defaults to: a container that sets PORT is probed where it listens.
     url = args.url or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}/health"
@@ -132,6 +140,21 @@ def parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--url", help="default: http://127.0.0.1:$PORT/health (PORT 5000)")
     check_cmd.add_argument("--timeout", type=float, default=3.0)
     check_cmd.set_defaults(handler=healthcheck)
+
+    users_cmd = commands.add_parser("users", help="add, list and delete accounts")
+    users_cmd.set_defaults(handler=users)
+    actions = users_cmd.add_subparsers(dest="users_command", required=True)
+    add = actions.add_parser("add", help="add an account (password asked for, or piped in)")
+    add.add_argument("name")
+    add.add_argument(
+        "--adopt-existing",
+        action="store_true",
+        help="give the user every todo of the open list (a database used in open mode)",
+    )
+    actions.add_parser("list", help="every account, by name")
+    delete = actions.add_parser("delete", help="delete an account with all its todos")
+    delete.add_argument("name")
+    delete.add_argument("--yes", action="store_true", help="do not ask to confirm")
     return root
 
 
