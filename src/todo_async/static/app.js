@@ -148,7 +148,7 @@ async function start({ quiet = false } = {}) {
   signedIn(session.mode === "open" ? null : session.username, { quiet });
 }
 
-function signedIn(username, { focus = false, quiet = false } = {}) {
+function signedIn(username, { quiet = false } = {}) {
   // Someone else's list must not stay on the page, nor what they typed.
   if (username !== state.user) forget();
   const shown = state.view !== "list";
@@ -158,7 +158,7 @@ function signedIn(username, { focus = false, quiet = false } = {}) {
   hideSignIn();
   ui.todos.hidden = false;
   ui.summary.hidden = false;
-  if (shown && (focus || document.activeElement === document.body)) ui.title.focus();
+  if (shown) ui.title.focus();
   load({ quiet });
 }
 
@@ -715,10 +715,10 @@ window.addEventListener("popstate", () => {
 });
 
 // Back to this tab, or back online: show what other tabs or devices stored meanwhile, and
-// who is signed in now (another tab may have signed out, or in as someone else).
+// who is signed in now (another tab may have signed in, out, or in as someone else).
 function refresh() {
-  if (state.view !== "list" || state.editing !== null) return;
-  if (state.loaded || state.problemFromLoad) start({ quiet: true });
+  const settled = state.editing === null && (state.loaded || state.problemFromLoad);
+  if (state.view === "signed-out" || settled) start({ quiet: true });
 }
 
 document.addEventListener("visibilitychange", () => {
@@ -726,6 +726,6 @@ document.addEventListener("visibilitychange", () => {
 });
 window.addEventListener("online", refresh);
 
-setUpAccount({ signedIn: (username) => signedIn(username, { focus: true }), signedOut, report });
+setUpAccount({ signedIn, signedOut, report });
 showEmpty("Loading…");
 start();
