@@ -262,6 +262,13 @@ def test_sign_out_returns_to_sign_in_and_the_list_is_gone(
     page.get_by_role("textbox", name="New task").fill("Half typed")
     cookie = session_cookie(page)
 
+    # Only the server can end the session (its cookie is HttpOnly): offline, nothing changes.
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Sign out").click()
+    expect(alert(page)).to_contain_text("Could not sign out. The server cannot be reached.")
+    expect(titles(page)).to_have_text(["Private: the surprise party"])
+    page.context.set_offline(False)
+
     page.get_by_role("button", name="Sign out").click()
     expect(form(page, "Sign in").get_by_label("Username")).to_be_focused()
     expect(page.get_by_role("status")).to_have_text("Signed out.")

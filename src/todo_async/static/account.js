@@ -50,8 +50,8 @@ export function showSignIn({ username = "", note = "" } = {}) {
     form.username.value = username;
     form.password.value = "";
   }
+  ui.section.hidden = false; // before focus moves into it: a hidden field takes none
   showForm(ui.signIn, ui.signUp);
-  ui.section.hidden = false;
 }
 
 export function hideSignIn() {
@@ -137,7 +137,9 @@ const usernameRule = () => ui.usernameHint.textContent.replace(/\s+/g, " ").trim
 
 // The server checks the same rules; checking them here first says so without a round trip.
 function refusal({ username, password }) {
-  if (username.value.trim().length < username.minLength || username.validity.patternMismatch) {
+  const name = username.value.trim(); // as it is sent
+  const pattern = new RegExp(`^(?:${username.pattern})$`, "v");
+  if (name.length < username.minLength || !pattern.test(name)) {
     return [`A username is ${usernameRule()}`, [username]];
   }
   if (password.value.length < password.minLength) {
@@ -194,11 +196,8 @@ async function signOut() {
   try {
     await api.signOut();
   } catch (error) {
-    // Already signed out (the session ended): that is what was asked for.
-    if (!(error instanceof api.ApiError && error.status === 401)) {
-      hooks.report(error, "sign out");
-      return;
-    }
+    hooks.report(error, "sign out");
+    return;
   }
   hooks.signedOut();
 }
