@@ -172,6 +172,9 @@ def test_two_people_each_see_and_change_only_their_own_list(
     add(bob, "Bob: call the garage")
     bob.get_by_role("checkbox", name="Bob: fix the bike").check()
     expect(bob.locator("#summary")).to_have_text("1 open · 1 done")
+    ARTIFACTS.mkdir(exist_ok=True)
+    bob.locator("#new-title").blur()
+    bob.screenshot(path=str(ARTIFACTS / "page-signed-in-desktop.png"), full_page=True)
 
     ada.reload()
     expect(titles(ada)).to_have_text(["Ada: write the notes"])
@@ -394,6 +397,18 @@ def fits_a_phone(page: Page, *controls: Locator) -> None:
         assert box["x"] >= 0, control
         assert box["x"] + box["width"] <= PHONE["width"], control
         assert box["height"] >= 44, f"{control}: touch targets are at least 44 px high"
+
+
+def test_closed_sign_up_says_so(open_page: OpenPage, tmp_path: Path) -> None:
+    env = {**ACCOUNTS_ENV, "SIGN_UP": "closed"}
+    with live_server(f"sqlite:///{tmp_path / 'todo.db'}", tmp_path, env=env) as server:
+        page = open_page(base_url=server.url)
+        page.goto("/")
+        sign_up(page, "newcomer")
+        expect(alert(page)).to_have_text(
+            "This server takes no new accounts. Ask the person who runs it for one."
+        )
+        expect(form(page, "Create an account")).to_be_visible()
 
 
 def test_phone_width(open_page: OpenPage, accounts: Accounts, new_name: NewName) -> None:
