@@ -302,9 +302,9 @@ def test_ended_session_returns_to_sign_in_keeping_what_was_typed(
     # The session ends behind the page's back (it expired, or another tab signed out).
     end_session(page, server)
     new_title.press("Enter")
-    expect(page.locator("#account-note")).to_have_text(
-        "Your session has ended: sign in again to carry on. What you typed is kept."
-    )
+    note = "Your session has ended: sign in again to carry on. What you typed is kept."
+    expect(page.locator("#account-note")).to_have_text(note)
+    expect(page.get_by_role("status")).to_have_text(note)
     signing_in = form(page, "Sign in")
     expect(signing_in.get_by_label("Username")).to_have_value(account.username)
     expect(signing_in.get_by_label("Password")).to_be_focused()

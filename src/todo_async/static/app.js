@@ -181,6 +181,7 @@ function sessionEnded() {
     if (typed) note += " What you typed is kept.";
   }
   showSignedOut({ username: state.user ?? "", note });
+  if (note) announce(note); // focus went to the password field: say why
 }
 
 function showSignedOut(options) {
