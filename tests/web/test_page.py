@@ -72,6 +72,19 @@ def test_empty_list_then_add_with_enter(page: Page, api: Api) -> None:
     assert len(api.todos()) == 2
 
 
+def test_open_mode_shows_the_list_and_no_sign_in(page: Page, api: Api) -> None:
+    api.add("Shared by everyone")
+    with page.expect_response("**/api/session") as session:
+        page.goto("/")
+    assert session.value.json() == {"username": None, "mode": "open"}
+    expect(titles(page)).to_have_text(["Shared by everyone"])
+    expect(new_title(page)).to_be_focused()
+    expect(page.get_by_role("form", name="Sign in")).to_be_hidden()
+    expect(page.get_by_role("button", name="Create an account")).to_be_hidden()
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    expect(page.get_by_text("Signed in as")).to_be_hidden()
+
+
 def test_complete_and_uncomplete(page: Page, api: Api) -> None:
     api.add("Water the plants")
     api.add("Renew passport")
