@@ -4,6 +4,7 @@ on screen and in what the API then stores."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -359,7 +360,14 @@ def test_two_tabs_never_overwrite_each_other(open_page: OpenPage, api: Api) -> N
     first.on("response", lambda response: responses.append(response.status))
     first.get_by_role("button", name="Edit “Book flights to Lisbon”").click()
     first.get_by_role("textbox", name="Title").fill("Book flights to Faro")
-    first.keyboard.press("Enter")
+    # The 412 makes the page reload the list quietly; saving again before that reload has
+    # arrived would send the stale ETag once more.
+    with first.expect_response(
+        lambda response: (
+            response.request.method == "GET" and urlsplit(response.url).path == "/api/todos"
+        )
+    ):
+        first.keyboard.press("Enter")
     expect(alert(first)).to_contain_text("Your edit is still open")
     assert 412 in responses
     expect(first.get_by_role("textbox", name="Title")).to_have_value("Book flights to Faro")
