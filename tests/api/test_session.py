@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import statistics
+import time
 from http.cookies import SimpleCookie
 
 import httpx
@@ -83,6 +85,26 @@ async def test_wrong_password_and_unknown_name_get_one_answer(
         assert "set-cookie" not in response.headers
         assert response.headers["www-authenticate"].startswith("Bearer")
     assert wrong.json() == unknown.json()
+
+
+async def test_an_unknown_name_takes_as_long_as_a_wrong_password(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    await sign_up(anonymous, "ann")
+
+    async def seconds(name: str) -> float:
+        started = time.perf_counter()
+        await anonymous.post(
+            "/api/session",
+            json={"username": name, "password": "not the password"},
+            headers={"X-Forwarded-For": f"192.0.2.{len(name)}"},  # within the address limit
+        )
+        return time.perf_counter() - started
+
+    wrong = statistics.median([await seconds("ann") for _ in range(3)])
+    unknown = statistics.median([await seconds("nobody") for _ in range(3)])
+    # Both verify an argon2id hash (tens of ms); skipping it would take well under 1/3.
+    assert unknown > wrong / 3
 
 
 async def test_sign_out_ends_the_session_on_the_server(ann: User, accounts_app: Starlette) -> None:

@@ -57,8 +57,10 @@ class Session(Resource):
         found = await store.password_hash(body.username)
         if found is not None:
             attempt.account(found[0].id)
-        if found is None or not await verify_password(found[1], body.password):
-            # One answer for both: which usernames exist is not told here.
+        # An unknown name costs a hash too, and gets the same answer: neither the time
+        # nor the words tell which usernames exist.
+        verified = await verify_password(found[1] if found else None, body.password)
+        if found is None or not verified:
             raise Problem(401, "Wrong username or password.", headers=CHALLENGE)
         attempt.succeeded()
         user = found[0]
