@@ -13,9 +13,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from todo_async import web
+from todo_async.accounts.store import AccountStore
 from todo_async.database.engine import open_database
 from todo_async.database.startup import connect_and_migrate
 from todo_async.endpoints import categories, health, todos
+from todo_async.middleware.authentication import AuthenticationMiddleware
 from todo_async.middleware.cors import CORSMiddleware
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
@@ -37,6 +39,7 @@ from todo_async.stop_signals import interruptible
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = open_database(settings)
+    accounts = AccountStore(database)
     openapi = build_openapi()
 
     @asynccontextmanager
@@ -72,6 +75,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 expose_headers=["ETag", "Location", "Link", "X-Request-ID"],
                 max_age=600,
             ),
+            Middleware(
+                AuthenticationMiddleware,
+                accounts=accounts if settings.auth_mode == "accounts" else None,
+            ),
         ],
         exception_handlers={
             Problem: problem_handler,
@@ -82,4 +89,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.repository = TodoRepository(database)
+    app.state.accounts = accounts
     return app
