@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging.config
 import os
 import sys
@@ -15,8 +16,35 @@ from collections.abc import Sequence
 from todo_async.logging_config import logging_config, skip_unprinted_record_fields
 from todo_async.settings import Settings
 
+# As argparse's usage errors: the command line (with its environment) asks for the wrong thing.
+EXPOSURE_REFUSED = 2
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
+
+
+def exposure_refusal(host: str, settings: Settings) -> str | None:
+    """Why `serve` must not listen on `host`, if it must not."""
+    if settings.auth_mode == "open" and not settings.auth_mode_chosen and not is_loopback(host):
+        # Anyone who can reach that address could read and wipe the one shared list.
+        return (
+            f"todo-async: not serving the open list on {host}: set AUTH_MODE=accounts,"
+            " or AUTH_MODE=open to share it on purpose"
+        )
+    return None
+
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
+    refusal = exposure_refusal(args.host, settings)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return EXPOSURE_REFUSED
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
