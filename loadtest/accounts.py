@@ -80,7 +80,12 @@ class Logins:
         return new_login() if self._turns is None else next(self._turns)
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def origin(host: str) -> str:
-    """The Origin a page served from `host` sends: what the cross-site check compares."""
+    """The Origin a page served from `host` sends (no default port, as in the Host header
+    the client sends): what the cross-site check compares."""
     parts = urllib.parse.urlsplit(host)
-    return f"{parts.scheme}://{parts.netloc}"
+    port = "" if parts.port in (None, DEFAULT_PORTS.get(parts.scheme)) else f":{parts.port}"
+    return f"{parts.scheme}://{parts.hostname}{port}"

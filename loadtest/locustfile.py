@@ -205,6 +205,8 @@ class TodoUser(FastHttpUser):
 
     def _sign_in(self) -> None:
         """Learn the server's mode; in accounts mode get a token and keep only that."""
+        # Signed out, also after a sign-in that failed half-way.
+        self.client.cookiejar.clear()
         body, response = self.call(
             "GET",
             "/api/session",

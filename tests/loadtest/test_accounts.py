@@ -66,3 +66,7 @@ def test_a_bad_accounts_file_is_refused(tmp_path: Path, text: str, message: str)
 def test_the_origin_is_the_hosts_scheme_and_authority() -> None:
     assert origin("http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
     assert origin("https://todo.example.com/base") == "https://todo.example.com"
+    # A default port is left out, by the browser's Origin as by the client's Host.
+    assert origin("http://127.0.0.1:80") == "http://127.0.0.1"
+    assert origin("https://todo.example.com:443") == "https://todo.example.com"
+    assert origin("http://todo.example.com:443") == "http://todo.example.com:443"
