@@ -26,16 +26,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 COLUMNS = 'id, title, category, completed, "order", created_at, updated_at, version'
-# The stored list position, as the service's first page reads it.
-LIST = f"SELECT {COLUMNS}, position FROM todos ORDER BY position, id LIMIT ?"
-GET = f"SELECT {COLUMNS} FROM todos WHERE id = ?"
+# The open list's todos (owner 0), read as the service reads them in open mode: the owner
+# first, as its indexes are, and the stored list position.
+LIST = f"SELECT {COLUMNS}, position FROM todos WHERE owner_id = 0 ORDER BY position, id LIMIT ?"
+GET = f"SELECT {COLUMNS} FROM todos WHERE id = ? AND owner_id = 0"
 CREATE = (
     'INSERT INTO todos (title, category, completed, "order", created_at, updated_at, version)'
     f" VALUES (?, ?, ?, NULL, ?, ?, 1) RETURNING {COLUMNS}"
 )
 PATCH = (
     "UPDATE todos SET completed = ?, updated_at = ?, version = version + 1"
-    f" WHERE id = ? RETURNING {COLUMNS}"
+    f" WHERE id = ? AND owner_id = 0 RETURNING {COLUMNS}"
 )
 POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "10"))
 
