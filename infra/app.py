@@ -9,6 +9,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from infra.config import Settings
 from infra.context import Context
+from infra.exports import ServiceExports
 from infra.load.config import LoadSettings
 from infra.load.stack import TodoAsyncLoadStack
 from infra.stack import TodoAsyncStack
@@ -35,15 +36,16 @@ def build(app: App) -> TodoAsyncStack:
         env=env,
     )
     if Context(get).flag("loadGenerators", False):
-        TodoAsyncLoadStack(
+        load = TodoAsyncLoadStack(
             app,
             f"{settings.stack_name}Load",
-            service=stack,
+            service=ServiceExports(stack.stack_name),
             settings=LoadSettings.from_context(get),
             log_retention=settings.log_retention,
             description="todo-async load generators: Locust on ECS Fargate, reports in S3",
             env=env,
         )
+        load.add_dependency(stack, "imports the service stack's exports")
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 
