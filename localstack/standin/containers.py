@@ -63,6 +63,7 @@ class Container:
         self.log_stream: LogStream | None = None
         self._stopping = False
         self._output: asyncio.Task[None] | None = None
+        self._waiter: asyncio.Task[None] | None = None
         self._background: list[asyncio.Task[Any]] = []
 
     @property
@@ -115,7 +116,7 @@ class Container:
             "task %s: container %s started (pid %d)", self.task_id, self.spec.name, self.process.pid
         )
         self._output = asyncio.create_task(self._pump(self.process))
-        self._background.append(asyncio.create_task(self._wait(self.process)))
+        self._waiter = asyncio.create_task(self._wait(self.process))
         if self.spec.health_check:
             self._background.append(
                 asyncio.create_task(self._health_loop(self.spec.health_check, env))
@@ -205,6 +206,9 @@ class Container:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
                 await process.wait()
+        if self._waiter is not None:
+            # Records the exit code (the process has ended): not cancelled with the rest.
+            await self._waiter
         if self._output is not None:
             # The last lines (shutdown messages) still in the pipe; a process that leaves a
             # child holding the pipe open does not get to keep the stand-in waiting.
