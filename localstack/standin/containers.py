@@ -12,7 +12,7 @@ import os
 import shutil
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,15 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Placement:
     """Where a container runs here: its task, the task's port and address remapping, its
-    own storage, its mounted volumes (container path -> host directory), its log file."""
+    own storage, its mounted volumes (container path -> host directory), its log file, and
+    the credentials its task role gives it (as environment variables)."""
 
     task_id: str
     remap: Remap
     root: Path
     volumes: dict[str, Path]
     log_file: Path
+    credentials: dict[str, str] = field(default_factory=dict)
 
 
 class Container:
@@ -75,8 +77,10 @@ class Container:
         return self.process.pid if self.process and self.exit_code is None else None
 
     def environment(self) -> dict[str, str]:
-        """The container's environment: its variables and secrets, remapped, on a clean base."""
+        """The container's environment: its variables and secrets, remapped, on a clean base
+        with its task role's credentials."""
         env = {"PATH": BASE_PATH, "LANG": "C.UTF-8", "HOME": str(self.placement.root)}
+        env.update(self.placement.credentials)
         for name, value in self.spec.environment.items():
             env[name] = self.placement.remap.apply(value)
         for name, value_from in self.spec.secrets.items():
