@@ -10,7 +10,7 @@ from cdk_nag import AwsSolutionsChecks
 from infra.config import Settings
 from infra.context import Context
 from infra.exports import ServiceExports
-from infra.load.config import LoadSettings
+from infra.load.config import LoadSettings, load_stack_name
 from infra.load.stack import TodoAsyncLoadStack
 from infra.stack import TodoAsyncStack
 
@@ -38,7 +38,7 @@ def build(app: App) -> TodoAsyncStack:
     if Context(get).flag("loadGenerators", False):
         load = TodoAsyncLoadStack(
             app,
-            f"{settings.stack_name}Load",
+            load_stack_name(settings.stack_name),
             service=ServiceExports(stack.stack_name),
             settings=LoadSettings.from_context(get),
             log_retention=settings.log_retention,
