@@ -45,7 +45,7 @@ def build(app: App) -> TodoAsyncStack:
             description="todo-async load generators: Locust on ECS Fargate, reports in S3",
             env=env,
         )
-        load.add_dependency(stack, "imports the service stack's exports")
+        load.add_stack_dependency(stack, "imports the service stack's exports")
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

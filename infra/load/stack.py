@@ -30,14 +30,15 @@ class TodoAsyncLoadStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         Tags.of(self).add("project", "todo-async")
 
-        subnet_ids = Fn.import_value(service.private_subnet_ids)
+        # What the security group and the cluster belong to; the task's subnets are given
+        # to each run (RunTaskCommand).
         vpc = ec2.Vpc.from_vpc_attributes(
             self,
             "ServiceVpc",
             vpc_id=Fn.import_value(service.vpc_id),
             availability_zones=[Fn.select(i, Fn.get_azs()) for i in range(AVAILABILITY_ZONES)],
-            private_subnet_ids=Fn.split(",", subnet_ids, AVAILABILITY_ZONES),
         )
+        subnet_ids = Fn.import_value(service.private_subnet_ids)
         generators = LoadGenerators(
             self,
             "LoadGenerators",
