@@ -13,10 +13,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from todo_async import web
+from todo_async.accounts.sign_in_limits import SignInLimits
+from todo_async.accounts.store import AccountStore
 from todo_async.database.engine import open_database
 from todo_async.database.startup import connect_and_migrate
-from todo_async.endpoints import categories, health, todos
+from todo_async.endpoints import categories, health, session, todos, tokens, users
+from todo_async.middleware.authentication import AuthenticationMiddleware
 from todo_async.middleware.cors import CORSMiddleware
+from todo_async.middleware.cross_site import CrossSiteProtectionMiddleware
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
 from todo_async.middleware.security_headers import SecurityHeadersMiddleware
@@ -37,7 +41,13 @@ from todo_async.stop_signals import interruptible
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = open_database(settings)
-    openapi = build_openapi()
+    accounts = AccountStore(database)
+    accounts_mode = settings.auth_mode == "accounts"
+    openapi = build_openapi(accounts=accounts_mode)
+    # In open mode only the mode itself can be asked; the rest is 404 as any unknown path.
+    account_routes = (
+        [*users.routes, *session.routes, *tokens.routes] if accounts_mode else session.open_routes
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -55,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             *todos.routes,
             *categories.routes,
+            *account_routes,
             *health.routes,
             Route("/openapi.json", openapi_document, methods=["GET"]),
             *web.routes,
@@ -68,10 +79,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 CORSMiddleware,
                 allow_origins=settings.cors_allow_origins,
                 allow_methods=["GET", "POST", "PATCH", "DELETE"],
-                allow_headers=["Content-Type", "If-Match", "X-Request-ID"],
+                # Tokens work from any origin. Credentials (the cookie) are never allowed:
+                # with "*" Starlette would echo any Origin back as allowed, and the only
+                # page the cookie is for is this service's own.
+                allow_credentials=False,
+                allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
                 expose_headers=["ETag", "Location", "Link", "X-Request-ID"],
                 max_age=600,
             ),
+            Middleware(AuthenticationMiddleware, accounts=accounts if accounts_mode else None),
+            # Needs to know how a request authenticated: after the authentication.
+            *([Middleware(CrossSiteProtectionMiddleware)] if accounts_mode else []),
         ],
         exception_handlers={
             Problem: problem_handler,
@@ -82,4 +100,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.repository = TodoRepository(database)
+    app.state.accounts = accounts
+    app.state.sign_in_limits = SignInLimits()
     return app

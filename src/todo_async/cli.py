@@ -1,10 +1,11 @@
-"""The `todo-async` command: serve, migrate, healthcheck."""
+"""The `todo-async` command: serve, migrate, healthcheck, users."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging.config
 import os
 import sys
@@ -15,8 +16,35 @@ from collections.abc import Sequence
 from todo_async.logging_config import logging_config, skip_unprinted_record_fields
 from todo_async.settings import Settings
 
+# As argparse's usage errors: the command line (with its environment) asks for the wrong thing.
+EXPOSURE_REFUSED = 2
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
+
+
+def exposure_refusal(host: str, settings: Settings) -> str | None:
+    """Why `serve` must not listen on `host`, if it must not."""
+    if settings.auth_mode == "open" and not settings.auth_mode_chosen and not is_loopback(host):
+        # Anyone who can reach that address could read and wipe the one shared list.
+        return (
+            f"todo-async: not serving the open list on {host}: set AUTH_MODE=accounts,"
+            " or AUTH_MODE=open to share it on purpose"
+        )
+    return None
+
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
+    refusal = exposure_refusal(args.host, settings)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return EXPOSURE_REFUSED
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
@@ -74,6 +102,14 @@ def migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def users(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here: the other commands (the container's health check) start faster without.
+    from todo_async.accounts import admin
+
+    logging.config.dictConfig(logging_config(settings.log_level))
+    return admin.run(args, settings)
+
+
 def healthcheck(args: argparse.Namespace, settings: Settings) -> int:
     # The port `serve` defaults to: a container that sets PORT is probed where it listens.
     url = args.url or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}/health"
@@ -104,6 +140,21 @@ def parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--url", help="default: http://127.0.0.1:$PORT/health (PORT 5000)")
     check_cmd.add_argument("--timeout", type=float, default=3.0)
     check_cmd.set_defaults(handler=healthcheck)
+
+    users_cmd = commands.add_parser("users", help="add, list and delete accounts")
+    users_cmd.set_defaults(handler=users)
+    actions = users_cmd.add_subparsers(dest="users_command", required=True)
+    add = actions.add_parser("add", help="add an account (password asked for, or piped in)")
+    add.add_argument("name")
+    add.add_argument(
+        "--adopt-existing",
+        action="store_true",
+        help="give the user every todo of the open list (a database used in open mode)",
+    )
+    actions.add_parser("list", help="every account, by name")
+    delete = actions.add_parser("delete", help="delete an account with all its todos")
+    delete.add_argument("name")
+    delete.add_argument("--yes", action="store_true", help="do not ask to confirm")
     return root
 
 

@@ -7,18 +7,27 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
+from todo_async.accounts.credentials import SESSION_COOKIE
 from todo_async.schemas import (
+    Account,
     CategorySummary,
     Deleted,
     IfMatch,
     ListQuery,
+    NewToken,
     ProblemDetails,
+    SessionState,
+    SignIn,
+    SignUp,
     Status,
     Todo,
     TodoCreate,
     TodoFilter,
     TodoId,
     TodoPatch,
+    Token,
+    TokenCreate,
+    TokenId,
 )
 
 REF = "#/components/schemas/{model}"
@@ -33,23 +42,48 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _problems(*statuses: int) -> dict[str, Any]:
-    reasons = {
-        400: "Malformed JSON, or an If-Match that is empty or not HTTP's syntax",
-        404: "No such todo",
-        412: "If-Match does not match the current ETag",
-        413: "Body over 64 KiB",
-        415: "Body not JSON (application/json, or merge-patch+json), or not UTF-8",
-        422: "Invalid fields or query parameters, each named",
-        503: "The database does not answer",
+REASONS = {
+    400: "Malformed JSON, or an If-Match that is empty or not HTTP's syntax",
+    401: "No valid credentials: a token (Authorization: Bearer) or the session cookie",
+    403: "Cross-site request: an unsafe request without a token must come from this site",
+    404: "No such todo",
+    409: "The username is taken",
+    412: "If-Match does not match the current ETag",
+    413: "Body over 64 KiB",
+    415: "Body not JSON (application/json, or merge-patch+json), or not UTF-8",
+    422: "Invalid fields or query parameters, each named",
+    429: "Too many failed sign-ins for this account or from this address",
+    503: "The database does not answer",
+}
+CHALLENGE_HEADER = {
+    "WWW-Authenticate": {
+        "description": "The scheme and realm to authenticate with",
+        "required": True,
+        "schema": {"type": "string"},
     }
-    return {
-        str(status): {
-            "description": reasons[status],
+}
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds until another sign-in may be tried",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+    }
+}
+_PROBLEM_HEADERS = {401: CHALLENGE_HEADER, 429: RETRY_AFTER_HEADER}
+
+
+def _problems(*statuses: int, **reasons: str) -> dict[str, Any]:
+    """Problem answers; a reason given as s404="..." replaces the usual one."""
+    answers = {}
+    for status in statuses:
+        answer: dict[str, Any] = {
+            "description": reasons.get(f"s{status}", REASONS[status]),
             "content": {PROBLEM: {"schema": _ref(ProblemDetails)}},
         }
-        for status in statuses
-    }
+        if status in _PROBLEM_HEADERS:
+            answer["headers"] = _PROBLEM_HEADERS[status]
+        answers[str(status)] = answer
+    return answers
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
@@ -120,20 +154,157 @@ ITEM_LINKS = {
 }
 
 
-def build_openapi() -> dict[str, Any]:
+# Described as the API writes them (aliases, defaults filled in), or as it reads them; for
+# the rest both forms agree.
+SERIALIZED = (Todo, CategorySummary, SessionState)
+VALIDATED = (TodoCreate, TodoPatch, Deleted, Status, ProblemDetails)
+ACCOUNTS_SERIALIZED = (Account, Token, NewToken)
+ACCOUNTS_VALIDATED = (SignUp, SignIn, TokenCreate)
+
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal access token from POST /api/tokens",
+    },
+    "cookieAuth": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "The session POST /api/session starts (the web page's)",
+    },
+}
+# Either credential will do.
+SIGNED_IN: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": []}]
+UNSAFE_METHODS = ("post", "patch", "delete")
+
+
+def _session_state(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    no_store = {"Cache-Control": {"required": True, "schema": {"const": "no-store"}}}
+    return {**_json(_ref(SessionState), description), "headers": {**no_store, **(headers or {})}}
+
+
+def _open_session() -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": "getSession",
+            "summary": "Who is signed in, and the mode (open: no one ever is)",
+            "responses": {"200": _json(_ref(SessionState), "The mode")},
+        }
+    }
+
+
+def _accounts_paths() -> dict[str, Any]:
+    token_id = {**ID_PARAMETER, "schema": TypeAdapter[int](TokenId).json_schema()}
+    set_cookie = {
+        "Set-Cookie": {
+            "description": f"{SESSION_COOKIE}=...; HttpOnly; SameSite=Strict; Path=/",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    }
+    return {
+        "/api/users": {
+            "post": {
+                "operationId": "signUp",
+                "summary": "Make an account (unless sign-up is closed)",
+                "security": [],
+                "requestBody": _body(SignUp),
+                "responses": {
+                    "201": _json(_ref(Account), "The account; sign in to use it"),
+                    **_problems(400, 403, 409, 413, 415, 422, s403="Sign-up is closed"),
+                },
+            }
+        },
+        "/api/session": {
+            "get": {
+                "operationId": "getSession",
+                "summary": "Who is signed in",
+                "responses": {
+                    "200": _session_state("The signed-in user"),
+                    **_problems(401),
+                },
+            },
+            "post": {
+                "operationId": "signIn",
+                "summary": "Sign in: start a session, held by a cookie",
+                "security": [],
+                "requestBody": _body(SignIn),
+                "responses": {
+                    "200": _session_state("Signed in", set_cookie),
+                    **_problems(
+                        400, 401, 403, 413, 415, 422, 429, s401="Wrong username or password"
+                    ),
+                },
+            },
+            "delete": {
+                "operationId": "signOut",
+                "summary": "Sign out: end the cookie's session (if any) and clear the cookie",
+                "security": [],
+                "responses": {"204": {"description": "Signed out"}, **_problems(403)},
+            },
+        },
+        "/api/tokens": {
+            "get": {
+                "operationId": "listTokens",
+                "summary": "Your tokens (their names; a secret is shown only once)",
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref(Token)}, "Your tokens"),
+                    **_problems(401),
+                },
+            },
+            "post": {
+                "operationId": "createToken",
+                "summary": "Make a token; its secret is in this answer only",
+                "requestBody": _body(TokenCreate),
+                "responses": {
+                    "201": {
+                        **_json(_ref(NewToken), "The token, with its secret"),
+                        "headers": {
+                            "Location": {**LOCATION_HEADER["Location"], "description": "Its URL"}
+                        },
+                    },
+                    **_problems(400, 401, 403, 413, 415, 422),
+                },
+            },
+        },
+        "/api/tokens/{id}": {
+            "parameters": [token_id],
+            "delete": {
+                "operationId": "revokeToken",
+                "summary": "Revoke a token",
+                "responses": {
+                    "204": {"description": "Revoked"},
+                    **_problems(401, 403, 404, s404="You have no such token"),
+                },
+            },
+        },
+    }
+
+
+def _require_credentials(paths: dict[str, Any]) -> None:
+    """Each todo and category operation answers 401 without credentials, and refuses an
+    unsafe request from another site when it is not made with a token."""
+    for path, item in paths.items():
+        if not path.startswith(("/api/todos", "/api/categories")):
+            continue
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            statuses = (401, 403) if method in UNSAFE_METHODS else (401,)
+            operation["responses"].update(_problems(*statuses))
+
+
+def build_openapi(accounts: bool = False) -> dict[str, Any]:
+    """The document for open mode, or (`accounts`) for accounts mode."""
+    serialized: tuple[type[BaseModel], ...] = SERIALIZED
+    validated: tuple[type[BaseModel], ...] = VALIDATED
+    if accounts:
+        serialized += ACCOUNTS_SERIALIZED
+        validated += ACCOUNTS_VALIDATED
     _, definitions = models_json_schema(
-        [
-            (model, "serialization" if model in (Todo, CategorySummary) else "validation")
-            for model in (
-                Todo,
-                TodoCreate,
-                TodoPatch,
-                CategorySummary,
-                Deleted,
-                Status,
-                ProblemDetails,
-            )
-        ],
+        [(model, "serialization") for model in serialized]
+        + [(model, "validation") for model in validated],
         ref_template=REF,
     )
     todo_response = {
@@ -141,90 +312,98 @@ def build_openapi() -> dict[str, Any]:
         "headers": ETAG_HEADER,
         "links": ITEM_LINKS,
     }
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "todo-async", "version": "1.0.0"},
-        "paths": {
-            "/api/todos": {
-                "get": {
-                    "operationId": "listTodos",
-                    "summary": "List todos in order, a page at a time",
-                    "parameters": _query_parameters(ListQuery),
-                    "responses": {
-                        "200": {
-                            **_json({"type": "array", "items": _ref(Todo)}, "A page of todos"),
-                            "headers": LINK_HEADER,
-                        },
-                        **_problems(422),
+    paths: dict[str, Any] = {
+        "/api/todos": {
+            "get": {
+                "operationId": "listTodos",
+                "summary": "List todos in order, a page at a time",
+                "parameters": _query_parameters(ListQuery),
+                "responses": {
+                    "200": {
+                        **_json({"type": "array", "items": _ref(Todo)}, "A page of todos"),
+                        "headers": LINK_HEADER,
                     },
+                    **_problems(422),
                 },
-                "post": {
-                    "operationId": "createTodo",
-                    "summary": "Create a todo",
-                    "requestBody": _body(TodoCreate),
-                    "responses": {
-                        "201": {
-                            **todo_response,
-                            "headers": {**ETAG_HEADER, **LOCATION_HEADER},
-                        },
-                        **_problems(400, 413, 415, 422),
+            },
+            "post": {
+                "operationId": "createTodo",
+                "summary": "Create a todo",
+                "requestBody": _body(TodoCreate),
+                "responses": {
+                    "201": {
+                        **todo_response,
+                        "headers": {**ETAG_HEADER, **LOCATION_HEADER},
                     },
-                },
-                "delete": {
-                    "operationId": "deleteTodos",
-                    "summary": "Delete all todos, or those matching the filters",
-                    "parameters": _query_parameters(TodoFilter),
-                    "responses": {"200": _json(_ref(Deleted), "How many went"), **_problems(422)},
+                    **_problems(400, 413, 415, 422),
                 },
             },
-            "/api/todos/{id}": {
-                "parameters": [ID_PARAMETER],
-                "get": {
-                    "operationId": "getTodo",
-                    "summary": "Read one todo",
-                    "responses": {"200": todo_response, **_problems(404)},
-                },
-                "patch": {
-                    "operationId": "patchTodo",
-                    "summary": "Change some fields of a todo",
-                    "parameters": [IF_MATCH],
-                    "requestBody": _body(
-                        TodoPatch, ("application/json", "application/merge-patch+json")
-                    ),
-                    "responses": {"200": todo_response, **_problems(400, 404, 412, 413, 415, 422)},
-                },
-                "delete": {
-                    "operationId": "deleteTodo",
-                    "summary": "Delete a todo",
-                    "parameters": [IF_MATCH],
-                    "responses": {"204": {"description": "Deleted"}, **_problems(400, 404, 412)},
-                },
-            },
-            "/api/categories": {
-                "get": {
-                    "operationId": "listCategories",
-                    "summary": "Categories with their open and completed counts",
-                    "responses": {
-                        "200": _json(
-                            {"type": "array", "items": _ref(CategorySummary)}, "Categories"
-                        )
-                    },
-                },
-            },
-            "/health": {
-                "get": {
-                    "operationId": "health",
-                    "summary": "Liveness: the process serves",
-                    "responses": {"200": _json(_ref(Status), "Serving")},
-                }
-            },
-            "/ready": {
-                "get": {
-                    "operationId": "ready",
-                    "summary": "Readiness: the database answers",
-                    "responses": {"200": _json(_ref(Status), "Ready"), **_problems(503)},
-                }
+            "delete": {
+                "operationId": "deleteTodos",
+                "summary": "Delete all todos, or those matching the filters",
+                "parameters": _query_parameters(TodoFilter),
+                "responses": {"200": _json(_ref(Deleted), "How many went"), **_problems(422)},
             },
         },
+        "/api/todos/{id}": {
+            "parameters": [ID_PARAMETER],
+            "get": {
+                "operationId": "getTodo",
+                "summary": "Read one todo",
+                "responses": {"200": todo_response, **_problems(404)},
+            },
+            "patch": {
+                "operationId": "patchTodo",
+                "summary": "Change some fields of a todo",
+                "parameters": [IF_MATCH],
+                "requestBody": _body(
+                    TodoPatch, ("application/json", "application/merge-patch+json")
+                ),
+                "responses": {"200": todo_response, **_problems(400, 404, 412, 413, 415, 422)},
+            },
+            "delete": {
+                "operationId": "deleteTodo",
+                "summary": "Delete a todo",
+                "parameters": [IF_MATCH],
+                "responses": {"204": {"description": "Deleted"}, **_problems(400, 404, 412)},
+            },
+        },
+        "/api/categories": {
+            "get": {
+                "operationId": "listCategories",
+                "summary": "Categories with their open and completed counts",
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref(CategorySummary)}, "Categories")
+                },
+            },
+        },
+        "/health": {
+            "get": {
+                "operationId": "health",
+                "summary": "Liveness: the process serves",
+                "responses": {"200": _json(_ref(Status), "Serving")},
+            }
+        },
+        "/ready": {
+            "get": {
+                "operationId": "ready",
+                "summary": "Readiness: the database answers",
+                "responses": {"200": _json(_ref(Status), "Ready"), **_problems(503)},
+            }
+        },
+        "/api/session": _open_session(),
+    }
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "todo-async", "version": "1.0.0"},
+        "paths": paths,
         "components": {"schemas": definitions["$defs"]},
     }
+    if accounts:
+        _require_credentials(paths)
+        paths.update(_accounts_paths())
+        for public in ("/health", "/ready"):
+            paths[public]["get"]["security"] = []
+        document["security"] = SIGNED_IN
+        document["components"]["securitySchemes"] = SECURITY_SCHEMES
+    return document

@@ -64,9 +64,14 @@ def _param(name: str, value: Any, like: ColumnElement[Any]) -> BindParameter[Any
     return bindparam(name, value, type_=like.type)
 
 
-def _filter(completed: bool | None, category: str | None) -> ColumnElement[bool]:
+def _owned(owner: int | None = None) -> ColumnElement[bool]:
+    return todos.c.owner_id == _param("owner", owner, todos.c.owner_id)
+
+
+def _filter(owner: int, completed: bool | None, category: str | None) -> ColumnElement[bool]:
+    """The owner's todos that match: the owner first, as every index has it."""
     # Plain equalities, not IS: PostgreSQL's btree indexes cannot search `IS true`.
-    clauses: list[ColumnElement[bool]] = []
+    clauses: list[ColumnElement[bool]] = [_owned(owner)]
     if completed is not None:
         clauses.append(todos.c.completed == _param("completed", completed, todos.c.completed))
     if category is not None:
@@ -75,7 +80,7 @@ def _filter(completed: bool | None, category: str | None) -> ColumnElement[bool]
             if category
             else todos.c.category.is_(None)
         )
-    return and_(true(), *clauses)
+    return and_(*clauses)
 
 
 def _filter_shape(completed: bool | None, category: str | None) -> tuple[bool, str]:
@@ -105,15 +110,15 @@ _list_order = itemgetter(POSITION, ID)
 
 
 def _list_order_by(completed: bool | None, category: str | None) -> list[ColumnElement[Any]]:
-    # Ordering by the filtered columns first changes nothing (each holds one value) but
-    # names the filter's own index: only it returns rows in this order without a sort, so
-    # no planner trades it for the unfiltered index plus a filter that may read far.
+    # Ordering by the owner and the filtered columns first changes nothing (each holds one
+    # value) but names the filter's own index: only it returns rows in this order without a
+    # sort, so no planner trades it for another index plus a filter that may read far.
     filtered = [
         column
         for column, value in ((todos.c.category, category), (todos.c.completed, completed))
         if value is not None
     ]
-    return [*filtered, todos.c.position, todos.c.id]
+    return [todos.c.owner_id, *filtered, todos.c.position, todos.c.id]
 
 
 def _in_list_order(
@@ -159,9 +164,15 @@ def _compile_same_position_on_sqlite(
 
 
 def page_query(
-    *, completed: bool | None, category: str | None, limit: int, after: Cursor | None
+    *,
+    owner: int,
+    completed: bool | None,
+    category: str | None,
+    limit: int,
+    after: Cursor | None,
 ) -> Select[Any] | CompoundSelect[Any]:
-    """Todos in list order from just after `after`, read by seeking an index to the cursor.
+    """The owner's todos in list order from just after `after`, read by seeking an index to
+    the cursor.
 
     Each filter has an index led by its columns and then (position, id). The cursor
     condition (position, id) > (p, i) is split in two ranges that each seek it: the rest
@@ -172,7 +183,7 @@ def page_query(
     one row and may pick a plan that filters and sorts everything after the cursor.
     The union holds at most twice `limit` rows, which `page` puts in order.
     """
-    where = _filter(completed, category)
+    where = _filter(owner, completed, category)
     limit_param = bindparam("limit", limit, type_=todos.c.version.type)
     if after is None:
         return _in_list_order(where, completed, category, limit_param)
@@ -197,10 +208,10 @@ def page_query(
 
 
 def delete_many_query(
-    *, completed: bool | None, category: str | None, max_id: int, batch: int | None
+    *, owner: int, completed: bool | None, category: str | None, max_id: int, batch: int | None
 ) -> Delete:
-    """Delete matching todos with ids up to `max_id`: all, or the first `batch` of them."""
-    where = _filter(completed, category)
+    """Delete the owner's matching todos with ids up to `max_id`: all, or the first `batch`."""
+    where = _filter(owner, completed, category)
     id_bound = _param("max_id", max_id, todos.c.id)
     if batch is None:
         return delete(todos).where(where, todos.c.id <= id_bound)
@@ -220,7 +231,7 @@ class TodoRepository:
     def __init__(self, database: TodoDatabase) -> None:
         self._db = database
 
-    async def create(self, fields: Mapping[str, Any]) -> Row:
+    async def create(self, owner: int, fields: Mapping[str, Any]) -> Row:
         names = tuple(fields)
 
         def build() -> Any:
@@ -228,25 +239,34 @@ class TodoRepository:
             now = _param("now", None, todos.c.created_at)
             return (
                 insert(todos)
-                .values(**values, created_at=now, updated_at=now, version=1)
+                .values(
+                    **values,
+                    owner_id=_param("owner", None, todos.c.owner_id),
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
                 .returning(*COLUMNS)
             )
 
-        rows = await self._db.rows(("create", names), build, {**fields, "now": _now()})
+        values = {**fields, "owner": owner, "now": _now()}
+        rows = await self._db.rows(("create", names), build, values)
         return rows[0]  # type: ignore[no-any-return]
 
-    async def get(self, todo_id: int) -> Row | None:
+    async def get(self, owner: int, todo_id: int) -> Row | None:
+        """The todo if it exists and is the owner's: another's is as missing as no todo."""
         if todo_id > MAX_ID:
             return None
         rows = await self._db.rows(
             ("get",),
-            lambda: select(*COLUMNS).where(todos.c.id == _param("id", None, todos.c.id)),
-            {"id": todo_id},
+            lambda: select(*COLUMNS).where(todos.c.id == _param("id", None, todos.c.id), _owned()),
+            {"id": todo_id, "owner": owner},
         )
         return rows[0] if rows else None
 
     async def page(
         self,
+        owner: int,
         *,
         completed: bool | None,
         category: str | None,
@@ -255,14 +275,16 @@ class TodoRepository:
     ) -> tuple[list[Row], Cursor | None]:
         """One page in list order, and the cursor of the next page if there is one."""
         # One more than asked tells whether another page follows.
-        values = {"completed": completed, "category": category, "limit": limit + 1}
+        values = {"owner": owner, "completed": completed, "category": category, "limit": limit + 1}
         shape: tuple[Any, ...] = ("page", *_filter_shape(completed, category))
         if after is not None:
             values |= {"after_position": after.sort_key, "after_id": after.id}
             shape += (after.sort_key >= UNORDERED,)
         rows = await self._db.rows(
             shape,
-            lambda: page_query(completed=completed, category=category, limit=0, after=after),
+            lambda: page_query(
+                owner=owner, completed=completed, category=category, limit=0, after=after
+            ),
             values,
         )
         rows.sort(key=_list_order)
@@ -272,9 +294,14 @@ class TodoRepository:
         return rows[:limit], Cursor(last[POSITION], last[ID])
 
     async def update(
-        self, todo_id: int, changes: Mapping[str, Any], versions: frozenset[int] | None
+        self,
+        owner: int,
+        todo_id: int,
+        changes: Mapping[str, Any],
+        versions: frozenset[int] | None,
     ) -> Row | None:
-        """Apply changes if the todo exists and its version is one of `versions` (any if None).
+        """Apply changes if the owner's todo exists and its version is one of `versions`
+        (any if None).
 
         The version check and the write are one statement, so of two writers holding
         the same version exactly one succeeds.
@@ -288,7 +315,7 @@ class TodoRepository:
             values = {name: _param(name, None, todos.c[name]) for name in names}
             return (
                 update(todos)
-                .where(todos.c.id == _param("id", None, todos.c.id), matches)
+                .where(todos.c.id == _param("id", None, todos.c.id), _owned(), matches)
                 .values(
                     **values,
                     updated_at=_param("now", None, todos.c.updated_at),
@@ -298,11 +325,11 @@ class TodoRepository:
             )
 
         shape = ("update", names, None if versions is None else len(versions))
-        values = {**changes, **version_values, "id": todo_id, "now": _now()}
+        values = {**changes, **version_values, "id": todo_id, "owner": owner, "now": _now()}
         rows = await self._db.rows(shape, build, values)
         return rows[0] if rows else None
 
-    async def delete(self, todo_id: int, versions: frozenset[int] | None) -> bool:
+    async def delete(self, owner: int, todo_id: int, versions: frozenset[int] | None) -> bool:
         if todo_id > MAX_ID:
             return False
         matches, version_values = _versions(versions)
@@ -310,15 +337,16 @@ class TodoRepository:
             ("delete", None if versions is None else len(versions)),
             lambda: (
                 delete(todos)
-                .where(todos.c.id == _param("id", None, todos.c.id), matches)
+                .where(todos.c.id == _param("id", None, todos.c.id), _owned(), matches)
                 .returning(todos.c.id)
             ),
-            {**version_values, "id": todo_id},
+            {**version_values, "id": todo_id, "owner": owner},
         )
         return bool(rows)
 
-    async def delete_many(self, *, completed: bool | None, category: str | None) -> int:
-        """Delete every matching todo that exists now (on SQLite in batches); returns how many.
+    async def delete_many(self, owner: int, *, completed: bool | None, category: str | None) -> int:
+        """Delete every matching todo of the owner that exists now (on SQLite in batches);
+        returns how many.
 
         Todos created meanwhile are not touched (the ids stop at today's largest), so the
         loop ends however busy the writers are.
@@ -328,10 +356,12 @@ class TodoRepository:
             return 0
         batch = SQLITE_DELETE_BATCH if self._db.dialect_name == "sqlite" else None
         shape = ("delete_many", *_filter_shape(completed, category))
-        values = {"completed": completed, "category": category, "max_id": max_id}
+        values = {"owner": owner, "completed": completed, "category": category, "max_id": max_id}
 
         def build() -> Any:
-            return delete_many_query(completed=completed, category=category, max_id=0, batch=batch)
+            return delete_many_query(
+                owner=owner, completed=completed, category=category, max_id=0, batch=batch
+            )
 
         deleted = 0
         while True:
@@ -341,8 +371,8 @@ class TodoRepository:
             if batch is None or count < batch:
                 return deleted
 
-    async def categories(self) -> list[Row]:
-        """(category, open, completed) per category, the uncategorised last."""
+    async def categories(self, owner: int) -> list[Row]:
+        """(category, open, completed) per category of the owner's, the uncategorised last."""
         return await self._db.rows(
             ("categories",),
             lambda: (
@@ -351,10 +381,11 @@ class TodoRepository:
                     func.count().filter(todos.c.completed.is_(False)).label("open"),
                     func.count().filter(todos.c.completed.is_(True)).label("completed"),
                 )
+                .where(_owned())
                 .group_by(todos.c.category)
                 .order_by(todos.c.category.is_(None), todos.c.category)
             ),
-            {},
+            {"owner": owner},
         )
 
     async def ping(self) -> None:

@@ -14,9 +14,17 @@ from pydantic import (
     Field,
     StringConstraints,
 )
+from pydantic.alias_generators import to_camel
 
 from todo_async import pagination
-from todo_async.database.tables import CATEGORY_MAX_LENGTH, ORDER_LIMIT, TITLE_MAX_LENGTH
+from todo_async.accounts.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from todo_async.database.tables import (
+    CATEGORY_MAX_LENGTH,
+    ORDER_LIMIT,
+    TITLE_MAX_LENGTH,
+    TOKEN_NAME_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+)
 
 # What str.strip() removes and the patterns below let through: tab and the Unicode spaces.
 _SPACE = r"\t \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
@@ -113,8 +121,9 @@ class ListQuery(TodoFilter):
     )
 
 
-# Row ids are positive 64-bit integers; any other id names no todo.
+# Row ids are positive 64-bit integers; any other id names no todo (or token).
 TodoId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+TokenId = TodoId
 
 _ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7E]*"'
 # RFC 9110: `*` or a comma-separated list of entity tags, empty list elements allowed.
@@ -126,6 +135,77 @@ IfMatch = Annotated[
     StringConstraints(pattern=IF_MATCH_PATTERN),
     Field(description="Only act if the todo still has one of these ETags, or exists (`*`)."),
 ]
+
+
+USERNAME_MIN_LENGTH = 3
+# Names that read the same in a URL, a log line and a shell; compared and stored lowercased.
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+Username = Annotated[
+    str,
+    StringConstraints(
+        min_length=USERNAME_MIN_LENGTH, max_length=USERNAME_MAX_LENGTH, pattern=USERNAME_PATTERN
+    ),
+    AfterValidator(str.lower),
+    Field(description="Letters, digits, and `_ . -` after the first; case does not matter."),
+]
+Password = Annotated[
+    str,
+    StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH),
+]
+TokenName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=TOKEN_NAME_MAX_LENGTH, pattern=TITLE_PATTERN),
+    AfterValidator(str.strip),
+    Field(description="What the token is for, to tell it apart when revoking it."),
+]
+
+
+class SignUp(_Input):
+    username: Username
+    password: Password
+
+
+class SignIn(_Input):
+    """The password is not held to today's rules: an account made under older ones signs in."""
+
+    username: Annotated[
+        str, StringConstraints(max_length=USERNAME_MAX_LENGTH), AfterValidator(str.lower)
+    ]
+    password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)]
+
+
+class TokenCreate(_Input):
+    name: TokenName
+
+
+class _Output(BaseModel):
+    # The accounts API names its fields in camelCase, as the page and most API clients do.
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True
+    )
+
+
+class Account(_Output):
+    username: str
+    created_at: dt.datetime
+
+
+class SessionState(_Output):
+    username: str | None = Field(description="Who is signed in; null in open mode.")
+    mode: Literal["open", "accounts"] = Field(
+        description="open: one shared list, no sign-in; accounts: each user's own list."
+    )
+
+
+class Token(_Output):
+    id: int
+    name: str
+    created_at: dt.datetime
+
+
+class NewToken(Token):
+    token: str = Field(description="The secret, shown this once: send it as Bearer.")
 
 
 class CategorySummary(BaseModel):

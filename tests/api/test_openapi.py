@@ -22,10 +22,10 @@ def refs(node: Any) -> set[str]:
     return set()
 
 
-def served_operations() -> set[tuple[str, str]]:
-    """(path, method) for every API route the app serves."""
+def served_operations(settings: Settings | None = None) -> set[tuple[str, str]]:
+    """(path, method) for every API route the app serves (in open mode by default)."""
     operations = set()
-    for route in create_app(Settings()).routes:
+    for route in create_app(settings or Settings()).routes:
         if not isinstance(route, Route) or not route.path.startswith(
             ("/api/", "/health", "/ready")
         ):
@@ -41,26 +41,81 @@ def served_operations() -> set[tuple[str, str]]:
     return operations
 
 
+def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (path, method.upper()): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+
+
 async def test_document_describes_every_api_route(client: httpx.AsyncClient) -> None:
     document = (await client.get("/openapi.json")).json()
 
     assert document["openapi"].startswith("3.1")
-    documented = {
-        (path, method.upper())
-        for path, item in document["paths"].items()
-        for method in item
-        if method != "parameters"
-    }
-    assert served_operations() == documented
+    assert served_operations() == set(operations(document))
 
 
-async def test_every_reference_resolves(client: httpx.AsyncClient) -> None:
+async def test_accounts_document_describes_every_api_route(
+    anonymous: httpx.AsyncClient, accounts_settings: Settings
+) -> None:
+    document = (await anonymous.get("/openapi.json")).json()
+
+    assert served_operations(accounts_settings) == set(operations(document))
+
+
+async def test_open_mode_declares_no_credentials(client: httpx.AsyncClient) -> None:
     document = (await client.get("/openapi.json")).json()
-    schemas = document["components"]["schemas"]
 
-    for ref in refs(document):
-        assert ref.startswith("#/components/schemas/")
-        assert ref.removeprefix("#/components/schemas/") in schemas, ref
+    assert "security" not in document
+    assert "securitySchemes" not in document["components"]
+    for operation in operations(document).values():
+        assert "401" not in operation["responses"]
+
+
+async def test_accounts_mode_declares_its_credentials_and_answers(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    document = (await anonymous.get("/openapi.json")).json()
+    schemes = document["components"]["securitySchemes"]
+    by_key = operations(document)
+
+    assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}
+    assert schemes["cookieAuth"] == {
+        **schemes["cookieAuth"],
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "todo_session",
+    }
+    assert document["security"] == [{"bearerAuth": []}, {"cookieAuth": []}]
+    public = {key for key, operation in by_key.items() if operation.get("security") == []}
+    assert public == {
+        ("/health", "GET"),
+        ("/ready", "GET"),
+        ("/api/users", "POST"),
+        ("/api/session", "POST"),
+        ("/api/session", "DELETE"),
+    }
+    for key, operation in by_key.items():
+        if key not in public:
+            unauthorized = operation["responses"]["401"]
+            assert "WWW-Authenticate" in unauthorized["headers"], key
+    sign_in = by_key[("/api/session", "POST")]["responses"]
+    assert "Retry-After" in sign_in["429"]["headers"]
+    assert "Set-Cookie" in sign_in["200"]["headers"]
+
+
+async def test_every_reference_resolves(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    for http in (client, anonymous):
+        document = (await http.get("/openapi.json")).json()
+        schemas = document["components"]["schemas"]
+
+        for ref in refs(document):
+            assert ref.startswith("#/components/schemas/")
+            assert ref.removeprefix("#/components/schemas/") in schemas, ref
 
 
 async def test_request_schemas_carry_the_validation_rules(client: httpx.AsyncClient) -> None:
@@ -75,12 +130,7 @@ async def test_request_schemas_carry_the_validation_rules(client: httpx.AsyncCli
 
 async def test_links_name_operations_that_exist(client: httpx.AsyncClient) -> None:
     document = (await client.get("/openapi.json")).json()
-    operations = {
-        operation["operationId"]: operation
-        for item in document["paths"].values()
-        for method, operation in item.items()
-        if method != "parameters"
-    }
+    operation_ids = {operation["operationId"] for operation in operations(document).values()}
     links = [
         link
         for item in document["paths"].values()
@@ -90,7 +140,16 @@ async def test_links_name_operations_that_exist(client: httpx.AsyncClient) -> No
         for link in response.get("links", {}).values()
     ]
 
-    assert len(operations) == len(served_operations())
+    assert len(operation_ids) == len(served_operations())
     assert links
     for link in links:
-        assert link["operationId"] in operations
+        assert link["operationId"] in operation_ids
+
+
+async def test_account_schemas_carry_the_validation_rules(anonymous: httpx.AsyncClient) -> None:
+    schemas = (await anonymous.get("/openapi.json")).json()["components"]["schemas"]
+
+    username = schemas["SignUp"]["properties"]["username"]
+    assert (username["minLength"], username["maxLength"]) == (3, 32)
+    assert schemas["SignUp"]["properties"]["password"]["minLength"] == 10
+    assert set(schemas["NewToken"]["required"]) == {"id", "name", "createdAt", "token"}

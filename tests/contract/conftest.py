@@ -43,9 +43,10 @@ def database_url(backend: str, request: pytest.FixtureRequest, directory: Path) 
         yield f"sqlite:///{directory / 'todo.db'}"
         return
     postgres: PostgresServer = request.getfixturevalue("postgres")
-    postgres.psql("CREATE DATABASE contract")
-    yield postgres.url_for("contract")
-    postgres.psql("DROP DATABASE contract WITH (FORCE)")
+    name = request.module.__name__.rpartition(".")[2]  # one database per test module
+    postgres.psql(f"CREATE DATABASE {name}")
+    yield postgres.url_for(name)
+    postgres.psql(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="module")
@@ -60,18 +61,24 @@ def live(database_url: str, directory: Path) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="module")
-def session(backend: str) -> Iterator[requests.Session]:
+def tally_name(backend: str) -> str:
+    """Whose requests a tally counts: the database's, or a module's own on it."""
+    return backend
+
+
+@pytest.fixture(scope="module")
+def session(tally_name: str) -> Iterator[requests.Session]:
     """The HTTP session every generated request goes through, counted per database."""
-    tally = TALLIES.setdefault(backend, Tally())
+    tally = TALLIES.setdefault(tally_name, Tally())
     with requests.Session() as http:
         http.hooks["response"].append(tally.count)
         yield http
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for backend, tally in TALLIES.items():
+    for name, tally in TALLIES.items():
         statuses = ", ".join(f"{status}: {n}" for status, n in sorted(tally.statuses.items()))
         terminalreporter.write_line(
-            f"contract test on {backend}: {tally.requests} requests in {tally.seconds:.0f} s"
+            f"contract test on {name}: {tally.requests} requests in {tally.seconds:.0f} s"
             f" ({statuses})"
         )

@@ -11,11 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 import hypothesis
-import jsonschema_rs
 import requests
 import schemathesis
 
 from testbed.live_server import LiveServer
+from tests.contract.cases import (
+    drop_headers_it_could_not_generate,
+    header_validators,
+    id_validator,
+    point_at_a_new_one,
+)
 from todo_async.openapi import build_openapi
 
 # Examples per operation and phase: the whole module takes 2-3 minutes on two cores.
@@ -47,62 +52,27 @@ def test_served_document_is_the_one_tested(live: LiveServer, session: requests.S
     assert session.get(f"{live.url}/openapi.json", timeout=10).json() == build_openapi()
 
 
-def _header_schemas() -> dict[tuple[str, str], dict[str, jsonschema_rs.Validator]]:
-    document = build_openapi()
-    validators = {}
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            if method == "parameters":
-                continue
-            validators[(method.upper(), path)] = {
-                parameter["name"]: jsonschema_rs.validator_for(parameter["schema"])
-                for parameter in operation.get("parameters", [])
-                if parameter["in"] == "header"
-            }
-    return validators
-
-
-HEADER_SCHEMAS = _header_schemas()
-
-
-def drop_headers_it_could_not_generate(case: schemathesis.Case) -> None:
-    """Make a positive case what it claims to be.
-
-    schemathesis' coverage phase builds header values from letters and digits only; for an
-    optional header whose pattern needs other characters (If-Match needs quotes) it seeds its
-    positive cases with a value the pattern rejects (''). Leaving the optional header out
-    makes the case valid, and the negative cases still test such values.
-    """
-    if case.meta is None or not case.meta.generation.mode.is_positive or not case.headers:
-        return
-    schemas = HEADER_SCHEMAS[(case.method.upper(), case.path)]
-    for name, validator in schemas.items():
-        if name in case.headers and not validator.is_valid(case.headers[name]):
-            del case.headers[name]
-
-
-ID_SCHEMA = jsonschema_rs.validator_for(
-    build_openapi()["paths"]["/api/todos/{id}"]["parameters"][0]["schema"]
-)
+HEADERS = header_validators(build_openapi())
+TODO_ID = id_validator(build_openapi(), "/api/todos/{id}")
 
 
 def point_at_a_stored_todo(
     case: schemathesis.Case, live: LiveServer, session: requests.Session
 ) -> None:
-    """Generated ids almost never name a stored todo: aim each valid one at a new todo, so
-    that the body, If-Match and ETag handling answers instead of a 404. Invalid ids stay."""
-    path_parameters = case.path_parameters or {}
-    if "id" in path_parameters and ID_SCHEMA.is_valid(path_parameters["id"]):
+    def create() -> int:
         created = session.post(f"{live.url}/api/todos", json={"title": "target"}, timeout=10)
         assert created.status_code == 201, created.text
-        path_parameters["id"] = created.json()["id"]
+        todo_id: int = created.json()["id"]
+        return todo_id
+
+    point_at_a_new_one(case, TODO_ID, create)
 
 
 @schema.parametrize()
 def test_live_server_answers_as_documented(
     case: schemathesis.Case, live: LiveServer, session: requests.Session
 ) -> None:
-    drop_headers_it_could_not_generate(case)
+    drop_headers_it_could_not_generate(case, HEADERS)
     point_at_a_stored_todo(case, live, session)
     case.call_and_validate(base_url=live.url, session=session, timeout=10)
 

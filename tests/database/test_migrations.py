@@ -8,14 +8,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from loadtest.seed import insert_rows
 from testbed.sqlite_lock import sqlite_write_lock
 from todo_async.database import migrations
 from todo_async.database.engine import open_database
 from todo_async.database.migrations import MIGRATIONS, migrate
-from todo_async.database.tables import UNORDERED, schema_migrations, todos
+from todo_async.database.tables import (
+    OPEN_LIST_OWNER,
+    UNORDERED,
+    schema_migrations,
+    todos,
+    users,
+)
 from todo_async.repository import ID, TodoRepository
 from todo_async.settings import Settings
 
@@ -89,12 +95,41 @@ async def test_position_migration_keeps_every_todo_and_its_order(
         await insert_rows(database, 5_000)
         await database.execute(text('UPDATE todos SET "order" = 3000 - id WHERE id <= 10'))
 
-        assert await migrate(database) == [2]
+        assert await migrate(database) == [2, 3]
 
         rows = await database.fetch_all(select(todos.c.id, todos.c.order, todos.c.position))
         page, _ = await TodoRepository(database).page(
-            completed=None, category=None, limit=12, after=None
+            OPEN_LIST_OWNER, completed=None, category=None, limit=12, after=None
         )
     assert len(rows) == 5_000
     assert all(row[2] == (UNORDERED if row[1] is None else row[1]) for row in rows)
     assert [row[ID] for row in page] == [*range(10, 0, -1), 11, 12]
+
+
+async def test_owner_migration_gives_every_todo_to_the_open_list(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = open_database(Settings(database_url=database_url))
+    async with database:
+        with monkeypatch.context() as at_version_2:
+            at_version_2.setattr(migrations, "MIGRATIONS", MIGRATIONS[:2])
+            assert await migrate(database) == [1, 2]
+        await insert_rows(database, 1_000)
+
+        assert await migrate(database) == [3]
+
+        owners = await database.fetch_all(
+            select(todos.c.owner_id, func.count()).group_by(todos.c.owner_id)
+        )
+        user_count = await database.fetch_val(select(func.count()).select_from(users))
+        repository = TodoRepository(database)
+        open_page, _ = await repository.page(
+            OPEN_LIST_OWNER, completed=None, category=None, limit=5, after=None
+        )
+        someone_elses, _ = await repository.page(
+            1, completed=None, category=None, limit=5, after=None
+        )
+    assert [(row[0], row[1]) for row in owners] == [(OPEN_LIST_OWNER, 1_000)]
+    assert user_count == 0
+    assert [row[ID] for row in open_page] == [1, 2, 3, 4, 5]
+    assert someone_elses == []

@@ -7,6 +7,7 @@ import re
 import httpx
 import pytest
 
+from todo_async.accounts.passwords import PASSWORD_MIN_LENGTH
 from todo_async.web import IMMUTABLE, REVALIDATE, fingerprint
 
 STATIC_NAMES = {
@@ -36,6 +37,14 @@ def test_page_has_no_inline_script_or_style(http: httpx.Client) -> None:
     assert "style=" not in html
     assert "<style" not in html
     assert not re.search(r"\son[a-z]+=", html), "no inline event handlers"
+
+
+def test_sign_up_form_states_the_servers_password_rule(http: httpx.Client) -> None:
+    html = http.get("/").text
+    field = re.search(r'<input id="sign-up-password"[^>]*>', html)
+    assert field
+    assert f'minlength="{PASSWORD_MIN_LENGTH}"' in field.group()
+    assert f"At least {PASSWORD_MIN_LENGTH} characters." in html
 
 
 def test_page_names_each_static_file_by_its_content(http: httpx.Client) -> None:

@@ -13,9 +13,17 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex, ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
 
-from todo_async.database import schema_v1
+from todo_async.database import schema_v1, schema_v2
 from todo_async.database.engine import TodoDatabase
-from todo_async.database.tables import list_indexes, schema_migrations, todos
+from todo_async.database.tables import (
+    account_indexes,
+    list_indexes,
+    schema_migrations,
+    sessions,
+    todos,
+    tokens,
+    users,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +36,19 @@ class Migration:
     version: int
     name: str
     statements: Sequence[ExecutableDDLElement]
+
+
+class AddColumn(ExecutableDDLElement):
+    """ALTER TABLE ... ADD COLUMN, the column written as CREATE TABLE would write it."""
+
+    def __init__(self, column: Column[Any]) -> None:
+        self.column = column
+
+
+@compiles(AddColumn)
+def _compile_add_column(element: AddColumn, compiler: DDLCompiler, **_: Any) -> str:
+    table = compiler.preparer.format_table(element.column.table)
+    return f"ALTER TABLE {table} ADD COLUMN {compiler.get_column_specification(element.column)}"
 
 
 class AddGeneratedColumn(ExecutableDDLElement):
@@ -75,6 +96,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         (
             AddGeneratedColumn(todos.c.position),
             *(DropIndex(index) for index in schema_v1.list_indexes),
+            *(CreateIndex(index) for index in schema_v2.list_indexes),
+        ),
+    ),
+    # Every todo so far was open mode's shared list: the owner column's default says so.
+    Migration(
+        3,
+        "users, sessions and tokens; an owner for every todo, first in every list index",
+        (
+            CreateTable(users),
+            CreateTable(sessions),
+            CreateTable(tokens),
+            *(CreateIndex(index) for index in account_indexes),
+            AddColumn(todos.c.owner_id),
+            *(DropIndex(index) for index in schema_v2.list_indexes),
             *(CreateIndex(index) for index in list_indexes),
         ),
     ),

@@ -8,10 +8,12 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     func,
+    text,
 )
 
 TITLE_MAX_LENGTH = 500
@@ -20,18 +22,20 @@ CATEGORY_MAX_LENGTH = 64
 ORDER_LIMIT = 2**53 - 1
 # Todos without an `order` sort after every ordered one.
 UNORDERED = 2**62
+USERNAME_MAX_LENGTH = 32
+TOKEN_NAME_MAX_LENGTH = 100
+# The owner of open mode's shared list, which no user is (user ids start at 1).
+OPEN_LIST_OWNER = 0
+
+# Both databases' 64-bit integer key; SQLite's is the rowid only when declared INTEGER.
+_id_type = BigInteger().with_variant(Integer, "sqlite")
 
 metadata = MetaData()
 
 todos = Table(
     "todos",
     metadata,
-    Column(
-        "id",
-        BigInteger().with_variant(Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    Column("id", _id_type, primary_key=True, autoincrement=True),
     Column("title", String(TITLE_MAX_LENGTH), nullable=False),
     Column("category", String(CATEGORY_MAX_LENGTH), nullable=True),
     Column("completed", Boolean, nullable=False),
@@ -44,23 +48,78 @@ todos = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # Bumped on every change; the ETag that If-Match compares against.
     Column("version", Integer, nullable=False),
+    # Whose todo this is: a user's id, or OPEN_LIST_OWNER. Every query names it first.
+    Column("owner_id", BigInteger, nullable=False, server_default=text(str(OPEN_LIST_OWNER))),
     # AUTOINCREMENT: a deleted todo's id (and so its URL) is never handed out again.
     sqlite_autoincrement=True,
 )
 
-# Keyset pagination walks (position, id); each filter has a variant led by its columns,
-# so every list seeks straight to its cursor, whatever the filter.
+# Keyset pagination walks one owner's (position, id); each filter has a variant led by the
+# owner and the filter's columns, so every list seeks straight to its cursor in that
+# owner's todos, whatever the filter, and never reads another owner's.
 list_indexes = (
-    Index("ix_todos_position", todos.c.position, todos.c.id),
-    Index("ix_todos_completed_position", todos.c.completed, todos.c.position, todos.c.id),
-    Index("ix_todos_category_position", todos.c.category, todos.c.position, todos.c.id),
+    Index("ix_todos_owner_position", todos.c.owner_id, todos.c.position, todos.c.id),
     Index(
-        "ix_todos_category_completed_position",
+        "ix_todos_owner_completed_position",
+        todos.c.owner_id,
+        todos.c.completed,
+        todos.c.position,
+        todos.c.id,
+    ),
+    Index(
+        "ix_todos_owner_category_position",
+        todos.c.owner_id,
+        todos.c.category,
+        todos.c.position,
+        todos.c.id,
+    ),
+    Index(
+        "ix_todos_owner_category_completed_position",
+        todos.c.owner_id,
         todos.c.category,
         todos.c.completed,
         todos.c.position,
         todos.c.id,
     ),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", _id_type, primary_key=True, autoincrement=True),
+    # Stored lowercased: "Ann" and "ann" are one account.
+    Column("username", String(USERNAME_MAX_LENGTH), nullable=False, unique=True),
+    # argon2id's encoded form: its parameters and salt travel with the hash.
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # A deleted user's id is never handed out again, so nothing stale can point at a new one.
+    sqlite_autoincrement=True,
+)
+
+# A session's and a token's secret is never stored: only its SHA-256 digest.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("digest", LargeBinary(32), primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", _id_type, primary_key=True, autoincrement=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("name", String(TOKEN_NAME_MAX_LENGTH), nullable=False),
+    Column("digest", LargeBinary(32), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# A user's sessions and tokens, found when the user is deleted.
+account_indexes = (
+    Index("ix_sessions_user", sessions.c.user_id),
+    Index("ix_tokens_user", tokens.c.user_id, tokens.c.id),
 )
 
 schema_migrations = Table(

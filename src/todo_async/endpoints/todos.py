@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from todo_async.accounts.identity import owner_of
 from todo_async.endpoints.resource import Resource
 from todo_async.pagination import Cursor
 from todo_async.preconditions import etag, expected_versions, precondition_failed
@@ -134,11 +135,12 @@ class TodoCollection(Resource):
     """/api/todos: list, create, delete many."""
 
     async def get(self, request: Request) -> Response:
+        owner = owner_of(request).id
         query = read_query(request, ListQuery)
         # The schema's pattern admits only tokens that decode.
         after = None if query.cursor is MISSING else Cursor.decode(query.cursor)
         rows, next_cursor = await _repository(request).page(
-            **_filters(query), limit=query.limit, after=after
+            owner, **_filters(query), limit=query.limit, after=after
         )
         collection_url = _collection_url(request)
         headers = {}
@@ -148,14 +150,16 @@ class TodoCollection(Resource):
         return JSONResponse([_todo(row, collection_url) for row in rows], headers=headers)
 
     async def post(self, request: Request) -> Response:
+        owner = owner_of(request).id
         todo = await read_json(request, TodoCreate, _max_body(request))
-        row = await _repository(request).create(todo.model_dump())
+        row = await _repository(request).create(owner, todo.model_dump())
         return _item_response(request, row, 201)
 
     async def delete(self, request: Request) -> Response:
         """Delete all todos, or the matching ones: `?completed=true` clears the done."""
+        owner = owner_of(request).id
         query = read_query(request, TodoFilter)
-        count = await _repository(request).delete_many(**_filters(query))
+        count = await _repository(request).delete_many(owner, **_filters(query))
         return JSONResponse(Deleted(deleted=count).model_dump())
 
 
@@ -163,36 +167,39 @@ class TodoItem(Resource):
     """/api/todos/{id}: read, change, delete one."""
 
     async def get(self, request: Request) -> Response:
+        owner = owner_of(request).id
         todo_id = _todo_id(request)
-        row = await _repository(request).get(todo_id)
+        row = await _repository(request).get(owner, todo_id)
         if row is None:
             raise _not_found(todo_id)
         return _item_response(request, row)
 
     async def patch(self, request: Request) -> Response:
+        owner = owner_of(request).id
         todo_id = _todo_id(request)
         versions = expected_versions(request)
         patch = await read_json(request, TodoPatch, _max_body(request))
         changes = patch.model_dump(include=patch.model_fields_set)
         repository = _repository(request)
         if changes:
-            row = await repository.update(todo_id, changes, versions)
+            row = await repository.update(owner, todo_id, changes, versions)
         else:
-            row = await repository.get(todo_id)
+            row = await repository.get(owner, todo_id)
             if row is not None and versions is not None and row[VERSION] not in versions:
                 row = None
         if row is None:
-            if await repository.get(todo_id) is None:
+            if await repository.get(owner, todo_id) is None:
                 raise _not_found(todo_id)
             raise precondition_failed()
         return _item_response(request, row)
 
     async def delete(self, request: Request) -> Response:
+        owner = owner_of(request).id
         todo_id = _todo_id(request)
         versions = expected_versions(request)
         repository = _repository(request)
-        if not await repository.delete(todo_id, versions):
-            if await repository.get(todo_id) is None:
+        if not await repository.delete(owner, todo_id, versions):
+            if await repository.get(owner, todo_id) is None:
                 raise _not_found(todo_id)
             raise precondition_failed()
         return Response(status_code=204)

@@ -4,11 +4,12 @@ const TIMEOUT_MS = 15000;
 
 /** The server answered with an error status; `problem` is its problem+json body. */
 export class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfter = null) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.name = "ApiError";
     this.status = status;
     this.problem = problem;
+    this.retryAfter = retryAfter; // seconds to wait before asking again (429), if said
   }
 
   /** Field errors, e.g. [{location: "body", field: "title", message: "..."}]. */
@@ -37,6 +38,16 @@ async function problemOf(response) {
   return { title: response.statusText || `HTTP ${response.status}`, status: response.status };
 }
 
+// Retry-After is either a number of seconds or an HTTP date.
+function retryAfterOf(response) {
+  const value = response.headers.get("Retry-After");
+  if (!value) return null;
+  const seconds = /^\d+$/.test(value.trim())
+    ? Number(value)
+    : (Date.parse(value) - Date.now()) / 1000;
+  return Number.isFinite(seconds) ? Math.max(0, Math.ceil(seconds)) : null;
+}
+
 async function send(method, path, { body, etag } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -53,7 +64,9 @@ async function send(method, path, { body, etag } = {}) {
   } catch (error) {
     throw new NetworkError(error);
   }
-  if (!response.ok) throw new ApiError(response.status, await problemOf(response));
+  if (!response.ok) {
+    throw new ApiError(response.status, await problemOf(response), retryAfterOf(response));
+  }
   return response;
 }
 
@@ -116,4 +129,26 @@ export async function deleteTodo(id, etag) {
 export async function clearCompleted() {
   const response = await send("DELETE", "/api/todos?completed=true");
   return (await response.json()).deleted;
+}
+
+// ---- accounts ------------------------------------------------------------------------
+
+/** {username, mode}: mode "open" (one shared list, username null) or "accounts".
+ * Signed out in accounts mode: an ApiError with status 401. */
+export async function getSession() {
+  return (await send("GET", "/api/session")).json();
+}
+
+/** Sign in; the server sets the session cookie. Resolves to {username} as stored. */
+export async function signIn(username, password) {
+  return (await send("POST", "/api/session", { body: { username, password } })).json();
+}
+
+export async function signOut() {
+  await send("DELETE", "/api/session");
+}
+
+/** Create an account (not signed in yet). Resolves to {username, createdAt}. */
+export async function signUp(username, password) {
+  return (await send("POST", "/api/users", { body: { username, password } })).json();
 }

@@ -1,11 +1,13 @@
 // The todo page: renders what the API stores and sends each change to it.
 // Text from the server only ever goes into textContent and attributes, never into HTML.
 
+import { hideSignIn, setUpAccount, showAccount, showSignIn } from "./account.js";
 import * as api from "./api.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
 const ui = {
+  todos: $("#todos"),
   form: $("#new-todo"),
   title: $("#new-title"),
   category: $("#new-category"),
@@ -26,6 +28,8 @@ const ui = {
 };
 
 const state = {
+  view: "starting", // "list" or "signed-out" once the server said who is signed in
+  user: undefined, // whose list is on the page: a username, null in open mode
   todos: [], // the todos the filter shows, in the order the API keeps
   categories: [], // [{category, open, completed}], for the counts and the category menu
   filter: readFilter(),
@@ -113,6 +117,95 @@ async function load({ quiet = false } = {}) {
   } finally {
     if (seq === state.loadSeq) ui.list.removeAttribute("aria-busy");
   }
+}
+
+// ---- who is signed in ----------------------------------------------------------------
+
+// The server says whose list this is (or that it is open mode's shared list); until then
+// neither the list nor the sign-in form shows.
+async function start({ quiet = false } = {}) {
+  let session;
+  try {
+    session = await api.getSession();
+  } catch (error) {
+    if (error instanceof api.ApiError && error.status === 401) {
+      sessionEnded();
+      return;
+    }
+    if (!(error instanceof api.ApiError || error instanceof api.NetworkError)) throw error;
+    // Not known who is signed in: the problem shows where the list would, with Try again.
+    state.view = "list";
+    ui.todos.hidden = false;
+    const why =
+      error instanceof api.NetworkError
+        ? `. ${error.message} Try again in a moment.`
+        : `: ${error.message} (HTTP ${error.status}).`;
+    showProblem(`Could not load the list${why}`, { retry: () => start() });
+    state.problemFromLoad = true;
+    if (!state.loaded) showEmpty("The list could not be loaded.");
+    return;
+  }
+  signedIn(session.mode === "open" ? null : session.username, { quiet });
+}
+
+function signedIn(username, { quiet = false } = {}) {
+  // Someone else's list must not stay on the page, nor what they typed.
+  if (username !== state.user) forget();
+  const shown = state.view !== "list";
+  state.user = username;
+  state.view = "list";
+  showAccount(username);
+  hideSignIn();
+  ui.todos.hidden = false;
+  ui.summary.hidden = false;
+  if (shown) ui.title.focus();
+  load({ quiet });
+}
+
+// Signed out on purpose: the list leaves the page with the session.
+function signedOut() {
+  forget();
+  state.user = undefined;
+  showSignedOut({});
+  announce("Signed out.");
+}
+
+// The session ended (it expired, or another tab signed out): back to the sign-in form,
+// keeping the list and anything typed for when the same person signs in again.
+function sessionEnded() {
+  if (state.view === "signed-out") return;
+  let note = "";
+  if (state.user) {
+    const typed = ui.title.value.trim() || ui.category.value.trim() || state.editing !== null;
+    note = "Your session has ended: sign in again to carry on.";
+    if (typed) note += " What you typed is kept.";
+  }
+  showSignedOut({ username: state.user ?? "", note });
+  if (note) announce(note); // focus went to the password field: say why
+}
+
+function showSignedOut(options) {
+  state.view = "signed-out";
+  ui.todos.hidden = true;
+  ui.summary.hidden = true;
+  document.title = "Todos";
+  showSignIn(options);
+}
+
+function forget() {
+  state.loadSeq += 1; // a load still on its way answers for the list that is going
+  state.todos = [];
+  state.categories = [];
+  state.etags.clear();
+  state.editing = null;
+  state.loaded = false;
+  items.clear();
+  ui.list.replaceChildren();
+  ui.title.value = "";
+  ui.category.value = "";
+  hideProblem();
+  render();
+  showEmpty("Loading…");
 }
 
 // ---- rendering -----------------------------------------------------------------------
@@ -301,7 +394,9 @@ const FIELD_NAMES = { title: "Title", category: "Category" };
 
 /** Tell the person plainly why `action` failed; what they typed stays where it is. */
 function report(error, action, { fields = {}, retry = null, editing = false } = {}) {
-  if (error instanceof api.NetworkError) {
+  if (error instanceof api.ApiError && error.status === 401) {
+    sessionEnded();
+  } else if (error instanceof api.NetworkError) {
     const kept = Object.keys(fields).length ? " What you typed is kept." : "";
     showProblem(`Could not ${action}. ${error.message}${kept} Try again in a moment.`, { retry });
   } else if (error instanceof api.ApiError && error.status === 412) {
@@ -617,12 +712,14 @@ ui.problemRetry.addEventListener("click", () => {
 
 window.addEventListener("popstate", () => {
   state.filter = readFilter();
-  load();
+  if (state.view === "list") load();
 });
 
-// Back to this tab, or back online: show what other tabs or devices stored meanwhile.
+// Back to this tab, or back online: show what other tabs or devices stored meanwhile, and
+// who is signed in now (another tab may have signed in, out, or in as someone else).
 function refresh() {
-  if (state.editing === null && (state.loaded || state.problemFromLoad)) load({ quiet: true });
+  const settled = state.editing === null && (state.loaded || state.problemFromLoad);
+  if (state.view === "signed-out" || settled) start({ quiet: true });
 }
 
 document.addEventListener("visibilitychange", () => {
@@ -630,5 +727,6 @@ document.addEventListener("visibilitychange", () => {
 });
 window.addEventListener("online", refresh);
 
+setUpAccount({ signedIn, signedOut, report });
 showEmpty("Loading…");
-load();
+start();

@@ -1,0 +1,116 @@
+"""`todo-async users`: accounts managed from the command line, whatever sign-up allows."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+from pydantic import ValidationError
+
+from todo_async.accounts.passwords import hash_password
+from todo_async.accounts.store import AccountStore
+from todo_async.database.engine import open_database
+from todo_async.database.startup import LockWaitExpired, connect_and_migrate
+from todo_async.problems import Problem
+from todo_async.schemas import SignUp
+from todo_async.settings import Settings
+
+# Exit codes: done; the user named is taken or missing; the input is refused.
+DONE, NOT_DONE, REFUSED = 0, 1, 2
+
+
+def read_password(stdin: TextIO = sys.stdin) -> str:
+    """Asked twice at a terminal (never echoed); the first line of a pipe otherwise."""
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != password:
+        raise ValueError("the two passwords differ")
+    return password
+
+
+def _ask_add(args: argparse.Namespace) -> int | None:
+    try:
+        args.account = SignUp(username=args.name, password=read_password())
+    except ValidationError as error:
+        problem = Problem.invalid("body", error)
+        print(problem.detail, file=sys.stderr)
+        for item in problem.errors or []:
+            print(f"  {item['field']}: {item['message']}", file=sys.stderr)
+        return REFUSED
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return REFUSED
+    return None
+
+
+async def _add(accounts: AccountStore, args: argparse.Namespace) -> int:
+    account: SignUp = args.account
+    user = await accounts.create_user(account.username, await hash_password(account.password))
+    if user is None:
+        print(f"the username {account.username!r} is taken", file=sys.stderr)
+        return NOT_DONE
+    print(f"added {user.username}")
+    if args.adopt_existing:
+        print(f"{await accounts.adopt_open_list(user.id)} todo(s) of the open list are theirs now")
+    return DONE
+
+
+async def _list(accounts: AccountStore, args: argparse.Namespace) -> int:
+    for user in await accounts.users():
+        print(f"{user.username}\t{user.created_at.isoformat(timespec='seconds')}")
+    return DONE
+
+
+def _ask_delete(args: argparse.Namespace) -> int | None:
+    if args.yes:
+        return None
+    if not sys.stdin.isatty():
+        print("deleting a user deletes their todos: confirm with --yes", file=sys.stderr)
+        return REFUSED
+    answer = input(f"Delete {args.name.lower()} and all their todos? [y/N] ")
+    return None if answer.strip().lower() == "y" else NOT_DONE
+
+
+async def _delete(accounts: AccountStore, args: argparse.Namespace) -> int:
+    name = args.name.lower()
+    if not await accounts.delete_user(name):
+        print(f"there is no user {name!r}", file=sys.stderr)
+        return NOT_DONE
+    print(f"deleted {name}, with their todos, sessions and tokens")
+    return DONE
+
+
+Ask = Callable[[argparse.Namespace], int | None]
+Act = Callable[[AccountStore, argparse.Namespace], Awaitable[int]]
+# Each action: what it asks at the terminal first (an exit code ends it there), then its work.
+ACTIONS: dict[str, tuple[Ask, Act]] = {
+    "add": (_ask_add, _add),
+    "list": (lambda args: None, _list),
+    "delete": (_ask_delete, _delete),
+}
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """The users action `args` names, on the configured database (migrated first)."""
+    ask, action = ACTIONS[args.users_command]
+    refused = ask(args)
+    if refused is not None:
+        return refused
+
+    async def main() -> int:
+        database = open_database(settings)
+        try:
+            await connect_and_migrate(database, settings.migration_lock_timeout)
+            return await action(AccountStore(database), args)
+        finally:
+            await database.disconnect()
+
+    try:
+        return asyncio.run(main())
+    except LockWaitExpired:
+        return NOT_DONE  # the log says which lock

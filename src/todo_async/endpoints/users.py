@@ -1,0 +1,31 @@
+"""Sign-up: POST /api/users makes an account (unless sign-up is closed)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from todo_async.accounts.passwords import hash_password
+from todo_async.endpoints.account_state import account_store, settings_of
+from todo_async.problems import Problem
+from todo_async.rendering import JSONResponse
+from todo_async.request_input import read_json
+from todo_async.schemas import Account, SignUp
+
+
+async def sign_up(request: Request) -> Response:
+    settings = settings_of(request)
+    if not settings.sign_up_open:
+        raise Problem(403, "Sign-up is closed: ask the administrator for an account.")
+    body = await read_json(request, SignUp, settings.max_body_bytes)
+    user = await account_store(request).create_user(
+        body.username, await hash_password(body.password)
+    )
+    if user is None:
+        raise Problem(409, f"The username {body.username!r} is taken.")
+    account = Account(username=user.username, created_at=user.created_at)
+    return JSONResponse(account.model_dump(), 201)
+
+
+routes = [Route("/api/users", sign_up, methods=["POST"], name="users")]
