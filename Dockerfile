@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # todo-async service image. Build: docker build -t todo-async .
 # Run:   docker run -p 5000:5000 todo-async
-#        (SQLite in /app/data unless DATABASE_URL and DATABASE_PASSWORD point at PostgreSQL)
+#        (SQLite in /app/data unless DATABASE_URL and DATABASE_PASSWORD point at PostgreSQL;
+#        accounts mode: sign up with POST /api/users, or -e AUTH_MODE=open for one shared list)
 ARG BASE_IMAGE=python:3.11.14-slim-bookworm
 
 # --- builder: resolve and install into a virtualenv that the final stage copies as is ---
@@ -29,10 +30,13 @@ RUN PYTHONPATH=/build/backend pip install --no-deps --no-build-isolation .
 
 # --- final: the interpreter, the virtualenv, an unprivileged user ---
 FROM ${BASE_IMAGE}
+# An image is made to be served beyond loopback, so its lists are private by default:
+# every todo belongs to an account.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PORT=5000
+    PORT=5000 \
+    AUTH_MODE=accounts
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --shell /usr/sbin/nologin app
 COPY --from=builder /opt/venv /opt/venv

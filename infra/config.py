@@ -53,11 +53,20 @@ class DatabaseMode(StrEnum):
     RDS = "rds"
 
 
+class AuthMode(StrEnum):
+    """The service's AUTH_MODE: "accounts" (every list its owner's) or "open" (one public
+    list, for a throwaway demo only)."""
+
+    ACCOUNTS = "accounts"
+    OPEN = "open"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the stack varies on; see README "Deploying to AWS" for each key."""
 
     database: DatabaseMode = DatabaseMode.SIDECAR
+    auth_mode: AuthMode = AuthMode.ACCOUNTS
     image: str | None = None
     nat_gateways: int = 2
     nat_eip_allocation_ids: tuple[str, ...] = ()
@@ -112,9 +121,14 @@ class Settings:
             database = DatabaseMode(read.text("database", defaults.database))
         except ValueError:
             raise ValueError("context database must be 'sidecar' or 'rds'") from None
+        try:
+            auth_mode = AuthMode(read.text("authMode", defaults.auth_mode).lower())
+        except ValueError:
+            raise ValueError("context authMode must be 'accounts' or 'open'") from None
 
         return cls(
             database=database,
+            auth_mode=auth_mode,
             image=read.optional("image"),
             nat_gateways=read.number("natGateways", defaults.nat_gateways),
             nat_eip_allocation_ids=read.id_list("natEipAllocationIds"),

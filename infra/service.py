@@ -3,7 +3,7 @@ sidecar mode), and the service behind the load balancer's target group."""
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Annotations, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -11,6 +11,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.config import AuthMode
 from infra.database import Database
 from infra.images import acknowledge_ecr_authorization, container_image
 from infra.network import VPC_CIDR
@@ -31,6 +32,13 @@ SHUTDOWN_TIMEOUT_SECONDS = 20
 # Rds mode's auto scaling targets.
 CPU_TARGET_PERCENT = 60
 REQUESTS_PER_TARGET_PER_MINUTE = 30_000
+# The synth warning an open-mode stack carries (acknowledge it with this id to silence it).
+OPEN_LIST_WARNING_ID = "todo-async:OpenList"
+OPEN_LIST_WARNING = (
+    "authMode=open: the service runs one shared list without sign-in behind a public load "
+    "balancer; anyone who finds its URL can read, change and delete every todo. Use it for "
+    "a throwaway demo only; deploy authMode=accounts for real lists."
+)
 
 
 class Service(Construct):
@@ -53,6 +61,7 @@ class Service(Construct):
         max_capacity: int,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        auth_mode: AuthMode,
         cors_allow_origins: str,
         log_level: str,
     ) -> None:
@@ -85,6 +94,9 @@ class Service(Construct):
             essential=True,
             environment={
                 "DATABASE_URL": database.url,
+                # Set in both modes: the app serves an open list beyond loopback only when
+                # AUTH_MODE says so.
+                "AUTH_MODE": auth_mode.value,
                 # Trust X-Forwarded-For/-Proto only from inside the VPC, i.e. from the ALB.
                 "FORWARDED_ALLOW_IPS": VPC_CIDR,
                 "CORS_ALLOW_ORIGINS": cors_allow_origins,
@@ -112,6 +124,10 @@ class Service(Construct):
             ecs.MountPoint(container_path="/tmp", source_volume="tmp", read_only=False)
         )
         acknowledge_ecr_authorization(self.task_definition, image)
+        if auth_mode is AuthMode.OPEN:
+            Annotations.of(self.task_definition).add_warning_v2(
+                OPEN_LIST_WARNING_ID, OPEN_LIST_WARNING
+            )
         if database_container is not None:
             self.app_container.add_container_dependencies(
                 ecs.ContainerDependency(

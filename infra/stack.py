@@ -67,6 +67,7 @@ class TodoAsyncStack(Stack):
             max_capacity=settings.max_capacity,
             log_retention=settings.log_retention,
             removal_policy=RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY,
+            auth_mode=settings.auth_mode,
             cors_allow_origins=settings.cors_allow_origins,
             log_level=settings.log_level,
         )
@@ -124,3 +125,4 @@ class TodoAsyncStack(Stack):
         CfnOutput(self, "LogGroupName", value=service.log_group.log_group_name)
         CfnOutput(self, "DatabaseSecretArn", value=database.secret.secret_arn)
         CfnOutput(self, "DatabaseMode", value=settings.database.value)
+        CfnOutput(self, "AuthMode", value=settings.auth_mode.value)

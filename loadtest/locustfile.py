@@ -7,6 +7,10 @@ list, look at the category counts. `PeopleUser` thinks between actions (--think-
 keeps to a category of its own, so it knows what every answer must say and a wrong body
 is a failure, not only a wrong status.
 
+Against a server in accounts mode (GET /api/session tells) each user first signs up (or
+signs in with an account from --accounts-file), creates a token with its session, signs
+out, and sends the token with every request after that, as an API client does.
+
 Usually run through `python -m loadtest` (see loadtest/__main__.py); Locust can run it
 directly too: `locust -f loadtest/locustfile.py --headless --host URL --profile smoke`.
 """
@@ -17,19 +21,24 @@ import dataclasses
 import logging
 import random
 import re
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from locust import FastHttpUser, between, constant, events, task
 from locust.contrib.fasthttp import FastResponse
+from locust.env import Environment
 from locust.exception import RescheduleTask
+from locust.runners import WorkerRunner
 
 from loadtest import recording
+from loadtest.accounts import ACCOUNTS, Login, Logins, mode_of, origin
 from loadtest.model import (
     Todo,
     TodoList,
@@ -64,9 +73,43 @@ TITLES = [
 NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 
 Check = Callable[[Any, FastResponse], str | None]
+# The answers a body may come in: a resource, or an RFC 9457 problem.
+JSON_TYPES = ("application/json", "application/problem+json")
 
-# The categories this process's users worked in; deleted when the test stops.
-categories: list[str] = []
+
+@dataclasses.dataclass(frozen=True)
+class Tidy:
+    """What one user leaves to clean up: its category's todos, and its token if it has one."""
+
+    category: str
+    headers: dict[str, str]
+    token_url: str | None
+
+
+# Each user's requests to learn the mode and get its token, once at its start: reported by
+# Locust, judged by the thresholds only when they fail (argon2id makes a sign-up or a
+# sign-in the slowest request by far, and a person makes them once in weeks, not once a run).
+SET_UP = frozenset(
+    {
+        ("GET", "/api/session"),
+        ("POST", "/api/users"),
+        ("POST", "/api/session"),
+        ("POST", "/api/tokens"),
+        ("DELETE", "/api/session"),
+    }
+)
+# What this process's users made; deleted when the test stops.
+left_behind: list[Tidy] = []
+# Where this process's users' logins come from; made on first use, from the options.
+logins: Logins | None = None
+
+
+def _logins(options: Any) -> Logins:
+    global logins
+    if logins is None:
+        path = getattr(options, "accounts_file", "") if options else ""
+        logins = Logins(Path(path) if path else None)
+    return logins
 
 
 def _header(response: FastResponse, name: str) -> str | None:
@@ -107,8 +150,12 @@ class TodoUser(FastHttpUser):
         # Set when a failed request leaves the server's state in doubt: the next task
         # first re-reads the list and takes it as the truth.
         self.unsure = False
-        categories.append(self.todos.category)
+        # What every request carries: {} in open mode, the token in accounts mode; None
+        # until the user knows which (a failed sign-in is tried again before the next task).
+        self.credentials: dict[str, str] | None = None
+        self.token_url: str | None = None
         try:
+            self._sign_in()
             for _ in range(SEED_TODOS):
                 self._create()
         except RescheduleTask:
@@ -121,7 +168,7 @@ class TodoUser(FastHttpUser):
         method: str,
         url: str,
         name: str,
-        status: int,
+        status: int | None,
         check: Check | None = None,
         **kwargs: Any,
     ) -> tuple[Any, FastResponse]:
@@ -129,6 +176,7 @@ class TodoUser(FastHttpUser):
 
         Any failure is reported to Locust and ends the task here (RescheduleTask).
         """
+        kwargs["headers"] = {**(self.credentials or {}), **kwargs.get("headers", {})}
         with self.client.request(method, url, name=name, catch_response=True, **kwargs) as response:
             body: Any = None
             if not response.status_code:
@@ -147,19 +195,72 @@ class TodoUser(FastHttpUser):
         return body, response
 
     @staticmethod
-    def _read(response: FastResponse, status: int, check: Check | None) -> tuple[Any, str | None]:
-        if response.status_code != status:
+    def _read(
+        response: FastResponse, status: int | None, check: Check | None
+    ) -> tuple[Any, str | None]:
+        """The body, and why the answer is wrong (None: it is right). `status` None leaves
+        the status to `check`."""
+        if status is not None and response.status_code != status:
             return None, f"status {response.status_code}, expected {status}"
         body = None
         if response.content:
             content_type = _header(response, "content-type") or ""
-            if not content_type.startswith("application/json"):
+            if not content_type.startswith(JSON_TYPES):
                 return None, f"content type {content_type or 'missing'}, expected JSON"
             try:
                 body = response.json()
             except ValueError:
                 return None, "body is not JSON"
         return body, check(body, response) if check else None
+
+    # -- who the user is ----------------------------------------------------------------
+
+    def _sign_in(self) -> None:
+        """Learn the server's mode; in accounts mode get a token and keep only that."""
+        # Signed out, also after a sign-in that failed half-way.
+        self.client.cookiejar.clear()
+        body, response = self.call(
+            "GET",
+            "/api/session",
+            "/api/session",
+            None,
+            lambda body, response: (
+                None
+                if mode_of(response.status_code, body)
+                else f"session status {response.status_code}, no mode"
+            ),
+        )
+        if mode_of(response.status_code, body) == ACCOUNTS:
+            self._get_token(_logins(self.environment.parsed_options))
+        else:
+            self.credentials = {}
+        left_behind.append(Tidy(self.todos.category, self.credentials or {}, self.token_url))
+
+    def _get_token(self, source: Logins) -> None:
+        # The cookie-authenticated writes carry the Origin a page would: the server
+        # refuses cross-site ones.
+        page = {"Origin": origin(self.host or "")}
+        login: Login = source.next()
+        if source.signs_up:
+            self.call("POST", "/api/users", "/api/users", 201, json=login.body())
+        self.call("POST", "/api/session", "/api/session", 200, json=login.body())
+        body, _ = self.call(
+            "POST",
+            "/api/tokens",
+            "/api/tokens",
+            201,
+            lambda body, _: (
+                None
+                if isinstance(body, dict) and str(body.get("token", "")).startswith("tdat_")
+                else "no token in the answer"
+            ),
+            json={"name": f"locust {self.todos.category}"},
+            headers=page,
+        )
+        # Signed out: from here on the token alone says who this is.
+        self.call("DELETE", "/api/session", "/api/session", 204, headers=page)
+        self.token_url = f"/api/tokens/{body['id']}"
+        self.credentials = {"Authorization": f"Bearer {body['token']}"}
 
     def _list_url(self, **query: Any) -> str:
         return "/api/todos?" + urllib.parse.urlencode({"category": self.todos.category, **query})
@@ -228,6 +329,8 @@ class TodoUser(FastHttpUser):
     # -- what a person does ------------------------------------------------------------
 
     def before_task(self) -> None:
+        if self.credentials is None:
+            self._sign_in()
         if self.unsure:
             self._resync()
 
@@ -347,16 +450,22 @@ class ThroughputUser(TodoUser):
 MODELS: dict[str, type[TodoUser]] = {"people": PeopleUser, "throughput": ThroughputUser}
 
 
-def delete_categories(host: str) -> None:
-    """Delete the todos this process's users made; plain HTTP, outside the statistics."""
+def clean_up(host: str) -> None:
+    """Delete the todos this process's users made, then revoke their tokens; plain HTTP,
+    outside the statistics. Accounts the users signed up for stay (`todo-async users
+    delete NAME` removes one): the API deletes no account."""
     deadline = time.monotonic() + 30
-    left = list(categories)
-    categories.clear()
-    for category in left:
-        url = f"{host.rstrip('/')}/api/todos?" + urllib.parse.urlencode({"category": category})
+    left = list(left_behind)
+    left_behind.clear()
+    base = host.rstrip("/")
+    for tidy in left:
+        todos = f"{base}/api/todos?" + urllib.parse.urlencode({"category": tidy.category})
+        urls = [todos] + ([base + tidy.token_url] if tidy.token_url else [])
         try:
-            with urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=5):
-                pass
+            for url in urls:
+                request = urllib.request.Request(url, method="DELETE", headers=tidy.headers)
+                with urllib.request.urlopen(request, timeout=5):
+                    pass
         except (urllib.error.URLError, OSError) as exc:
             logger.warning("clean-up stopped (%s); load-* categories are left behind", exc)
             return
@@ -365,4 +474,16 @@ def delete_categories(host: str) -> None:
             return
 
 
-recording.install(events, MODELS, PeopleUser, delete_categories)
+@events.init.add_listener
+def _read_accounts_file(environment: Environment, **_: Any) -> None:
+    """A bad --accounts-file stops the run before any user starts. A worker takes the
+    master's options only when the test starts, and reads the file then."""
+    if environment.parsed_options is None or isinstance(environment.runner, WorkerRunner):
+        return
+    try:
+        _logins(environment.parsed_options)
+    except (OSError, ValueError) as exc:
+        sys.exit(f"--accounts-file: {exc}")
+
+
+recording.install(events, MODELS, PeopleUser, clean_up, SET_UP)

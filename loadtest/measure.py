@@ -9,7 +9,7 @@ step or one phase are exact to that rounding, not an average of averages.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -36,6 +36,17 @@ class Snapshot:
     requests: int
     failures: int
     histogram: Mapping[int, int]
+
+    def less_set_up(self, set_up: Iterable[Snapshot]) -> Snapshot:
+        """These totals less the set-up requests among them that succeeded (each user's
+        once to begin with, such as signing in): a failed one still counts as a failure,
+        and no set-up time is judged."""
+        requests = self.requests
+        histogram = Counter(self.histogram)
+        for entry in set_up:
+            requests -= entry.requests - entry.failures
+            histogram.subtract(entry.histogram)
+        return Snapshot(requests, self.failures, dict(+histogram))
 
 
 @dataclass

@@ -55,6 +55,12 @@ def add_profile_options(add: Callable[..., Any]) -> None:
         default="1-3",
         help="people model: pause between actions, MIN-MAX seconds (default 1-3)",
     )
+    add(
+        "--accounts-file",
+        default="",
+        help="accounts mode: NAME:PASSWORD lines; the users sign in with these in turn "
+        "instead of each signing up (for a server with sign-up closed)",
+    )
     add("--step-users", type=int, default=50, help="step: users added per step (default 50)")
     add("--step-time", type=timespan, default=15, help="step: length of a step (default 15s)")
     add("--spike-users", type=int, default=0, help="spike: users in the burst (default 10x -u)")

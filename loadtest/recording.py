@@ -19,7 +19,7 @@ import dataclasses
 import datetime as dt
 import logging
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.event import Events
 from locust.runners import MasterRunner, WorkerRunner
-from locust.stats import StatsEntry, StatsError
+from locust.stats import RequestStats, StatsEntry, StatsError
 
 from loadtest import report
 from loadtest.measure import Snapshot, Window
@@ -54,8 +54,19 @@ def add_options(parser: LocustArgumentParser) -> None:
     parser.add_argument("--results-dir", default="", help="where to write timeline, summary, plot")
 
 
-def _totals(entry: StatsEntry) -> Snapshot:
+SetUp = Collection[tuple[str, str]]
+
+
+def _snapshot(entry: StatsEntry) -> Snapshot:
     return Snapshot(entry.num_requests, entry.num_failures, dict(entry.response_times))
+
+
+def judged(stats: RequestStats, set_up: SetUp) -> Snapshot:
+    """Every request so far, less the users' set-up requests (`set_up`: (method, name))."""
+    # Looked up, never indexed: Locust makes an empty row for any key asked for.
+    found = (stats.entries.get((name, method)) for method, name in set_up)
+    entries = [entry for entry in found if entry is not None]
+    return _snapshot(stats.total).less_set_up(map(_snapshot, entries))
 
 
 class ServerMemory:
@@ -85,6 +96,7 @@ class Run:
     model: str
     results: Path | None
     memory: ServerMemory
+    set_up: SetUp = ()
     workers: Workers | None = None
     timeline: Timeline | None = None
     started_at: str = ""
@@ -112,7 +124,7 @@ class Run:
         sample = self.timeline.record(
             self.profile.get_run_time(),
             runner.user_count,
-            _totals(runner.stats.total),
+            judged(runner.stats, self.set_up),
             self.memory(),
         )
         if round(sample.t) % PROGRESS_EVERY_S == 0:
@@ -152,7 +164,7 @@ class Run:
         assert runner is not None
         assert self.timeline is not None
         elapsed = self.profile.get_run_time()
-        total = Window.between(Snapshot(0, 0, {}), _totals(runner.stats.total), elapsed)
+        total = Window.between(Snapshot(0, 0, {}), judged(runner.stats, self.set_up), elapsed)
         outcome = self.profile.outcome(self.timeline, total, self.limits)
         user_errors = sum(item["count"] for item in runner.exceptions.values())
         lost = self.workers.reasons() if self.workers is not None else []
@@ -204,8 +216,11 @@ def install(
     models: Mapping[str, type[User]],
     people: type[User],
     clean_up: Callable[[str], None],
+    set_up: SetUp = (),
 ) -> None:
-    """Register the options and listeners; `clean_up(host)` runs when the users have stopped."""
+    """Register the options and listeners; `clean_up(host)` runs when the users have stopped.
+    `set_up` names the (method, name) of requests each user makes once to begin with: their
+    times are left out of what the thresholds judge."""
     run: Run | None = None
 
     events.init_command_line_parser.add_listener(add_options)
@@ -238,7 +253,7 @@ def install(
             memory = ServerMemory(options.server_pid)
         except psutil.Error as exc:
             sys.exit(f"--server-pid: {exc}")
-        run = Run(environment, profile, limits, model, results, memory)
+        run = Run(environment, profile, limits, model, results, memory, set_up)
         if isinstance(environment.runner, MasterRunner):
             run.workers = Workers(
                 environment.runner, int(options.expect_workers), profile.get_run_time

@@ -1,8 +1,11 @@
 """Side by side, alternating: the service, its raw-driver floor, and the seed's Flask stack.
 
 Per database, every server runs at once (idle while another is measured) on the same
-table: the service creates it and seeds 100 todos. Each round measures every endpoint
-on every server in turn, the order reversed on odd rounds so drift favours nobody.
+table: the service creates it and seeds 100 todos. The service in accounts mode beside it
+signs up a user, seeds 100 todos of that user's, and sends one token with every request:
+its CPU per request over the open service's is what authenticating costs. Each round
+measures every endpoint on every server in turn, the order reversed on odd rounds so
+drift favours nobody.
 Servers are pinned to the last core and wrk to the first when there are two or more.
 Prints one JSON line per run, then medians with same-round ratios. `--baseline DIR`
 adds the service run from another checkout's src/ (e.g. `git archive main src`).
@@ -24,14 +27,18 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from loadtest.bench import proc, report, wrk
 from loadtest.bench.servers import App, Running, running
+from testbed.accounts import sign_up
 from testbed.postgres import find_binaries, running_postgres
 
 SERVICE = App("service", "service")
+ACCOUNTS = App(report.ACCOUNTS_APP, "service", auth_mode="accounts")
 APPS = {
-    "sqlite": (SERVICE, App("floor", "floor"), App("flask", "flask")),
-    "postgresql": (SERVICE, App("floor", "floor")),
+    "sqlite": (SERVICE, ACCOUNTS, App("floor", "floor"), App("flask", "flask")),
+    "postgresql": (SERVICE, ACCOUNTS, App("floor", "floor")),
 }
 TWO_WORKERS = App("service-w2", "service", workers=2)
 
@@ -53,19 +60,45 @@ def database_url(name: str, workdir: Path) -> Iterator[str]:
             yield server.url
 
 
-def seed(url: str, count: int) -> None:
+def seed(url: str, count: int, credentials: dict[str, str]) -> list[int]:
+    """Create `count` todos; their ids."""
+    ids = []
     for n in range(count):
         body = json.dumps({"title": f"seed {n}", "category": "seed"}).encode()
-        headers = {"Content-Type": "application/json"}
-        urllib.request.urlopen(urllib.request.Request(f"{url}/api/todos", body, headers)).close()
+        headers = {"Content-Type": "application/json", **credentials}
+        request = urllib.request.Request(f"{url}/api/todos", body, headers)
+        with urllib.request.urlopen(request) as response:
+            ids.append(int(json.load(response)["id"]))
+    return ids
+
+
+def prepare(server: Running) -> wrk.Target:
+    """Seed the server's own todos (in accounts mode as a new user, with its token)."""
+    authorization = None
+    if server.app.auth_mode == "accounts":
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            authorization = sign_up(client, prefix="bench").headers["Authorization"]
+    ids = seed(server.url, wrk.SEEDED, {"Authorization": authorization} if authorization else {})
+    if ids != list(range(ids[0], ids[0] + len(ids))):
+        raise SystemExit(f"{server.app.name}: seeded ids are not consecutive: {ids}")
+    return wrk.Target(ids[0], authorization)
 
 
 def measure(
-    server: Running, endpoint: wrk.Endpoint, args: argparse.Namespace, pin: Sequence[str]
+    server: Running,
+    endpoint: wrk.Endpoint,
+    args: argparse.Namespace,
+    pin: Sequence[str],
+    target: wrk.Target,
 ) -> dict[str, Any]:
     before = proc.cpu_seconds(server.pid)
     result = wrk.run(
-        server.url, endpoint, seconds=args.duration, connections=args.connections, pin=pin
+        server.url,
+        endpoint,
+        seconds=args.duration,
+        connections=args.connections,
+        pin=pin,
+        target=target,
     )
     used = proc.cpu_seconds(server.pid) - before
     return {**result, "cpu_us": used / max(result["requests"], 1) * 1e6}
@@ -81,12 +114,16 @@ def run_database(name: str, args: argparse.Namespace, workdir: Path) -> list[dic
     records: list[dict[str, Any]] = []
     with database_url(name, workdir) as url, contextlib.ExitStack() as stack:
         servers = []
+        # The open service's seeded todos are the table's first: every open-mode server
+        # (floor, Flask, baseline, two workers) cycles through those.
+        targets: dict[App, wrk.Target] = {}
         for app in apps:
             # Two workers get every core: pinning them to one would measure nothing.
             pin = [] if app.workers > 1 else server_pin
-            servers.append(stack.enter_context(running(app, url, workdir, pin)))
-            if app is SERVICE:
-                seed(servers[0].url, wrk.SEEDED)
+            server = stack.enter_context(running(app, url, workdir, pin))
+            servers.append(server)
+            if app in (SERVICE, ACCOUNTS):
+                targets[app] = prepare(server)
         endpoints = [wrk.ENDPOINTS[endpoint] for endpoint in args.endpoints.split(",")]
         for server in servers if args.warmup else ():  # imports, caches, prepared statements
             for endpoint in endpoints:
@@ -96,6 +133,7 @@ def run_database(name: str, args: argparse.Namespace, workdir: Path) -> list[dic
                     seconds=args.warmup,
                     connections=args.connections,
                     pin=wrk_pin,
+                    target=targets.get(server.app, targets[SERVICE]),
                 )
         for round_ in range(args.rounds):
             for endpoint in endpoints:
@@ -105,7 +143,13 @@ def run_database(name: str, args: argparse.Namespace, workdir: Path) -> list[dic
                         "endpoint": endpoint.name,
                         "app": server.app.name,
                         "round": round_,
-                        **measure(server, endpoint, args, wrk_pin),
+                        **measure(
+                            server,
+                            endpoint,
+                            args,
+                            wrk_pin,
+                            targets.get(server.app, targets[SERVICE]),
+                        ),
                     }
                     print(json.dumps(record), flush=True)
                     records.append(record)

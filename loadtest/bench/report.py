@@ -8,6 +8,8 @@ from statistics import median
 from typing import Any
 
 Record = Mapping[str, Any]
+# The service in accounts mode, beside the open one ("service").
+ACCOUNTS_APP = "service-accounts"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Summary:
     cpu_vs_floor: float | None
     vs_flask: float | None
     vs_baseline: float | None
+    # Accounts mode only: its CPU per request minus the open service's, same round.
+    auth_cpu_us: float | None = None
 
 
 def _key(record: Record) -> tuple[str, str, int]:
@@ -32,6 +36,16 @@ def _key(record: Record) -> tuple[str, str, int]:
 
 
 Peers = Mapping[tuple[str, str, int, str], Record]
+
+
+def _differences(runs: Iterable[Record], peers: Peers, app: str, field: str) -> float | None:
+    """Median over rounds of this app's `field` minus `app`'s in the same round."""
+    differences = []
+    for run in runs:
+        peer = peers.get((*_key(run), app))
+        if peer is not None and peer is not run:
+            differences.append(run[field] - peer[field])
+    return median(differences) if differences else None
 
 
 def _ratios(runs: Iterable[Record], peers: Peers, app: str, field: str) -> float | None:
@@ -70,6 +84,9 @@ def summarise(records: Iterable[Record]) -> list[Summary]:
                 cpu_vs_floor=_inverse(_ratios(runs, peers, "floor", "cpu_us")),
                 vs_flask=_ratios(runs, peers, "flask", "rps"),
                 vs_baseline=_ratios(runs, peers, "baseline", "rps"),
+                auth_cpu_us=(
+                    _differences(runs, peers, "service", "cpu_us") if app == ACCOUNTS_APP else None
+                ),
             )
         )
     return summaries
@@ -85,7 +102,7 @@ def _times(value: float | None) -> str:
 
 def table(summaries: Iterable[Summary]) -> str:
     header = ("database", "endpoint", "app", "req/s", "p50 ms", "p99 ms", "errors", "CPU us/req")
-    rows = [(*header, "vs floor", "CPU vs floor", "vs flask", "vs baseline")]
+    rows = [(*header, "vs floor", "CPU vs floor", "vs flask", "vs baseline", "auth CPU us")]
     for s in summaries:
         rows.append(
             (
@@ -101,6 +118,7 @@ def table(summaries: Iterable[Summary]) -> str:
                 _times(s.cpu_vs_floor),
                 _times(s.vs_flask),
                 _times(s.vs_baseline),
+                "" if s.auth_cpu_us is None else f"{s.auth_cpu_us:+.0f}",
             )
         )
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]

@@ -26,6 +26,8 @@ class App:
     workers: int = 1
     # Another checkout's src/ to run the service from: a baseline measured in the same run.
     src: Path | None = None
+    # The service's AUTH_MODE: "accounts" makes every request authenticate with a token.
+    auth_mode: str = "open"
 
     def argv(self, port: int) -> list[str]:
         bind = ["--host", "127.0.0.1", "--port", str(port)]
@@ -52,10 +54,16 @@ class App:
         ]
 
     def env(self, database_url: str) -> dict[str, str]:
-        name = "DATABASE_URL" if self.kind == "service" else "BENCH_DATABASE_URL"
         # Ahead of the installed package: the baseline's own src/.
         path = os.pathsep.join(str(part) for part in (self.src, ROOT) if part is not None)
-        return {**os.environ, name: database_url, "PYTHONPATH": path}
+        if self.kind != "service":
+            return {**os.environ, "BENCH_DATABASE_URL": database_url, "PYTHONPATH": path}
+        return {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "AUTH_MODE": self.auth_mode,
+            "PYTHONPATH": path,
+        }
 
 
 @dataclass(frozen=True)

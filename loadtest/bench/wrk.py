@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,23 +18,42 @@ SEEDED = 100
 class Endpoint:
     name: str
     path: str
-    script_args: tuple[str, ...]
+    # Whether it addresses the seeded todos one by one (get, patch) rather than the collection.
+    per_item: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a server's requests need: the id its seeded todos start at, and in accounts
+    mode the Authorization header (open-mode servers share the table's first todos)."""
+
+    first_id: int = 1
+    authorization: str | None = None
 
 
 ENDPOINTS = {
     endpoint.name: endpoint
     for endpoint in (
-        Endpoint("list", "/api/todos?limit=20", ("list",)),
-        Endpoint("get", "/api/todos", ("get", str(SEEDED))),
-        Endpoint("create", "/api/todos", ("create",)),
-        Endpoint("patch", "/api/todos", ("patch", str(SEEDED))),
+        Endpoint("list", "/api/todos?limit=20"),
+        Endpoint("get", "/api/todos", per_item=True),
+        Endpoint("create", "/api/todos"),
+        Endpoint("patch", "/api/todos", per_item=True),
     )
 }
 
 
 def command(
-    url: str, endpoint: Endpoint, *, seconds: float, connections: int, pin: Sequence[str] = ()
+    url: str,
+    endpoint: Endpoint,
+    *,
+    seconds: float,
+    connections: int,
+    pin: Sequence[str] = (),
+    target: Target = Target(),
 ) -> list[str]:
+    script_args = [endpoint.name]
+    if endpoint.per_item:
+        script_args += [str(SEEDED), str(target.first_id)]
     return [
         *pin,
         "wrk",
@@ -47,7 +67,7 @@ def command(
         str(SCRIPT),
         url + endpoint.path,
         "--",
-        *endpoint.script_args,
+        *script_args,
     ]
 
 
@@ -58,8 +78,18 @@ def parse(output: str) -> dict[str, float]:
 
 
 def run(
-    url: str, endpoint: Endpoint, *, seconds: float, connections: int, pin: Sequence[str] = ()
+    url: str,
+    endpoint: Endpoint,
+    *,
+    seconds: float,
+    connections: int,
+    pin: Sequence[str] = (),
+    target: Target = Target(),
 ) -> dict[str, float]:
-    argv = command(url, endpoint, seconds=seconds, connections=connections, pin=pin)
-    output = subprocess.run(argv, check=True, capture_output=True, text=True, timeout=seconds + 30)
+    argv = command(url, endpoint, seconds=seconds, connections=connections, pin=pin, target=target)
+    # The token goes through the environment, not wrk's command line.
+    env = {**os.environ, "WRK_AUTHORIZATION": target.authorization or ""}
+    output = subprocess.run(
+        argv, check=True, capture_output=True, text=True, timeout=seconds + 30, env=env
+    )
     return parse(output.stdout)

@@ -1,35 +1,45 @@
 -- wrk script for the todo API. Modes (after `--`):
---   list        GET the URL given to wrk
---   create      POST a new todo to it (the collection URL)
---   get N       GET <URL>/k for k cycling through 1..N
---   patch N     PATCH <URL>/k, toggling `completed`, k cycling through 1..N
+--   list              GET the URL given to wrk
+--   create            POST a new todo to it (the collection URL)
+--   get N [FIRST]     GET <URL>/k for k cycling through FIRST..FIRST+N-1 (FIRST: 1)
+--   patch N [FIRST]   PATCH <URL>/k, toggling `completed`, k cycling likewise
+-- WRK_AUTHORIZATION in the environment goes with every request as its Authorization
+-- header (accounts mode: "Bearer <token>").
 -- Prints one JSON line with throughput, latency percentiles and errors.
 
 local mode = "list"
 local ids = 1
+local first = 1
 local counter = 0
+local plain = {}
+local json = {["Content-Type"] = "application/json"}
 
 function init(args)
   mode = args[1] or "list"
   ids = tonumber(args[2] or "1")
+  first = tonumber(args[3] or "1")
+  local authorization = os.getenv("WRK_AUTHORIZATION")
+  if authorization and authorization ~= "" then
+    plain["Authorization"] = authorization
+    json["Authorization"] = authorization
+  end
 end
 
 function request()
   counter = counter + 1
-  local json = {["Content-Type"] = "application/json"}
   if mode == "create" then
     local body = '{"title":"benchmark todo ' .. counter .. '","category":"bench"}'
     return wrk.format("POST", nil, json, body)
   end
-  local item = wrk.path .. "/" .. (counter % ids + 1)
+  local item = wrk.path .. "/" .. (first + counter % ids)
   if mode == "get" then
-    return wrk.format("GET", item)
+    return wrk.format("GET", item, plain)
   end
   if mode == "patch" then
     local body = '{"completed":' .. ((counter % 2 == 0) and "true" or "false") .. '}'
     return wrk.format("PATCH", item, json, body)
   end
-  return wrk.format("GET")
+  return wrk.format("GET", nil, plain)
 end
 
 function done(summary, latency, requests)

@@ -79,6 +79,10 @@ def is_postgres_image(image: str) -> bool:
     return name == "postgres"
 
 
+# What the project's Dockerfile sets with ENV, besides PATH and PORT.
+IMAGE_ENV = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", "AUTH_MODE": "accounts"}
+
+
 class AppRunner:
     """The project's image: its entry point and command from the checkout's virtualenv."""
 
@@ -93,7 +97,7 @@ class AppRunner:
         if not argv:
             raise HarnessError(f"container {spec.name} has neither entryPoint nor command")
         # The image's own ENV (Dockerfile), then the task definition's.
-        env = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", **env}
+        env = {**IMAGE_ENV, **env}
         env["PATH"] = f"{self.app_bin}:{env['PATH']}"
         return Launch(argv, env, container.placement.root)
 

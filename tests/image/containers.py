@@ -23,6 +23,7 @@ DATA = "/app/data"
 # and its secret, which ECS injects as an environment variable too.
 ECS_ENVIRONMENT = {
     "DATABASE_URL": "sqlite:///data/todo.db",
+    "AUTH_MODE": "accounts",
     "FORWARDED_ALLOW_IPS": VPC_CIDR,
     "CORS_ALLOW_ORIGINS": "*",
     "LOG_LEVEL": "info",

@@ -17,6 +17,7 @@ import pytest
 
 from imagebuild.engine import Engine
 from infra.database import SidecarDatabase
+from testbed.accounts import sign_up
 from testbed.in_flight import start_creates
 from tests.image.containers import (
     DATA,
@@ -60,6 +61,7 @@ def served(engine: Engine, image: str) -> Iterator[Container]:
 
 def test_serves_health_and_an_api_round_trip(served: Container) -> None:
     with httpx.Client(base_url=served.url, timeout=10) as http:
+        http.headers.update(sign_up(http).headers)
         health = http.get("/health")
         created = http.post("/api/todos", json={"title": "ship it", "category": "work"})
         location = created.headers["location"]
@@ -74,6 +76,25 @@ def test_serves_health_and_an_api_round_trip(served: Container) -> None:
     assert [t["title"] for t in listed.json()] == ["ship it"]
     assert (deleted.status_code, gone.status_code) == (204, 404)
     assert gone.headers["content-type"] == "application/problem+json"
+
+
+def test_by_default_it_refuses_unauthenticated_api_calls(engine: Engine, image: str) -> None:
+    """The image's own AUTH_MODE (accounts), not the task definition's: no list is served
+    to a request without credentials."""
+    environment = {k: v for k, v in ECS_ENVIRONMENT.items() if k != "AUTH_MODE"}
+    with (
+        run_container(engine, image, environment=environment) as container,
+        httpx.Client(base_url=container.url, timeout=10) as http,
+    ):
+        mode = container.exec("printenv", "AUTH_MODE").strip()
+        answers = [http.get("/api/todos"), http.post("/api/todos", json={"title": "mine?"})]
+        session = http.get("/api/session")
+
+    assert mode == "accounts"
+    assert [a.status_code for a in answers] == [401, 401]
+    assert all(a.headers["www-authenticate"].startswith("Bearer") for a in answers)
+    assert all(a.headers["content-type"] == "application/problem+json" for a in answers)
+    assert session.status_code == 401
 
 
 def test_runs_as_the_unprivileged_user(served: Container) -> None:
@@ -131,8 +152,12 @@ async def test_sigterm_answers_in_flight_requests_and_exits_0(engine: Engine, im
     volume = f"todo-image-test-{secrets.token_hex(4)}"
     try:
         with run_container(engine, image, data=volume) as container:
+            with httpx.Client(base_url=container.url, timeout=10) as signing_up:
+                credentials = sign_up(signing_up).headers
             limits = httpx.Limits(max_connections=100)
-            async with httpx.AsyncClient(base_url=container.url, limits=limits, timeout=30) as http:
+            async with httpx.AsyncClient(
+                base_url=container.url, headers=credentials, limits=limits, timeout=30
+            ) as http:
                 tasks = await start_creates(http, 300)
                 started = time.monotonic()
                 stopping = asyncio.create_task(
@@ -151,7 +176,10 @@ async def test_sigterm_answers_in_flight_requests_and_exits_0(engine: Engine, im
             oom_or_killed = json.loads(container.state("OOMKilled"))
 
         with run_container(engine, image, data=volume) as restarted:
-            async with httpx.AsyncClient(base_url=restarted.url, timeout=10) as http:
+            # The account and its token are stored in the data volume too.
+            async with httpx.AsyncClient(
+                base_url=restarted.url, headers=credentials, timeout=10
+            ) as http:
                 stored = (await http.get("/api/todos?limit=1000")).json()
     finally:
         engine.run("volume", "rm", "--force", volume, check=False)
@@ -170,6 +198,7 @@ async def test_sigterm_answers_in_flight_requests_and_exits_0(engine: Engine, im
 def test_every_log_line_is_one_json_object(engine: Engine, image: str) -> None:
     with run_container(engine, image) as container:
         with httpx.Client(base_url=container.url, timeout=10) as http:
+            http.headers.update(sign_up(http).headers)
             http.get("/health")
             http.post(
                 "/api/todos", content=b"{not json", headers={"content-type": "application/json"}
@@ -207,6 +236,8 @@ def test_sidecar_mode_app_and_db_containers_in_one_task(
                 run_container(engine, image, environment=environment, password=password, task=db),
                 httpx.Client(base_url=db.url, timeout=10) as http,
             ):
+                credentials = sign_up(http).headers
+                http.headers.update(credentials)
                 created = http.post("/api/todos", json={"title": "on postgres"})
                 listed = http.get("/api/todos")
             with run_container(
@@ -221,7 +252,7 @@ def test_sidecar_mode_app_and_db_containers_in_one_task(
             run_db_container(engine, postgres_image, password=password, data=volume) as db,
             run_container(engine, image, environment=environment, password=password, task=db),
         ):
-            kept = httpx.get(f"{db.url}/api/todos", timeout=10).json()
+            kept = httpx.get(f"{db.url}/api/todos", headers=credentials, timeout=10).json()
     finally:
         engine.run("volume", "rm", "--force", volume, check=False)
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk import aws_logs as logs
 
-from infra.config import DatabaseMode, Settings
+from infra.config import AuthMode, DatabaseMode, Settings
 from tests.infra.conftest import CDK_JSON_CONTEXT
 
 
@@ -22,6 +22,7 @@ def test_cdk_json_defaults_are_the_code_defaults() -> None:
 def test_defaults_without_any_context() -> None:
     defaults = settings()
     assert defaults.database is DatabaseMode.SIDECAR
+    assert defaults.auth_mode is AuthMode.ACCOUNTS
     assert defaults.image is None
     assert defaults.nat_gateways == 2
     assert defaults.nat_eip_allocation_ids == ()
@@ -32,6 +33,7 @@ def test_defaults_without_any_context() -> None:
 def test_command_line_strings_are_parsed() -> None:
     parsed = settings(
         database="rds",
+        authMode="Open",
         image="repo/todo-async:1",
         natGateways="1",
         natEipAllocationIds=" eipalloc-a ",
@@ -44,6 +46,7 @@ def test_command_line_strings_are_parsed() -> None:
         logRetentionDays="365",
     )
     assert parsed.database is DatabaseMode.RDS
+    assert parsed.auth_mode is AuthMode.OPEN
     assert parsed.image == "repo/todo-async:1"
     assert parsed.nat_gateways == 1
     assert parsed.nat_eip_allocation_ids == ("eipalloc-a",)
@@ -74,6 +77,7 @@ def test_empty_strings_mean_unset() -> None:
     ("context", "message"),
     [
         ({"database": "dynamodb"}, "database must be"),
+        ({"authMode": "public"}, "authMode must be 'accounts' or 'open'"),
         ({"natGateways": "0"}, "natGateways must be 1 or 2"),
         ({"natGateways": "3"}, "natGateways must be 1 or 2"),
         ({"natEipAllocationIds": "eipalloc-a"}, "one id per NAT gateway"),

@@ -61,6 +61,12 @@ def test_database_url_points_at_the_instance_over_tls(synth: Synthesized) -> Non
     }
 
 
+def test_the_service_runs_accounts_mode(synth: Synthesized) -> None:
+    environment = {e["Name"]: e["Value"] for e in synth.containers()["app"]["Environment"]}
+    assert environment["AUTH_MODE"] == "accounts"
+    assert synth.outputs["AuthMode"]["Value"] == "accounts"
+
+
 def test_rds_postgres_private_encrypted_backed_up(synth: Synthesized) -> None:
     instance = synth.resources["DatabaseInstance"]
     assert instance["DeletionPolicy"] == "Snapshot"

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk.assertions import Annotations, Match
 
 from tests.infra.conftest import Synthesized, no_plaintext_secrets, synthesize
 
@@ -185,6 +185,7 @@ def test_app_container(synth: Synthesized) -> None:
     environment = {e["Name"]: e["Value"] for e in app["Environment"]}
     assert environment == {
         "DATABASE_URL": "postgresql://todo@localhost:5432/todo",
+        "AUTH_MODE": "accounts",
         "FORWARDED_ALLOW_IPS": "10.0.0.0/16",
         "CORS_ALLOW_ORIGINS": "*",
         "LOG_LEVEL": "info",
@@ -375,6 +376,7 @@ def test_outputs(synth: Synthesized) -> None:
     assert synth.outputs["ServiceName"]["Value"] == {"Fn::GetAtt": ["Service", "Name"]}
     assert synth.outputs["LogGroupName"]["Value"] == {"Ref": "LogGroup"}
     assert synth.outputs["DatabaseMode"]["Value"] == "sidecar"
+    assert synth.outputs["AuthMode"]["Value"] == "accounts"
 
 
 # --- checks ---
@@ -382,6 +384,11 @@ def test_outputs(synth: Synthesized) -> None:
 
 def test_cdk_nag_aws_solutions_has_no_unacknowledged_finding(synth: Synthesized) -> None:
     synth.assert_aws_solutions_clean()
+
+
+def test_accounts_mode_carries_no_open_list_warning(synth: Synthesized) -> None:
+    found = Annotations.from_stack(synth.stack).find_warning("*", Match.any_value())
+    assert not [w for w in found if "authMode=open" in str(w.entry.data)]
 
 
 def test_each_acknowledgment_is_expected_and_has_a_reason(synth: Synthesized) -> None:

@@ -16,6 +16,8 @@ import httpx
 import pytest
 from standin.paths import OUTPUTS, REPO
 
+from testbed.accounts import Account, sign_up
+
 
 @pytest.fixture(scope="session")
 def outputs() -> dict[str, Any]:
@@ -30,9 +32,33 @@ def alb_url(outputs: dict[str, Any]) -> str:
     return str(outputs["AlbUrl"])
 
 
-@pytest.fixture
-def alb(alb_url: str) -> Iterator[httpx.Client]:
+@pytest.fixture(scope="session")
+def accounts_mode(outputs: dict[str, Any]) -> bool:
+    """Whether the deployed service runs AUTH_MODE=accounts (the stack's default)."""
+    return outputs["AuthMode"] == "accounts"
+
+
+def new_account(alb_url: str) -> Account:
     with httpx.Client(base_url=alb_url, timeout=10) as client:
+        return sign_up(client)
+
+
+@pytest.fixture
+def account(alb_url: str, accounts_mode: bool) -> Account:
+    if not accounts_mode:
+        pytest.skip("the service runs AUTH_MODE=open: there are no accounts")
+    return new_account(alb_url)
+
+
+@pytest.fixture
+def credentials(alb_url: str, accounts_mode: bool) -> dict[str, str]:
+    """The headers an API request needs: a fresh user's token, or none in open mode."""
+    return new_account(alb_url).headers if accounts_mode else {}
+
+
+@pytest.fixture
+def alb(alb_url: str, credentials: dict[str, str]) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=alb_url, headers=credentials, timeout=10) as client:
         yield client
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -21,13 +22,21 @@ class Outcome:
 
 
 class Traffic(threading.Thread):
-    """GET (or POST, with `write=True`) in a loop until stopped; at most `limit` seconds."""
+    """GET (or POST, with `write=True`) in a loop until stopped; at most `limit` seconds.
+    `headers` go with every request (the credentials)."""
 
     def __init__(
-        self, base_url: str, *, write: bool = False, label: str = "traffic", limit: float = 600
+        self,
+        base_url: str,
+        *,
+        headers: Mapping[str, str],
+        write: bool = False,
+        label: str = "traffic",
+        limit: float = 600,
     ) -> None:
         super().__init__(daemon=True)
         self.base_url = base_url
+        self.headers = dict(headers)
         self.write = write
         self.label = label
         self.limit = limit
@@ -45,7 +54,7 @@ class Traffic(threading.Thread):
 
     def run(self) -> None:
         deadline = time.monotonic() + self.limit
-        with httpx.Client(base_url=self.base_url, timeout=10) as client:
+        with httpx.Client(base_url=self.base_url, headers=self.headers, timeout=10) as client:
             for number in itertools.count():
                 if self._stop_event.is_set() or time.monotonic() > deadline:
                     return

@@ -13,3 +13,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     directory = tmp_path_factory.mktemp("loadtest-server")
     with live_server(f"sqlite:///{directory}/todo.db", directory) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def accounts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real service in accounts mode, as deployed, on a fresh SQLite file."""
+    directory = tmp_path_factory.mktemp("loadtest-accounts-server")
+    with live_server(
+        f"sqlite:///{directory}/todo.db", directory, env={"AUTH_MODE": "accounts"}
+    ) as running:
+        yield running

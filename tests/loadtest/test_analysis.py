@@ -43,6 +43,22 @@ def test_a_window_is_the_difference_of_two_snapshots() -> None:
     assert Window.between(new, Snapshot(3, 0, {5: 3}), 1.0).requests == 3
 
 
+def test_set_up_times_are_not_judged_and_set_up_failures_still_count() -> None:
+    # Locust's totals: 3 list requests, 3 sign-ups (one failed) and a sign-in.
+    total = Snapshot(7, 1, {10: 1, 12: 1, 14: 1, 480: 1, 30: 1, 450: 1, 5: 1})
+    sign_ups = Snapshot(3, 1, {480: 1, 30: 1, 5: 1})
+    sign_ins = Snapshot(1, 0, {450: 1})
+
+    judged = total.less_set_up([sign_ups, sign_ins])
+
+    assert (judged.requests, judged.failures) == (4, 1)
+    assert judged.histogram == {10: 1, 12: 1, 14: 1}
+    window = Window.between(Snapshot(0, 0, {}), judged, 1.0)
+    assert window.error_ratio == 0.25
+    assert window.p(0.99) == 14
+    assert total.less_set_up([]) == total
+
+
 def test_a_breach_says_which_limit_and_by_how_much() -> None:
     breaches = check(window(10, {50: 90, 180: 10}, failures=3), LIMITS)
     assert [str(breach) for breach in breaches] == [

@@ -47,14 +47,39 @@ def test_ratios_are_medians_of_same_round_ratios() -> None:
     assert "0.50x" in report.table(by_app.values())
 
 
+def test_the_accounts_row_shows_its_cpu_per_request_over_the_open_service() -> None:
+    records = []
+    for round_, (open_cpu, accounts_cpu) in enumerate([(200, 230), (400, 420), (300, 340)]):
+        records += [
+            {**_record("service", round_, 100), "cpu_us": open_cpu},
+            {**_record(report.ACCOUNTS_APP, round_, 90), "cpu_us": accounts_cpu},
+        ]
+    by_app = {summary.app: summary for summary in report.summarise(records)}
+
+    # Same-round differences 30, 20, 40: their median, not the difference of medians.
+    assert by_app[report.ACCOUNTS_APP].auth_cpu_us == pytest.approx(30)
+    assert by_app["service"].auth_cpu_us is None
+    assert "auth CPU us" in report.table(by_app.values())
+    assert "+30" in report.table(by_app.values())
+
+
 def test_wrk_summary_line_is_parsed_and_commands_pin_wrk() -> None:
     assert wrk.parse('noise\n{"requests": 5, "rps": 2.5}\n') == {"requests": 5, "rps": 2.5}
     argv = wrk.command(
         "http://h", wrk.ENDPOINTS["patch"], seconds=1, connections=4, pin=["taskset", "-c", "0"]
     )
     assert argv[:4] == ["taskset", "-c", "0", "wrk"]
-    assert argv[-3:] == ["--", "patch", str(wrk.SEEDED)]
+    assert argv[-4:] == ["--", "patch", str(wrk.SEEDED), "1"]
     assert "-d1s" in argv
+    # Another user's seeded todos start further on; the token is not on the command line.
+    target = wrk.Target(first_id=101, authorization="Bearer tdat_secret")
+    accounts = wrk.command(
+        "http://h", wrk.ENDPOINTS["get"], seconds=1, connections=4, target=target
+    )
+    assert accounts[-4:] == ["--", "get", str(wrk.SEEDED), "101"]
+    assert "tdat_secret" not in " ".join(accounts)
+    listing = wrk.command("http://h", wrk.ENDPOINTS["list"], seconds=1, connections=4)
+    assert listing[-2:] == ["--", "list"]
 
 
 def test_cpu_time_counts_children() -> None:
@@ -83,7 +108,9 @@ def test_benchmark_reports_every_app_and_endpoint_as_json() -> None:
     records = [json.loads(line) for line in lines]
     runs = [record for record in records if "endpoint" in record]
     assert {(run["app"], run["endpoint"]) for run in runs} == {
-        (app, endpoint) for app in ("service", "floor", "flask") for endpoint in wrk.ENDPOINTS
+        (app, endpoint)
+        for app in ("service", report.ACCOUNTS_APP, "floor", "flask")
+        for endpoint in wrk.ENDPOINTS
     }
     for run in runs:
         assert run.keys() >= REPORTED
@@ -92,7 +119,9 @@ def test_benchmark_reports_every_app_and_endpoint_as_json() -> None:
         assert run["socket_errors"] == 0
     assert {record["app"] for record in records if "rss_mb" in record} == {
         "service",
+        report.ACCOUNTS_APP,
         "floor",
         "flask",
     }
     assert "vs floor" in output.stdout
+    assert "auth CPU us" in output.stdout

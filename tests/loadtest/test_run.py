@@ -9,10 +9,22 @@ import json
 import urllib.request
 from pathlib import Path
 
+import httpx
+
+from testbed.accounts import sign_up
 from testbed.live_server import LiveServer
-from tests.loadtest.runs import failure_messages, only_run_dir, run_smoke, stats_rows, wrong_answers
+from tests.loadtest.runs import (
+    failure_messages,
+    only_run_dir,
+    run_smoke,
+    stats_by_method,
+    stats_rows,
+    summary,
+    wrong_answers,
+)
 
 GROUPED_NAMES = {
+    "/api/session",
     "/api/categories",
     "/api/todos",
     "/api/todos/[id]",
@@ -42,8 +54,11 @@ def test_smoke_profile_passes_and_writes_every_result(server: LiveServer, tmp_pa
     assert int(rows["Aggregated"]["Failure Count"]) == 0
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["passed"] is True
-    # Locust rewrites its CSV once a second; the summary counts up to the very end.
-    assert summary["whole_run"]["requests"] >= int(rows["Aggregated"]["Request Count"])
+    # Locust rewrites its CSV once a second; the summary counts up to the very end, less
+    # each user's one question for the mode (set-up, not judged).
+    set_up = stats_by_method(run_dir)[("GET", "/api/session")]
+    assert set_up == 4
+    assert summary["whole_run"]["requests"] + set_up >= int(rows["Aggregated"]["Request Count"])
     assert done.stdout.rstrip().endswith(f"results: {run_dir}")
     assert "PASSED" in done.stdout
 
@@ -75,3 +90,60 @@ def test_wrong_bodies_count_as_failures(tmp_path: Path) -> None:
     errors = failure_messages(only_run_dir(tmp_path))
     assert any("created todo has no id" in error for error in errors), errors
     assert "most frequent failures:\n  " in done.stdout
+
+
+def test_in_accounts_mode_each_user_signs_up_and_works_with_a_token(
+    accounts_server: LiveServer, tmp_path: Path
+) -> None:
+    done = run_smoke(accounts_server.url, tmp_path)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    run_dir = only_run_dir(tmp_path)
+    counts = stats_by_method(run_dir)
+    # Four users: each asks the mode, signs up, signs in, makes a token and signs out.
+    for request in (
+        ("GET", "/api/session"),
+        ("POST", "/api/users"),
+        ("POST", "/api/session"),
+        ("POST", "/api/tokens"),
+        ("DELETE", "/api/session"),
+    ):
+        assert counts[request] == 4, (request, counts)
+    assert counts[("GET", "/api/todos?category=[c]")] > 4
+    rows = stats_rows(run_dir)
+    assert int(rows["Aggregated"]["Failure Count"]) == 0
+    judged = summary(tmp_path)
+    assert judged["passed"] is True
+    # The set-up (20 requests, argon2id among them) is in Locust's tables, not judged.
+    assert judged["whole_run"]["requests"] + 20 >= int(rows["Aggregated"]["Request Count"])
+
+
+def test_with_an_accounts_file_the_users_share_its_accounts_and_tidy_up(
+    accounts_server: LiveServer, tmp_path: Path
+) -> None:
+    with httpx.Client(base_url=accounts_server.url, timeout=10) as http:
+        accounts = [sign_up(http, prefix="pre") for _ in range(2)]
+    listing = tmp_path / "accounts.txt"
+    listing.write_text("".join(f"{a.username}:{a.password}\n" for a in accounts))
+
+    done = run_smoke(accounts_server.url, tmp_path / "results", "--accounts-file", str(listing))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    counts = stats_by_method(only_run_dir(tmp_path / "results"))
+    assert ("POST", "/api/users") not in counts
+    assert counts[("POST", "/api/session")] == 4
+    with httpx.Client(base_url=accounts_server.url, timeout=10) as http:
+        for account in accounts:
+            # Two users worked in each account: their todos and their tokens are gone.
+            assert http.get("/api/categories", headers=account.headers).json() == []
+            tokens = http.get("/api/tokens", headers=account.headers).json()
+            assert [str(token["id"]) for token in tokens] == [account.token_id]
+
+
+def test_a_bad_accounts_file_stops_the_run_before_any_user(tmp_path: Path) -> None:
+    with wrong_answers() as host:
+        done = run_smoke(host, tmp_path, "--accounts-file", str(tmp_path / "missing.txt"))
+
+    assert done.returncode != 0
+    assert "--accounts-file: " in done.stderr
+    assert "No such file" in done.stderr

@@ -3,6 +3,7 @@ the PostgreSQL runner initialising and serving a real server as the postgres ima
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import ssl
@@ -19,6 +20,7 @@ from standin.network import Remap, free_port
 from standin.paths import REPO
 from standin.processes import ProcessRegistry
 from standin.runners import (
+    IMAGE_ENV,
     AppRunner,
     LoadRunner,
     PostgresRunner,
@@ -93,11 +95,19 @@ async def test_app_runner_remaps_the_command_and_puts_the_virtualenv_first(
     assert launch.env == {
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
+        "AUTH_MODE": "accounts",
         "PATH": "/venv/bin:/usr/bin",
         "LOG_LEVEL": "info",
     }
     assert launch.cwd == tmp_path / "root"
     assert runner.health_env(app)["PATH"].startswith("/venv/bin:")
+
+
+def test_the_app_runner_sets_what_the_dockerfile_sets() -> None:
+    dockerfile = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text()
+    final_stage = dockerfile.rsplit("\nFROM ", 1)[1]
+    declared = dict(re.findall(r"\b([A-Z_]+)=(\S+)", final_stage.split("\nRUN ", 1)[0]))
+    assert IMAGE_ENV.items() <= declared.items()
 
 
 async def test_app_runner_refuses_a_container_without_a_command(tmp_path: Path) -> None:
