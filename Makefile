@@ -143,7 +143,7 @@ destroy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
 # process from the checkout) or docker (the images on a Docker engine, one address per task);
 # LOCAL_CONTEXT="-c desiredCount=3 ..." adds CDK context; LOCAL_IMAGE and LOCALSTACK_PORT are
 # read from the environment. LOCAL_REMOVE_DATA=1 makes local-down remove Docker data volumes.
-.PHONY: local-setup local-up local-down local-status local-test local-scale local-restart test-full-stack
+.PHONY: local-setup local-up local-down local-status local-test local-scale local-restart local-load test-full-stack
 LOCAL_DATABASE ?= rds
 LOCAL_RUNTIME ?= process
 STANDIN := PYTHONPATH=localstack $(BIN)/python -m standin
@@ -182,6 +182,12 @@ local-scale:
 
 local-restart:
 	$(STANDIN) restart
+
+# The load generators' stack (infra/load) deployed beside the local service, its task (a
+# Locust master and WORKERS workers, 2 unless given) run once against the local ALB, the
+# summary read from LocalStack's S3: make local-load PROFILE=smoke WORKERS=2 LOAD_ARGS="-u 4 -t 20s"
+local-load: $(VENV)/.local-stamp
+	$(STANDIN) run-load --profile $(PROFILE) --workers $(if $(filter-out 0,$(WORKERS)),$(WORKERS),2) --load-args="$(LOAD_ARGS)"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

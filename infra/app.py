@@ -9,7 +9,8 @@ from cdk_nag import AwsSolutionsChecks
 
 from infra.config import Settings
 from infra.context import Context
-from infra.load.config import LoadSettings
+from infra.exports import ServiceExports
+from infra.load.config import LoadSettings, load_stack_name
 from infra.load.stack import TodoAsyncLoadStack
 from infra.stack import TodoAsyncStack
 
@@ -35,15 +36,16 @@ def build(app: App) -> TodoAsyncStack:
         env=env,
     )
     if Context(get).flag("loadGenerators", False):
-        TodoAsyncLoadStack(
+        load = TodoAsyncLoadStack(
             app,
-            f"{settings.stack_name}Load",
-            service=stack,
+            load_stack_name(settings.stack_name),
+            service=ServiceExports(stack.stack_name),
             settings=LoadSettings.from_context(get),
             log_retention=settings.log_retention,
             description="todo-async load generators: Locust on ECS Fargate, reports in S3",
             env=env,
         )
+        load.add_stack_dependency(stack, "imports the service stack's exports")
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

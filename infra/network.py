@@ -9,6 +9,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.exports import AVAILABILITY_ZONES
+
 VPC_CIDR = "10.0.0.0/16"
 
 
@@ -35,7 +37,7 @@ class Network(Construct):
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR),
-            max_azs=2,
+            max_azs=AVAILABILITY_ZONES,
             nat_gateways=nat_gateways,
             nat_gateway_provider=ec2.NatProvider.gateway(
                 eip_allocation_ids=list(eip_allocation_ids) or None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnElement, CfnOutput, RemovalPolicy, Stack, Tags
+from aws_cdk import CfnElement, CfnOutput, Fn, RemovalPolicy, Stack, Tags
 from constructs import Construct, IConstruct
 
 from infra.config import DatabaseMode, Settings
 from infra.database import Database, RdsDatabase, SidecarDatabase
+from infra.exports import ServiceExports
 from infra.network import Network
 from infra.service import Service
 from infra.traffic import Traffic
@@ -101,11 +102,24 @@ class TodoAsyncStack(Stack):
                 resource.override_logical_id(logical_id)
 
         # What a stack beside this one (the load generators) runs in and aims at.
-        self.vpc = network.vpc
-        self.private_subnets = network.private_subnets
-        self.url = traffic.url
-
-        CfnOutput(self, "LoadBalancerUrl", value=traffic.url, description="Service URL")
+        exports = ServiceExports(self.stack_name)
+        private_subnets = network.vpc.select_subnets(
+            subnet_type=network.private_subnets.subnet_type
+        ).subnet_ids
+        CfnOutput(self, "VpcId", value=network.vpc.vpc_id, export_name=exports.vpc_id)
+        CfnOutput(
+            self,
+            "PrivateSubnetIds",
+            value=Fn.join(",", private_subnets),
+            export_name=exports.private_subnet_ids,
+        )
+        CfnOutput(
+            self,
+            "LoadBalancerUrl",
+            value=traffic.url,
+            description="Service URL",
+            export_name=exports.load_balancer_url,
+        )
         CfnOutput(self, "ClusterName", value=service.cluster.cluster_name)
         CfnOutput(self, "ServiceName", value=service.service.service_name)
         CfnOutput(self, "LogGroupName", value=service.log_group.log_group_name)

@@ -32,6 +32,11 @@ RESERVED_OPTIONS = frozenset(
 VCPU = 1024
 
 
+def load_stack_name(service_stack_name: str) -> str:
+    """The load generators' stack, named after the service stack it stands beside."""
+    return f"{service_stack_name}Load"
+
+
 @dataclass(frozen=True)
 class LoadSettings:
     """One task: a Locust master and `workers` worker containers, one vCPU per worker."""

@@ -103,6 +103,9 @@ class LoadGenerators(Construct):
             ],
             essential=True,
         )
+        # Declared for what runs the task off Fargate (the local stand-in gives each task
+        # its own ports); nothing outside the task reaches it, the security group admits none.
+        master.add_port_mappings(ecs.PortMapping(container_port=MASTER_PORT))
         master.add_mount_points(
             ecs.MountPoint(container_path="/results", source_volume="results", read_only=False)
         )

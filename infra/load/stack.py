@@ -1,17 +1,19 @@
 """The load generators' stack: deployed only on request (`make deploy-load`), into the
-service stack's VPC, aimed at that stack's load balancer."""
+service stack's VPC, aimed at that stack's load balancer, both read from the service
+stack's named exports (infra/exports.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aws_cdk import CfnOutput, Fn, Stack, Tags
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.exports import AVAILABILITY_ZONES, ServiceExports
 from infra.load.config import LoadSettings
 from infra.load.generators import REPORTS_PREFIX, LoadGenerators
-from infra.stack import TodoAsyncStack
 
 
 class TodoAsyncLoadStack(Stack):
@@ -20,7 +22,7 @@ class TodoAsyncLoadStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        service: TodoAsyncStack,
+        service: ServiceExports,
         settings: LoadSettings,
         log_retention: logs.RetentionDays,
         **kwargs: Any,
@@ -28,18 +30,25 @@ class TodoAsyncLoadStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         Tags.of(self).add("project", "todo-async")
 
+        # What the security group and the cluster belong to; the task's subnets are given
+        # to each run (RunTaskCommand).
+        vpc = ec2.Vpc.from_vpc_attributes(
+            self,
+            "ServiceVpc",
+            vpc_id=Fn.import_value(service.vpc_id),
+            availability_zones=[Fn.select(i, Fn.get_azs()) for i in range(AVAILABILITY_ZONES)],
+        )
+        subnet_ids = Fn.import_value(service.private_subnet_ids)
         generators = LoadGenerators(
             self,
             "LoadGenerators",
-            vpc=service.vpc,
-            target_url=service.url,
+            vpc=vpc,
+            target_url=Fn.import_value(service.load_balancer_url),
             settings=settings,
             log_retention=log_retention,
         )
-        private = service.private_subnets.subnet_type
-        subnets = service.vpc.select_subnets(subnet_type=private).subnet_ids
         network = (
-            f"awsvpcConfiguration={{subnets=[{Fn.join(',', subnets)}],"
+            f"awsvpcConfiguration={{subnets=[{subnet_ids}],"
             f"securityGroups=[{generators.security_group.security_group_id}],"
             "assignPublicIp=DISABLED}"
         )

@@ -9,6 +9,10 @@ python -m standin scale N                the service's desired count
 python -m standin restart [--no-wait]    a new deployment, tasks replaced one by one
 python -m standin wait                   until the service is steady
 python -m standin test                   up, integration tests, down, in each database mode
+python -m standin run-load [--profile P] [--workers N] [--load-args "..."]   the load
+                                         generators' stack deployed beside the service, its
+                                         task (a Locust master, N workers) run once against
+                                         the local ALB, the summary read from S3
 python -m standin serve --stack NAME --app-image REF --runtime KIND   the daemon (local-up
                                          starts it)
 
@@ -50,6 +54,13 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("scale").add_argument("count", type=int)
     commands.add_parser("restart").add_argument("--no-wait", action="store_true")
     commands.add_parser("wait").add_argument("--timeout", type=float, default=300)
+    load = commands.add_parser("run-load")
+    load.add_argument("--profile", default="smoke", choices=("smoke", "step", "spike", "soak"))
+    load.add_argument("--workers", type=int, default=2, help="worker containers (1 to 4)")
+    load.add_argument(
+        "--load-args", default="", help='the profile\'s size and thresholds: "-u 20 -t 30s"'
+    )
+    load.add_argument("--limit", type=float, default=900, help="seconds the task may run")
     serve = commands.add_parser("serve")
     serve.add_argument("--stack", required=True)
     serve.add_argument("--app-image", required=True, help="the image reference given to cdklocal")
@@ -81,6 +92,13 @@ def run(args: argparse.Namespace) -> None:
             client.print_status(client.wait_steady(600))
     elif args.command == "wait":
         client.print_status(client.wait_steady(args.timeout))
+    elif args.command == "run-load":
+        from . import load_generators  # loads boto3 (loadtest.publish): only for a run
+
+        run = load_generators.LoadRun(args.profile, args.workers, args.load_args)
+        code = load_generators.run_load(run, args.limit)
+        if code != 0:
+            raise SystemExit(code)
 
 
 def main() -> None:

@@ -94,10 +94,20 @@ def bootstrap() -> None:
     _cdklocal(["bootstrap", f"aws://{ACCOUNT}/{region}"], paths.BOOTSTRAP_LOG, cwd=paths.LOCAL)
 
 
-def deploy(stack: str, context: Context) -> None:
+def deploy(
+    stack: str,
+    context: Context,
+    *,
+    log: Path = paths.DEPLOY_LOG,
+    outputs: Path | None = paths.CDK_OUTPUTS,
+    exclusively: bool = False,
+) -> None:
+    """`exclusively`: that stack alone, not the stacks it depends on."""
     arguments = ["deploy", stack, *context.args(), "--require-approval", "never"]
-    _cdklocal([*arguments, "--outputs-file", str(paths.CDK_OUTPUTS)], paths.DEPLOY_LOG)
+    arguments += ["--exclusively"] if exclusively else []
+    arguments += ["--outputs-file", str(outputs)] if outputs else []
+    _cdklocal(arguments, log)
 
 
-def destroy(stack: str, context: Context) -> None:
-    _cdklocal(["destroy", stack, *context.args(), "--force"], paths.DESTROY_LOG)
+def destroy(stack: str, context: Context, *, log: Path = paths.DESTROY_LOG) -> None:
+    _cdklocal(["destroy", stack, *context.args(), "--force"], log)

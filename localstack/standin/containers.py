@@ -12,7 +12,7 @@ import os
 import shutil
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,15 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Placement:
     """Where a container runs here: its task, the task's port and address remapping, its
-    own storage, its mounted volumes (container path -> host directory), its log file."""
+    own storage, its mounted volumes (container path -> host directory), its log file, and
+    the credentials its task role gives it (as environment variables)."""
 
     task_id: str
     remap: Remap
     root: Path
     volumes: dict[str, Path]
     log_file: Path
+    credentials: dict[str, str] = field(default_factory=dict)
 
 
 class Container:
@@ -63,6 +65,7 @@ class Container:
         self.log_stream: LogStream | None = None
         self._stopping = False
         self._output: asyncio.Task[None] | None = None
+        self._waiter: asyncio.Task[None] | None = None
         self._background: list[asyncio.Task[Any]] = []
 
     @property
@@ -74,8 +77,10 @@ class Container:
         return self.process.pid if self.process and self.exit_code is None else None
 
     def environment(self) -> dict[str, str]:
-        """The container's environment: its variables and secrets, remapped, on a clean base."""
+        """The container's environment: its variables and secrets, remapped, on a clean base
+        with its task role's credentials."""
         env = {"PATH": BASE_PATH, "LANG": "C.UTF-8", "HOME": str(self.placement.root)}
+        env.update(self.placement.credentials)
         for name, value in self.spec.environment.items():
             env[name] = self.placement.remap.apply(value)
         for name, value_from in self.spec.secrets.items():
@@ -115,7 +120,7 @@ class Container:
             "task %s: container %s started (pid %d)", self.task_id, self.spec.name, self.process.pid
         )
         self._output = asyncio.create_task(self._pump(self.process))
-        self._background.append(asyncio.create_task(self._wait(self.process)))
+        self._waiter = asyncio.create_task(self._wait(self.process))
         if self.spec.health_check:
             self._background.append(
                 asyncio.create_task(self._health_loop(self.spec.health_check, env))
@@ -205,6 +210,9 @@ class Container:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
                 await process.wait()
+        if self._waiter is not None:
+            # Records the exit code (the process has ended): not cancelled with the rest.
+            await self._waiter
         if self._output is not None:
             # The last lines (shutdown messages) still in the pipe; a process that leaves a
             # child holding the pipe open does not get to keep the stand-in waiting.

@@ -11,6 +11,13 @@ import os
 from collections.abc import Mapping
 
 ACCOUNT = "000000000000"
+TASK_ROLE_VARIABLES = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+)
 
 
 def localstack_port(environ: Mapping[str, str] = os.environ) -> int:
@@ -34,6 +41,13 @@ def aws_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
         "CDK_DISABLE_VERSION_CHECK": "1",
     }
+
+
+def task_role_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """What a container of a task with a role finds in its environment here: LocalStack's
+    endpoint and keys, where on ECS the agent hands it the role's credentials."""
+    environment = aws_environment(environ)
+    return {name: environment[name] for name in TASK_ROLE_VARIABLES}
 
 
 def apply() -> None:

@@ -19,22 +19,13 @@ from imagebuild.engine import EngineUnavailable
 from . import aws, cdk, client, docker_engine, eips, localstack_server, paths
 from .cdk import Context
 from .errors import HarnessError
-from .stack import Stack
+from .stack import Stack, stack_status
 from .timings import Phases
 
 DEPLOYED = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 STEADY_TIMEOUT = 300
 TEST_TIMEOUT = 1800
 DATABASE_MODES = ("rds", "sidecar")
-
-
-def stack_status(name: str) -> str:
-    """The stack's CloudFormation status, NONE when there is no such stack."""
-    cfn = aws.client("cloudformation")
-    try:
-        return str(cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"])
-    except cfn.exceptions.ClientError:
-        return "NONE"
 
 
 def local_up(database: str, image: str, extra_context: str = "", runtime: str = "process") -> None:
@@ -112,10 +103,16 @@ def write_outputs(stack_name: str) -> None:
 def local_down(*, remove_data: bool = False) -> None:
     """Stop the stand-in, destroy the stack, stop LocalStack; what is left of the stack's
     local state (databases, volumes, outputs) goes with it, but for the Docker runtime's
-    data volumes unless `remove_data`. A Docker engine local-up started stops too."""
+    data volumes unless `remove_data`. A Docker engine local-up started stops too; so does
+    the load generators' stack (`run-load`), and what a run of it left running."""
+    from . import load_generators  # loads boto3 (loadtest.publish): only when going down
+
     paths.LOCAL.mkdir(exist_ok=True)
     phases = Phases("local-down", paths.TIMINGS)
     client.down()
+    leftovers = load_generators.stop_leftovers()
+    if leftovers:
+        print(f"stopped processes a load run left behind: {leftovers}")
     phases.done("stand-in down")
     removed = docker_engine.remove_leftovers(data=remove_data)
     if removed:
@@ -128,6 +125,7 @@ def local_down(*, remove_data: bool = False) -> None:
         stack = context.settings().stack_name
         if stack_status(stack) != "NONE":
             try:
+                load_generators.destroy(context)
                 cdk.destroy(stack, context)
             except HarnessError as error:  # LocalStack's state goes with it below anyway
                 print(error, file=sys.stderr)

@@ -8,7 +8,8 @@ Here every process shares 127.0.0.1, so:
 * each task gets a free loopback port for each container port it declares;
 * a managed endpoint the stand-in runs (the RDS instance) gets a free loopback port too;
 * the VPC is the loopback: the VPC's CIDR becomes 127.0.0.0/8 (the only peers a task sees
-  here, the load balancer included, are loopback addresses).
+  here, the load balancer included, are loopback addresses);
+* a load balancer the stand-in runs is reached at its listener's local URL.
 
 `Remap.apply` rewrites a container's command, health check and environment values with
 exactly these rules; nothing else in a value changes:
@@ -17,7 +18,9 @@ exactly these rules; nothing else in a value changes:
   of the task, or HOST:PORT is a mapped endpoint -> `127.0.0.1:<local port>`;
 * the value of `--port`/`-p` (`--port N`, `--port=N`) equal to a container port -> local port;
 * the value of `--host`/`-h` equal to `0.0.0.0` -> `127.0.0.1`;
-* the VPC CIDR -> `127.0.0.0/8`.
+* the VPC CIDR -> `127.0.0.0/8`;
+* a mapped URL (the service's load balancer URL, as its stack gives it) -> its local URL
+  (the stand-in's listener), wherever it is not part of a longer host name or a port.
 
 A task run as containers on a bridge network (the Docker runtime) has an address of its own,
 as on Fargate: its ports and bind addresses stay as declared (`own_address`), a mapped
@@ -60,6 +63,7 @@ class Remap:
     endpoint_host: str = LOOPBACK  # where the task reaches the endpoints' local ports
     vpc_net: str = LOOPBACK_NET
     own_address: bool = False  # the task has its own address: ports and binds stay
+    urls: dict[str, str] = field(default_factory=dict)  # a URL as deployed -> its local URL
 
     def local_port(self, container_port: int) -> int:
         return self.task_ports.get(container_port, container_port)
@@ -85,6 +89,10 @@ class Remap:
             text = re.sub(r"(?<![\w-])(--host|-h)([ =])0\.0\.0\.0\b", rf"\1\g<2>{LOOPBACK}", text)
         for cidr in self.vpc_cidrs:
             text = text.replace(cidr, self.vpc_net)
+        for url, local in self.urls.items():
+            # Not inside a longer host name, nor followed by a port.
+            pattern = re.escape(url.rstrip("/")) + r"(?![\w.:-])"
+            text = re.sub(pattern, local.rstrip("/"), text)
         return text
 
     def apply_argv(self, argv: list[str]) -> list[str]:

@@ -21,6 +21,9 @@ DEPLOY_LOG = LOCAL / "deploy.log"
 DESTROY_LOG = LOCAL / "destroy.log"
 CDK_OUTPUTS = LOCAL / "cdk-outputs.json"
 CDK_CONTEXT = LOCAL / "cdk-context.args"
+# The load generators' stack (`python -m standin run-load`), beside the service's.
+DEPLOY_LOAD_LOG = LOCAL / "deploy-load.log"
+DESTROY_LOAD_LOG = LOCAL / "destroy-load.log"
 OUTPUTS = LOCAL / "outputs.json"  # what the integration and load tests read
 TIMINGS = LOCAL / "timings.txt"
 
@@ -32,6 +35,8 @@ STANDIN_LOG = STANDIN / "standin.log"
 CONTROL_SOCKET = STANDIN / "control.sock"
 PROCESSES = STANDIN / "processes"  # every PID the stand-in started, for local-down
 RDS = STANDIN / "rds"
+# The load generators' tasks, run by `run-load` (not the daemon): their state and PIDs.
+LOAD = STANDIN / "load"
 
 # The Docker engine `local-up LOCAL_RUNTIME=docker` started (none if one was running).
 DOCKERD_PID = LOCAL / "dockerd.pid"

@@ -1,8 +1,9 @@
 """How a container's process runs here: a runner per kind of image, chosen from a table by
 the image the task definition names (as `databases` picks a backend by URL scheme).
 
-Two runners ship: the project's own image runs its command from the checkout's virtualenv
-(as the image would from its own), and the official PostgreSQL image runs as the
+Three runners ship: the project's own image runs its command from the checkout's virtualenv
+(as the image would from its own), the load generators' image runs its entry point
+(`python -m loadtest`) the same way, and the official PostgreSQL image runs as the
 distribution's server, initialised as that image's entrypoint does. Another kind of image
 is one more class with `prepare` and `health_env`, put into the table that
 `daemon.runner_table` builds. These serve the process runtime (`runtimes.ProcessRuntime`);
@@ -99,6 +100,48 @@ class AppRunner:
         env = {**IMAGE_ENV, **env}
         env["PATH"] = f"{self.app_bin}:{env['PATH']}"
         return Launch(argv, env, container.placement.root)
+
+    def health_env(self, container: Container) -> dict[str, str]:
+        return {"PATH": f"{self.app_bin}:{BASE_PATH}"}
+
+
+class LoadRunner:
+    """The load generators' image (loadtest/Dockerfile): its ENTRYPOINT, `python -m loadtest
+    --results /results`, and ENV from the checkout's virtualenv, then the task definition's
+    command. The image's paths are the container's (its volumes, else its own storage), and
+    Locust's master port is the task's local port for it: here every task shares the
+    loopback, and another run's master must not be the one a worker finds."""
+
+    stop_signal = signal.SIGTERM
+    RESULTS = "/results"
+    MPLCONFIGDIR = "/tmp/matplotlib"
+    PORT_OPTIONS = ("--master-bind-port", "--master-port")
+
+    def __init__(self, app_bin: Path, source: Path) -> None:
+        self.app_bin = app_bin
+        self.source = source  # the checkout: where `python -m loadtest` finds its package
+
+    async def prepare(self, container: Container, env: dict[str, str]) -> Launch:
+        spec = container.spec
+        if spec.entry_point:
+            raise HarnessError(f"container {spec.name}: the load image runs its own entry point")
+        remap = container.placement.remap
+        command = list(spec.command)
+        for index in range(1, len(command)):
+            if command[index - 1] in self.PORT_OPTIONS and command[index].isdigit():
+                command[index] = str(remap.local_port(int(command[index])))
+        results = container.host_path(self.RESULTS)
+        results.mkdir(parents=True, exist_ok=True)
+        argv = [str(self.app_bin / "python"), "-m", "loadtest", "--results", str(results)]
+        env = {
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLCONFIGDIR": str(container.host_path(self.MPLCONFIGDIR)),
+            **env,
+            "PYTHONPATH": str(self.source),
+        }
+        env["PATH"] = f"{self.app_bin}:{env['PATH']}"
+        return Launch(argv + remap.apply_argv(command), env, container.placement.root)
 
     def health_env(self, container: Container) -> dict[str, str]:
         return {"PATH": f"{self.app_bin}:{BASE_PATH}"}

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from .awslogs import CloudWatchLogs, LogStream
 from .containers import Container, Placement
+from .environment import task_role_environment
 from .network import LOOPBACK, Remap, free_port
 from .processes import ProcessRegistry
 from .runners import RunnerTable
@@ -76,7 +77,8 @@ class Runtime(Protocol):
 
 class ProcessRuntime:
     """Containers as processes on 127.0.0.1, a free port for each container port; volumes
-    as directories under `state_dir` (an EFS volume's outlives the task)."""
+    as directories under `state_dir` (an EFS volume's outlives the task); a task role's
+    credentials as LocalStack's."""
 
     host_address = LOOPBACK
 
@@ -135,6 +137,7 @@ class ProcessRuntime:
             root=task_dir / spec.name,
             volumes=volumes,
             log_file=self.state_dir / "logs" / f"{task_id[:12]}-{spec.name}.log",
+            credentials=task_role_environment() if definition.task_role else {},
         )
         runner = self.runners.runner_for(spec.image)
         return Container(spec, runner, placement, logs=self.logs, processes=self.processes)

@@ -20,12 +20,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .dependencies import wait_for_dependencies
 from .errors import HarnessError
 from .haproxy import TargetState
 from .network import Remap
 from .protocol import ContainerStatus, ServiceStatus, TargetGroupStatus, TaskStatus
 from .runtimes import Endpoints, Runtime, TaskContainer
-from .spec import ContainerSpec, ServiceSpec
+from .spec import ServiceSpec
 from .stack import Stack
 
 log = logging.getLogger(__name__)
@@ -304,7 +305,9 @@ class Service:
             task.status = "PENDING"
             self._event(f"task {task.id[:12]} started (deployment {task.generation})")
             for container in task.containers:
-                await self._dependencies_met(task, container.spec)
+                await wait_for_dependencies(
+                    container.spec, task.containers, wanted=lambda: task.desired_status == "RUNNING"
+                )
                 if task.desired_status != "RUNNING":
                     return
                 await container.start()
@@ -316,22 +319,6 @@ class Service:
             self._event(f"task {task.id[:12]} registered as {task.target_name} in the target group")
         except (HarnessError, OSError, RuntimeError, TimeoutError) as error:
             self._stop(task, f"Task failed to start: {error}", failed=True)
-
-    async def _dependencies_met(self, task: Task, spec: ContainerSpec) -> None:
-        for name, condition in spec.depends_on:
-            dependency = next(c for c in task.containers if c.spec.name == name)
-            while task.desired_status == "RUNNING":
-                if condition == "START" and dependency.status != "PENDING":
-                    break
-                if condition == "HEALTHY" and dependency.health == "HEALTHY":
-                    break
-                if condition in ("COMPLETE", "SUCCESS") and dependency.status == "STOPPED":
-                    if condition == "SUCCESS" and dependency.exit_code != 0:
-                        raise RuntimeError(f"dependency {name} exited with {dependency.exit_code}")
-                    break
-                if dependency.status == "STOPPED" or dependency.health == "UNHEALTHY":
-                    raise RuntimeError(f"dependency {name} cannot reach {condition}")
-                await asyncio.sleep(0.2)
 
     def _stop(self, task: Task, reason: str, *, failed: bool = False) -> None:
         if task.desired_status == "STOPPED":

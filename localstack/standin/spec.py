@@ -78,6 +78,7 @@ class TaskDefinitionSpec:
     family: str
     containers: list[ContainerSpec]
     persistent_volumes: frozenset[str]  # volume names on EFS: they outlive the task
+    task_role: bool = False  # a task role: its containers get credentials
 
     def container(self, name: str) -> ContainerSpec:
         for container in self.containers:
@@ -204,6 +205,7 @@ def parse_task_definition(stack: Stack, logical_id: str) -> TaskDefinitionSpec:
             for volume in props.get("Volumes") or []
             if volume.get("EFSVolumeConfiguration")
         ),
+        task_role=bool(props.get("TaskRoleArn")),
     )
 
 

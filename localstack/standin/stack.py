@@ -20,6 +20,15 @@ from .secrets import resolve_dynamic_reference
 AttributeResolver = Callable[[str, str, str], Any]
 
 
+def stack_status(name: str) -> str:
+    """The stack's CloudFormation status, NONE when there is no such stack."""
+    cfn = aws.client("cloudformation")
+    try:
+        return str(cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"])
+    except cfn.exceptions.ClientError:
+        return "NONE"
+
+
 @dataclasses.dataclass
 class Stack:
     name: str

@@ -90,6 +90,24 @@ class CommandRunner:
         return {}
 
 
+class OwnCommandRunner:
+    """Runs each container's own command (a real process), remapped as every runner does;
+    keeps the order they started in."""
+
+    stop_signal = signal.SIGTERM
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    async def prepare(self, container: Container, env: dict[str, str]) -> Launch:
+        self.started.append(container.spec.name)
+        argv = container.placement.remap.apply_argv(container.spec.command)
+        return Launch(argv, env, container.placement.root)
+
+    def health_env(self, container: Container) -> dict[str, str]:
+        return {}
+
+
 def container_spec(name: str = "app", **changes: object) -> ContainerSpec:
     values: dict[str, object] = {
         "name": name,

@@ -67,3 +67,21 @@ def test_a_task_with_its_own_address_reaches_endpoints_at_the_host() -> None:
         "postgresql://u@172.31.240.1:43000/t"
     )
     assert OWN_ADDRESS.apply("10.0.0.0/16") == "172.31.240.0/24"
+
+
+def test_a_mapped_url_becomes_its_local_url() -> None:
+    remap = Remap(
+        urls={"http://TodoAs-LoadB-1.elb.localhost.localstack.cloud": "http://127.0.0.1:8081/"}
+    )
+    assert remap.apply_argv(
+        ["--host", "http://TodoAs-LoadB-1.elb.localhost.localstack.cloud", "-u", "4"]
+    ) == ["--host", "http://127.0.0.1:8081", "-u", "4"]
+    assert remap.apply("http://TodoAs-LoadB-1.elb.localhost.localstack.cloud/api/todos") == (
+        "http://127.0.0.1:8081/api/todos"
+    )
+    # Not a longer host name, not the same host on another port.
+    for text in (
+        "http://TodoAs-LoadB-1.elb.localhost.localstack.cloud.example/",
+        "http://TodoAs-LoadB-1.elb.localhost.localstack.cloud:8443/",
+    ):
+        assert remap.apply(text) == text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import ssl
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -16,10 +17,12 @@ from standin.awslogs import CloudWatchLogs
 from standin.containers import Container, Placement
 from standin.errors import HarnessError
 from standin.network import Remap, free_port
+from standin.paths import REPO
 from standin.processes import ProcessRegistry
 from standin.runners import (
     IMAGE_ENV,
     AppRunner,
+    LoadRunner,
     PostgresRunner,
     RunnerTable,
     is_postgres_image,
@@ -111,6 +114,80 @@ async def test_app_runner_refuses_a_container_without_a_command(tmp_path: Path) 
     runner = AppRunner(Path("/venv/bin"))
     with pytest.raises(HarnessError, match="neither entryPoint nor command"):
         await runner.prepare(container(tmp_path, runner, Remap()), {"PATH": "/usr/bin"})
+
+
+def load_container(tmp_path: Path, runner: LoadRunner, remap: Remap, **spec: object) -> Container:
+    """A load generator's container, with the task definition's volumes."""
+    volumes = {"/results": tmp_path / "results", "/tmp": tmp_path / "scratch"}
+    return Container(
+        container_spec(image="todo-async-load:local", ports=[], **spec),
+        runner,
+        place(tmp_path, remap, volumes),
+        logs=CloudWatchLogs(client=None),
+        processes=ProcessRegistry(tmp_path / "processes"),
+    )
+
+
+async def test_load_runner_runs_the_images_entry_point_with_the_task_definitions_command(
+    tmp_path: Path,
+) -> None:
+    runner = LoadRunner(Path("/venv/bin"), Path("/checkout"))
+    remap = Remap(task_ports={5557: 41557}, urls={"http://alb.example": "http://127.0.0.1:8080"})
+    master = load_container(
+        tmp_path,
+        runner,
+        remap,
+        command=[
+            *("--profile", "smoke", "--host", "http://alb.example"),
+            *("--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "5557"),
+            *("--expect-workers", "2", "-u", "4"),
+        ],
+    )
+    launch = await runner.prepare(master, {"PATH": "/usr/bin", "AWS_REGION": "us-east-1"})
+    assert launch.argv == [
+        *("/venv/bin/python", "-m", "loadtest", "--results", str(tmp_path / "results")),
+        *("--profile", "smoke", "--host", "http://127.0.0.1:8080"),
+        *("--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "41557"),
+        *("--expect-workers", "2", "-u", "4"),
+    ]
+    assert (tmp_path / "results").is_dir()
+    assert launch.env == {
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLCONFIGDIR": str(tmp_path / "scratch" / "matplotlib"),
+        "PATH": "/venv/bin:/usr/bin",
+        "AWS_REGION": "us-east-1",
+        "PYTHONPATH": "/checkout",
+    }
+    assert launch.cwd == tmp_path / "root"
+
+    worker = load_container(
+        tmp_path,
+        runner,
+        remap,
+        command=["--worker", "--master-host", "127.0.0.1", "--master-port", "5557"],
+    )
+    launch = await runner.prepare(worker, {"PATH": "/usr/bin"})
+    assert launch.argv[5:] == ["--worker", "--master-host", "127.0.0.1", "--master-port", "41557"]
+
+
+async def test_load_runner_refuses_another_entry_point(tmp_path: Path) -> None:
+    runner = LoadRunner(Path("/venv/bin"), Path("/checkout"))
+    other = load_container(tmp_path, runner, Remap(), entry_point=["sh", "-c"], command=["id"])
+    with pytest.raises(HarnessError, match="runs its own entry point"):
+        await runner.prepare(other, {"PATH": "/usr/bin"})
+
+
+def test_load_runner_does_what_the_load_image_does() -> None:
+    """Its entry point and environment are loadtest/Dockerfile's."""
+    dockerfile = (REPO / "loadtest" / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["python", "-m", "loadtest", "--results", "/results"]' in dockerfile
+    assert LoadRunner.RESULTS == "/results"
+    assert f"MPLCONFIGDIR={LoadRunner.MPLCONFIGDIR}" in dockerfile
+    assert "PYTHONDONTWRITEBYTECODE=1" in dockerfile
+    assert "PYTHONUNBUFFERED=1" in dockerfile
+    assert "STOPSIGNAL" not in dockerfile  # SIGTERM, Docker's default
+    assert LoadRunner.stop_signal == signal.SIGTERM
 
 
 def test_postgres_bindir_says_what_is_missing(tmp_path: Path) -> None:

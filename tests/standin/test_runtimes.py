@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from standin.awslogs import CloudWatchLogs
+from standin.environment import task_role_environment
 from standin.processes import ProcessRegistry
 from standin.runners import RunnerTable
 from standin.runtimes import ProcessRuntime
@@ -50,3 +52,24 @@ async def test_an_efs_volume_outlives_the_task_and_the_rest_goes_with_it(tmp_pat
     (tmp_path / "tasks" / "a" / "volumes" / "tmp").mkdir(parents=True)
     await processes.release("a", address)
     assert not (tmp_path / "tasks" / "a").exists()
+
+
+def test_a_task_role_gives_its_containers_localstack_credentials(tmp_path: Path) -> None:
+    processes = runtime(tmp_path)
+    with_role = dataclasses.replace(DEFINITION, task_role=True)
+    for definition, expected in ((DEFINITION, {}), (with_role, task_role_environment())):
+        address, remap = processes.place("a", definition, {}, ())
+        container = processes.container("a", address, remap, definition, definition.containers[0])
+        assert container.placement.credentials == expected
+        environment = container.environment()
+        assert {k: v for k, v in environment.items() if k.startswith("AWS_")} == expected
+    assert set(task_role_environment()) == {
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+    }
+    assert task_role_environment({"LOCALSTACK_PORT": "4599"})["AWS_ENDPOINT_URL"] == (
+        "http://127.0.0.1:4599"
+    )

@@ -26,6 +26,7 @@ def template() -> dict[str, Any]:
                 "Type": "AWS::ECS::TaskDefinition",
                 "Properties": {
                     "Family": "todo",
+                    "TaskRoleArn": {"Fn::GetAtt": ["TaskRole", "Arn"]},
                     "ContainerDefinitions": [
                         container(
                             "app",
@@ -178,6 +179,7 @@ def test_service_read_from_the_template() -> None:
     definition = service.task_definition
     assert [c.name for c in definition.start_order()] == ["db", "app"]
     assert definition.persistent_volumes == frozenset({"pgdata"})
+    assert definition.task_role is True
     app = definition.container("app")
     assert app.environment == {"FORWARDED_ALLOW_IPS": "10.0.0.0/16", "REGION": "in us-east-1"}
     assert app.secrets == {"DATABASE_PASSWORD": f"{SECRET_ARN}:password::"}
@@ -220,3 +222,9 @@ def test_a_dependency_cycle_is_refused() -> None:
     db["DependsOn"] = [{"ContainerName": "app", "Condition": "START"}]
     with pytest.raises(HarnessError, match="cycle"):
         parse_service(stack(document)).task_definition.start_order()
+
+
+def test_a_task_definition_without_a_role() -> None:
+    document = template()
+    del document["Resources"]["TaskDefinition"]["Properties"]["TaskRoleArn"]
+    assert parse_service(stack(document)).task_definition.task_role is False

@@ -4,6 +4,7 @@ and its workers, aimed at the service stack's load balancer, reports to an encry
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,21 +12,7 @@ import pytest
 
 from tests.infra.conftest import Synthesized, synthesize
 
-SERVICE_URL = {
-    "Fn::Join": [
-        "",
-        [
-            "http://",
-            {
-                "Fn::GetStackOutput": {
-                    "StackName": "TodoAsync",
-                    "Region": "us-east-1",
-                    "OutputName": "PublishOutputFnGetAttLoadBalancerDNSNameA00C6AE3",
-                }
-            },
-        ],
-    ]
-}
+SERVICE_URL = {"Fn::ImportValue": "TodoAsync-LoadBalancerUrl"}
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +60,8 @@ def test_the_master_runs_the_profile_against_the_service_and_reports_to_s3(
         *("-u", "300", "--step-users", "100", "--max-p99", "250"),
     ]
     assert master["StopTimeout"] == 120
+    # The workers' port, declared but reached only inside the task.
+    assert master["PortMappings"] == [{"ContainerPort": 5557, "Protocol": "tcp"}]
 
 
 def test_workers_join_the_master_inside_the_task(synth: Synthesized) -> None:
@@ -165,7 +154,20 @@ def test_nothing_reaches_the_task(synth: Synthesized) -> None:
     _, group = only(synth, "AWS::EC2::SecurityGroup")
     assert "SecurityGroupIngress" not in group
     assert not synth.of_type("AWS::EC2::SecurityGroupIngress")
-    assert group["VpcId"]["Fn::GetStackOutput"]["StackName"] == "TodoAsync"
+    assert group["VpcId"] == {"Fn::ImportValue": "TodoAsync-VpcId"}
+
+
+def test_everything_of_the_service_is_read_from_its_named_exports(synth: Synthesized) -> None:
+    """Fn::ImportValue, which CloudFormation and LocalStack both resolve; no weak reference
+    (Fn::GetStackOutput), which only CloudFormation does."""
+    template = json.dumps(synth.template.to_json())
+    assert "Fn::GetStackOutput" not in template
+    imported = set(re.findall(r'"Fn::ImportValue": "([^"]+)"', template))
+    assert imported == {
+        "TodoAsync-VpcId",
+        "TodoAsync-PrivateSubnetIds",
+        "TodoAsync-LoadBalancerUrl",
+    }
 
 
 def test_outputs_say_how_to_run_it_and_where_reports_land(synth: Synthesized) -> None:
@@ -179,7 +181,7 @@ def test_outputs_say_how_to_run_it_and_where_reports_land(synth: Synthesized) ->
     command = json.dumps(synth.outputs["RunTaskCommand"]["Value"])
     for part in ("aws ecs run-task --cluster ", "--launch-type FARGATE", "assignPublicIp=DISABLED"):
         assert part in command
-    assert command.count("PrivateSubnet") == 2
+    assert 'subnets=[", {"Fn::ImportValue": "TodoAsync-PrivateSubnetIds"}, "],' in command
 
 
 def test_cdk_nag_aws_solutions_has_no_unacknowledged_finding(synth: Synthesized) -> None:
