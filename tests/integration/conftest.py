@@ -101,6 +101,10 @@ class Standin:
     def scale(self, count: int) -> None:
         self._run("scale", str(count))
 
+    def run_load(self, *arguments: str) -> str:
+        """`run-load`: the load generators' task run once; what it printed (it must pass)."""
+        return self._run("run-load", *arguments)
+
     def live_tasks(self, status: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         status = status or self.status()
         return [t for t in status["tasks"] if t["desired_status"] == "RUNNING"]

@@ -6,14 +6,11 @@ in the stack's bucket in LocalStack's S3, where this test reads it."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from typing import Any
 
-from standin.paths import REPO
+from tests.integration.conftest import Standin
 
 # A short smoke: 4 users for 10 s over two workers; loose latency limits, so only a real
 # failure (an error, a lost worker, no request at all) fails it on a shared machine.
@@ -21,26 +18,17 @@ SMOKE = "-u 4 -t 10 --max-p95 5000 --max-p99 10000"
 
 
 def test_a_distributed_smoke_from_the_load_stack_lands_in_s3(
-    aws: Callable[[str], Any], outputs: dict[str, Any], alb_url: str
+    aws: Callable[[str], Any], outputs: dict[str, Any], alb_url: str, standin: Standin
 ) -> None:
-    command = [sys.executable, "-m", "standin", "run-load", "--profile", "smoke"]
-    command += ["--workers", "2", f"--load-args={SMOKE}", "--limit", "300"]
-    done = subprocess.run(
-        command,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO / "localstack")},
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
+    printed = standin.run_load(
+        "--profile", "smoke", "--workers", "2", f"--load-args={SMOKE}", "--limit", "300"
     )
-    print(done.stdout)
-    assert done.returncode == 0, done.stdout + done.stderr
+    print(printed)
 
     load_stack = f"{outputs['StackName']}Load"
     described = aws("cloudformation").describe_stacks(StackName=load_stack)["Stacks"][0]
     stack_outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
-    [report] = re.findall(r"^report: (s3://\S+/)$", done.stdout, re.MULTILINE)
+    [report] = re.findall(r"^report: (s3://\S+/)$", printed, re.MULTILINE)
     assert report.startswith(stack_outputs["ReportsLocation"] + "smoke-")
     bucket, _, folder = report.removeprefix("s3://").partition("/")
 
