@@ -1,4 +1,5 @@
-"""Fixtures: the app on SQLite and on a real PostgreSQL server, and an HTTP client for it."""
+"""Fixtures: the app on SQLite and on a real PostgreSQL server, in open and in accounts mode,
+and an HTTP client for it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from testbed.postgres import PostgresServer, find_binaries, running_postgres
+from tests.api.accounts import http_client
 from todo_async.app import create_app
 from todo_async.settings import Settings
 
@@ -55,6 +57,24 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 
 @pytest.fixture
 async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with http_client(app) as http:
+        yield http
+
+
+@pytest.fixture
+def accounts_settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, auth_mode="accounts", auth_mode_chosen=True)
+
+
+@pytest.fixture
+async def accounts_app(accounts_settings: Settings) -> AsyncIterator[Starlette]:
+    application = create_app(accounts_settings)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def anonymous(accounts_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app in accounts mode, without credentials."""
+    async with http_client(accounts_app) as http:
         yield http

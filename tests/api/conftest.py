@@ -1,35 +1,13 @@
-"""Fixtures for accounts mode: the app, an anonymous client, and two users."""
+"""Fixtures for accounts mode: two users of the app (tests/conftest.py makes it)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
-from tests.api.accounts import User, http_client, new_user
-from todo_async.app import create_app
-from todo_async.settings import Settings
-
-
-@pytest.fixture
-def accounts_settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, auth_mode="accounts", auth_mode_chosen=True)
-
-
-@pytest.fixture
-async def accounts_app(accounts_settings: Settings) -> AsyncIterator[Starlette]:
-    application = create_app(accounts_settings)
-    async with LifespanManager(application):
-        yield application
-
-
-@pytest.fixture
-async def anonymous(accounts_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with http_client(accounts_app) as http:
-        yield http
+from tests.api.accounts import User, new_user
 
 
 async def _user(app: Starlette, name: str) -> AsyncIterator[User]:

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
+from starlette.applications import Starlette
 
 from todo_async.accounts.credentials import SESSION_COOKIE, digest
 from todo_async.accounts.store import AccountStore
-from todo_async.app import create_app
-from todo_async.settings import Settings
 
 
-@pytest.fixture
-async def accounts_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(dataclasses.replace(settings, auth_mode="accounts"))
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            http.app = app  # type: ignore[attr-defined]
-            yield http
-
-
-async def a_user_with_credentials(client: httpx.AsyncClient, name: str) -> tuple[str, str]:
+async def a_user_with_credentials(app: Starlette, name: str) -> tuple[str, str]:
     """A token and a session secret of a new user, made in the app's own store."""
-    accounts: AccountStore = client.app.state.accounts  # type: ignore[attr-defined]
+    accounts: AccountStore = app.state.accounts
     user = await accounts.create_user(name, "not used here")
     assert user is not None
     await accounts.create_token(user.id, "test", digest(f"tdat_{name}"))
@@ -63,9 +49,9 @@ async def test_open_mode_serves_the_shared_list_without_credentials(
     ],
 )
 async def test_accounts_mode_answers_401_without_credentials(
-    accounts_client: httpx.AsyncClient, method: str, path: str
+    anonymous: httpx.AsyncClient, method: str, path: str
 ) -> None:
-    answer = await accounts_client.request(method, path, json={"title": "x"})
+    answer = await anonymous.request(method, path, json={"title": "x"})
 
     assert answer.status_code == 401
     assert answer.headers["content-type"] == "application/problem+json"
@@ -73,22 +59,21 @@ async def test_accounts_mode_answers_401_without_credentials(
 
 
 async def test_a_token_and_a_session_each_name_their_user(
-    accounts_client: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    accounts_app: Starlette,
 ) -> None:
-    ann_token, ann_session = await a_user_with_credentials(accounts_client, "ann")
-    bob_token, _ = await a_user_with_credentials(accounts_client, "bob")
-    created = await accounts_client.post(
+    ann_token, ann_session = await a_user_with_credentials(accounts_app, "ann")
+    bob_token, _ = await a_user_with_credentials(accounts_app, "bob")
+    created = await anonymous.post(
         "/api/todos", json={"title": "ann's"}, headers={"Authorization": f"Bearer {ann_token}"}
     )
     assert created.status_code == 201
 
-    assert await titles(accounts_client, headers={"Authorization": f"bearer {ann_token}"}) == [
+    assert await titles(anonymous, headers={"Authorization": f"bearer {ann_token}"}) == ["ann's"]
+    assert await titles(anonymous, headers={"Cookie": f"{SESSION_COOKIE}={ann_session}"}) == [
         "ann's"
     ]
-    assert await titles(accounts_client, headers={"Cookie": f"{SESSION_COOKIE}={ann_session}"}) == [
-        "ann's"
-    ]
-    assert await titles(accounts_client, headers={"Authorization": f"Bearer {bob_token}"}) == []
+    assert await titles(anonymous, headers={"Authorization": f"Bearer {bob_token}"}) == []
 
 
 @pytest.mark.parametrize(
@@ -96,11 +81,11 @@ async def test_a_token_and_a_session_each_name_their_user(
     ["Bearer tdat_unknown", "Basic YW5uOnNlY3JldA==", "Bearer " + "x" * 300, "Bearer"],
 )
 async def test_a_bad_authorization_header_is_401_even_with_a_good_cookie(
-    accounts_client: httpx.AsyncClient, authorization: str
+    anonymous: httpx.AsyncClient, accounts_app: Starlette, authorization: str
 ) -> None:
-    _, session = await a_user_with_credentials(accounts_client, "ann")
+    _, session = await a_user_with_credentials(accounts_app, "ann")
 
-    response = await accounts_client.get(
+    response = await anonymous.get(
         "/api/todos",
         headers={"Authorization": authorization, "Cookie": f"{SESSION_COOKIE}={session}"},
     )
@@ -108,16 +93,14 @@ async def test_a_bad_authorization_header_is_401_even_with_a_good_cookie(
     assert response.status_code == 401
 
 
-async def test_an_unknown_session_cookie_is_401(accounts_client: httpx.AsyncClient) -> None:
-    response = await accounts_client.get(
-        "/api/todos", headers={"Cookie": f"{SESSION_COOKIE}=made-up"}
-    )
+async def test_an_unknown_session_cookie_is_401(anonymous: httpx.AsyncClient) -> None:
+    response = await anonymous.get("/api/todos", headers={"Cookie": f"{SESSION_COOKIE}=made-up"})
     assert response.status_code == 401
 
 
 async def test_the_health_check_and_the_page_need_no_credentials(
-    accounts_client: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
 ) -> None:
-    assert (await accounts_client.get("/health")).status_code == 200
-    assert (await accounts_client.get("/")).status_code == 200
-    assert (await accounts_client.get("/openapi.json")).status_code == 200
+    assert (await anonymous.get("/health")).status_code == 200
+    assert (await anonymous.get("/")).status_code == 200
+    assert (await anonymous.get("/openapi.json")).status_code == 200
