@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from todo_async.problems import Problem
+from todo_async.schemas import TodoId
 
 Model = TypeVar("Model", bound=BaseModel)
 
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
+# Todos and tokens are rows with the same ids.
+_ROW_ID = TypeAdapter[int](TodoId)
+
+
+def read_row_id(request: Request, missing: Callable[[int], Problem]) -> int:
+    """The path's `{id}`; past the range of row ids (the route already refused anything but
+    digits) it names no row: `missing(id)` is raised."""
+    row_id: int = request.path_params["id"]
+    try:
+        return _ROW_ID.validate_python(row_id)
+    except ValidationError:
+        raise missing(row_id) from None
 
 
 # Clients repeat the same few query strings (a page size, a filter); validating one costs

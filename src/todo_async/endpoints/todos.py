@@ -7,7 +7,7 @@ import functools
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from pydantic import MISSING, TypeAdapter, ValidationError
+from pydantic import MISSING
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -30,10 +30,8 @@ from todo_async.repository import (
     Row,
     TodoRepository,
 )
-from todo_async.request_input import QUERY_CACHE_SIZE, read_json, read_query
-from todo_async.schemas import Deleted, ListQuery, TodoCreate, TodoFilter, TodoId, TodoPatch
-
-_TODO_ID = TypeAdapter[int](TodoId)
+from todo_async.request_input import QUERY_CACHE_SIZE, read_json, read_query, read_row_id
+from todo_async.schemas import Deleted, ListQuery, TodoCreate, TodoFilter, TodoPatch
 
 MAX_ORIGINS = 64
 _collection_urls: dict[tuple[Any, ...], str] = {}
@@ -116,15 +114,6 @@ def _not_found(todo_id: int) -> Problem:
     return Problem(404, f"There is no todo {todo_id}.")
 
 
-def _todo_id(request: Request) -> int:
-    todo_id: int = request.path_params["id"]
-    try:
-        return _TODO_ID.validate_python(todo_id)
-    except ValidationError:
-        # Past the range of row ids (the route already refused anything but digits).
-        raise _not_found(todo_id) from None
-
-
 def _filters(query: TodoFilter) -> dict[str, Any]:
     completed = None if query.completed is MISSING else query.completed == "true"
     category = None if query.category is MISSING else query.category
@@ -168,7 +157,7 @@ class TodoItem(Resource):
 
     async def get(self, request: Request) -> Response:
         owner = owner_of(request).id
-        todo_id = _todo_id(request)
+        todo_id = read_row_id(request, _not_found)
         row = await _repository(request).get(owner, todo_id)
         if row is None:
             raise _not_found(todo_id)
@@ -176,7 +165,7 @@ class TodoItem(Resource):
 
     async def patch(self, request: Request) -> Response:
         owner = owner_of(request).id
-        todo_id = _todo_id(request)
+        todo_id = read_row_id(request, _not_found)
         versions = expected_versions(request)
         patch = await read_json(request, TodoPatch, _max_body(request))
         changes = patch.model_dump(include=patch.model_fields_set)
@@ -195,7 +184,7 @@ class TodoItem(Resource):
 
     async def delete(self, request: Request) -> Response:
         owner = owner_of(request).id
-        todo_id = _todo_id(request)
+        todo_id = read_row_id(request, _not_found)
         versions = expected_versions(request)
         repository = _repository(request)
         if not await repository.delete(owner, todo_id, versions):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -13,10 +12,8 @@ from todo_async.endpoints.account_state import account_store, settings_of
 from todo_async.endpoints.resource import Resource
 from todo_async.problems import Problem
 from todo_async.rendering import JSONResponse
-from todo_async.request_input import read_json
-from todo_async.schemas import NewToken, Token, TokenCreate, TokenId
-
-_TOKEN_ID = TypeAdapter[int](TokenId)
+from todo_async.request_input import read_json, read_row_id
+from todo_async.schemas import NewToken, Token, TokenCreate
 
 
 class TokenCollection(Resource):
@@ -45,11 +42,7 @@ class TokenItem(Resource):
     async def delete(self, request: Request) -> Response:
         """Revoke a token: requests with it are refused from now on."""
         owner = owner_of(request)
-        token_id: int = request.path_params["id"]
-        try:
-            _TOKEN_ID.validate_python(token_id)
-        except ValidationError:
-            raise _no_such_token(token_id) from None
+        token_id = read_row_id(request, _no_such_token)
         if not await account_store(request).revoke_token(owner.id, token_id):
             raise _no_such_token(token_id)
         return Response(status_code=204)
