@@ -167,10 +167,14 @@ class SignUp(_Input):
 
 
 class SignIn(_Input):
-    """The password is not held to today's rules: an account made under older ones signs in."""
+    """The password is not held to today's rules: an account made under older ones signs in.
+    The username is: no stored name breaks them, and text a database refuses (a NUL byte
+    in PostgreSQL) must not reach the lookup."""
 
     username: Annotated[
-        str, StringConstraints(max_length=USERNAME_MAX_LENGTH), AfterValidator(str.lower)
+        str,
+        StringConstraints(max_length=USERNAME_MAX_LENGTH, pattern=USERNAME_PATTERN),
+        AfterValidator(str.lower),
     ]
     password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)]
 

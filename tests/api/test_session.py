@@ -164,3 +164,15 @@ async def test_open_mode_has_no_sign_in_or_out(client: httpx.AsyncClient, method
 
     assert_problem(response, 405)
     assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD"}
+
+
+@pytest.mark.parametrize("username", ["ann\u0000", "ann smith", ""])
+async def test_a_username_no_account_can_have_is_refused_before_the_lookup(
+    anonymous: httpx.AsyncClient, username: str
+) -> None:
+    response = await anonymous.post(
+        "/api/session", json={"username": username, "password": "whatever it is"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "username"
