@@ -18,6 +18,7 @@ from todo_async.accounts.store import AccountStore
 from todo_async.database.engine import open_database
 from todo_async.database.startup import connect_and_migrate
 from todo_async.endpoints import categories, health, session, todos, tokens, users
+from todo_async.heap import start_up_objects_frozen
 from todo_async.middleware.authentication import AuthenticationMiddleware
 from todo_async.middleware.cors import CORSMiddleware
 from todo_async.middleware.cross_site import CrossSiteProtectionMiddleware
@@ -54,7 +55,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             with interruptible("waiting for the database at start-up"):
                 await connect_and_migrate(database, settings.migration_lock_timeout)
-            yield
+            with start_up_objects_frozen():
+                yield
         finally:
             await database.disconnect()
 
