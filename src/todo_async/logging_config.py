@@ -39,13 +39,14 @@ def logging_config(level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
-            # Request lines are JSON already (todo_async.middleware.request_log).
+            # Request lines are JSON already, a loop turn's in one record
+            # (todo_async.middleware.request_log).
             "message": {"format": "%(message)s"},
             "json": {"()": JsonFormatter},
         },
         "handlers": {
             "access": {
-                "class": "todo_async.log_handlers.LoopFlushedStreamHandler",
+                "class": "logging.StreamHandler",
                 "formatter": "message",
                 "stream": "ext://sys.stdout",
             },

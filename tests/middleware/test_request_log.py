@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
 import httpx
 import pytest
 
+from todo_async.middleware.request_log import access_lines as pending_lines
 
-def access_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
-    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "todo_async.access"]
+
+def messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "todo_async.access"]
+
+
+async def access_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
+    await asyncio.sleep(0)  # the lines go out at the end of the loop's turn
+    return [json.loads(line) for message in messages(caplog) for line in message.splitlines()]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -20,7 +28,7 @@ async def test_one_json_line_per_request(
     with caplog.at_level(logging.INFO, logger="todo_async.access"):
         response = await client.post("/api/todos", json={"title": "x"})
 
-    [line] = access_lines(caplog)
+    [line] = await access_lines(caplog)
     assert line["method"] == "POST"
     assert line["path"] == "/api/todos"
     assert line["status"] == 201
@@ -39,7 +47,7 @@ async def test_request_id_taken_from_the_client_or_the_load_balancer(
 
     assert own.headers["x-request-id"] == "abc-123"
     assert amzn.headers["x-request-id"] == trace
-    assert [line["request_id"] for line in access_lines(caplog)] == ["abc-123", trace]
+    assert [line["request_id"] for line in await access_lines(caplog)] == ["abc-123", trace]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -57,4 +65,16 @@ async def test_errors_are_logged_with_their_status(
     with caplog.at_level(logging.INFO, logger="todo_async.access"):
         await client.get("/api/todos/12345")
 
-    assert access_lines(caplog)[0]["status"] == 404
+    assert (await access_lines(caplog))[0]["status"] == 404
+
+
+async def test_the_lines_of_one_loop_turn_are_one_record(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="todo_async.access"):
+        pending_lines.add(b'{"n":1}')
+        pending_lines.add(b'{"n":2}')
+        assert messages(caplog) == []
+        await asyncio.sleep(0)
+        pending_lines.add(b'{"n":3}')
+        await asyncio.sleep(0)
+
+    assert messages(caplog) == ['{"n":1}\n{"n":2}', '{"n":3}']
