@@ -386,6 +386,8 @@ class TodoRepository:
                 .order_by(todos.c.category.is_(None), todos.c.category)
             ),
             {"owner": owner},
+            # It reads every todo of the owner's.
+            short=False,
         )
 
     async def ping(self) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any, Literal
+from typing import Any, cast
 
 from databases import Database
 from databases.core import Connection
 from sqlalchemy.sql import ClauseElement
 
-from todo_async.database.prepared import Prepared
+from todo_async.database.prepared import Prepared, PreparesStatements, RunsPrepared
 from todo_async.database.transactions import TodoConnection, TodoTransaction
 from todo_async.settings import Settings
 
@@ -27,6 +27,7 @@ class TodoDatabase(Database):
 
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(url, **options)
+        self._statements = cast(PreparesStatements, self._backend)
         self._prepared: dict[Hashable, Prepared] = {}
 
     @property
@@ -34,38 +35,48 @@ class TodoDatabase(Database):
         return str(self.url.dialect)
 
     async def rows(
-        self, shape: Hashable, build: Callable[[], ClauseElement], values: Mapping[str, Any]
+        self,
+        shape: Hashable,
+        build: Callable[[], ClauseElement],
+        values: Mapping[str, Any],
+        *,
+        short: bool = True,
     ) -> list[Any]:
         """Run the statement `build` makes for `shape` (compiled on first use) with `values`.
 
         The result rows are the driver's own, read by position. Outside a transaction the
         statement goes straight to the backend; inside one, on the transaction's connection.
+        `short=False` for a statement that may read much of the table (an aggregate): on
+        SQLite it then never runs on the event loop.
         """
-        return await self._run("rows", shape, build, values)  # type: ignore[no-any-return]
+        prepared = self._prepare(shape, build)
+        held = self._global_connection or self._connection
+        if held is None:
+            return await self._statements.rows(prepared, values, short=short)
+        async with held:
+            return await cast(RunsPrepared, held._connection).rows(prepared, values)
 
     async def changed(
         self, shape: Hashable, build: Callable[[], ClauseElement], values: Mapping[str, Any]
     ) -> int:
-        """Run a write statement as `rows` does; how many rows it changed (none come back)."""
-        return await self._run("changed", shape, build, values)  # type: ignore[no-any-return]
+        """Run a write statement as `rows` does; how many rows it changed (none come back).
 
-    async def _run(
-        self,
-        method: Literal["rows", "changed"],
-        shape: Hashable,
-        build: Callable[[], ClauseElement],
-        values: Mapping[str, Any],
-    ) -> Any:
+        On SQLite never on the event loop: it may change many rows (clear-completed).
+        """
+        prepared = self._prepare(shape, build)
+        held = self._global_connection or self._connection
+        if held is None:
+            return await self._statements.changed(prepared, values)
+        async with held:
+            return await cast(RunsPrepared, held._connection).changed(prepared, values)
+
+    def _prepare(self, shape: Hashable, build: Callable[[], ClauseElement]) -> Prepared:
         prepared = self._prepared.get(shape)
         if prepared is None:
             if len(self._prepared) >= MAX_SHAPES:
                 self._prepared.clear()
-            prepared = self._prepared[shape] = self._backend.prepare(build())
-        held = self._global_connection or self._connection
-        if held is None:
-            return await getattr(self._backend, method)(prepared, values)
-        async with held:
-            return await getattr(held._connection, method)(prepared, values)
+            prepared = self._prepared[shape] = self._statements.prepare(build())
+        return prepared
 
     def connection(self) -> Connection:
         # The base class makes a plain Connection for a task that has none; make ours.

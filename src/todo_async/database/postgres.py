@@ -51,8 +51,13 @@ class PostgresBackend(stock.PostgresBackend):
         statement = NumberedStatement.of(compiled)
         return Prepared.of(compiled, statement.sql, statement.names)
 
-    async def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any]:
-        """One statement on a pooled connection; asyncpg prepares it once per connection."""
+    async def rows(
+        self, prepared: Prepared, values: Mapping[str, Any], *, short: bool = True
+    ) -> list[Any]:
+        """One statement on a pooled connection; asyncpg prepares it once per connection.
+
+        Short or not, the statement runs on the server and never holds up the event loop.
+        """
         assert self._pool is not None, "DatabaseBackend is not running"
         return list(await self._pool.fetch(prepared.sql, *prepared.args(values)))
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 
 
@@ -20,6 +21,8 @@ class Prepared:
     processors: tuple[Callable[[Any], Any] | None, ...]
     # Values fixed in the statement itself (`version=1`), used when a call gives none.
     constants: Mapping[str, Any]
+    # INSERT, UPDATE or DELETE: it needs the write lock.
+    writes: bool
 
     @classmethod
     def of(cls, compiled: Compiled, sql: str, names: Sequence[str]) -> Prepared:
@@ -27,7 +30,10 @@ class Prepared:
         # _check=False: parameters without a value (given per call) are left as None.
         params = compiled.construct_params(_check=False)  # type: ignore[call-arg]
         constants = {name: value for name, value in (params or {}).items() if value is not None}
-        return cls(sql, tuple(names), tuple(processors.get(name) for name in names), constants)
+        writes = bool(compiled.isinsert or compiled.isupdate or compiled.isdelete)  # type: ignore[attr-defined]
+        return cls(
+            sql, tuple(names), tuple(processors.get(name) for name in names), constants, writes
+        )
 
     def args(self, values: Mapping[str, Any]) -> list[Any]:
         args = []
@@ -35,3 +41,24 @@ class Prepared:
             value = values[name] if name in values else self.constants[name]
             args.append(value if process is None or value is None else process(value))
         return args
+
+
+class RunsPrepared(Protocol):
+    """A connection of the project's backends: it runs prepared statements."""
+
+    async def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any]: ...
+
+    async def changed(self, prepared: Prepared, values: Mapping[str, Any]) -> int: ...
+
+
+class PreparesStatements(Protocol):
+    """One of the project's backends: it prepares statements, and runs them outside any
+    transaction (`short`: the statement may run on the event loop)."""
+
+    def prepare(self, query: ClauseElement) -> Prepared: ...
+
+    async def rows(
+        self, prepared: Prepared, values: Mapping[str, Any], *, short: bool = True
+    ) -> list[Any]: ...
+
+    async def changed(self, prepared: Prepared, values: Mapping[str, Any]) -> int: ...

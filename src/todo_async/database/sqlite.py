@@ -1,16 +1,23 @@
-"""A SQLite backend for `databases` that keeps one persistent connection.
+"""A SQLite backend for `databases` that keeps its connections open.
 
 The stock backend opens a new connection (and thread) for every query and cannot set
 pragmas; under load that is several times slower and fails with "database is locked".
-Here one connection per process, in WAL mode with a busy timeout, serves every query.
-Single statements are queued on it without waiting for each other, so aiosqlite's thread
-runs them back to back; a transaction holds the connection alone from BEGIN to its end,
-and statements from other tasks wait until it is over instead of joining it. Each query
-is one trip to the connection's thread, which also keeps sqlite3 off the event loop.
+Here the connections stay open, in WAL mode with a busy timeout.
 
-WAL checkpoints run on a second connection, in its own thread, a few times a second:
-SQLite's automatic checkpoint would run them on the shared connection at the end of a
-write, holding every queued statement for the copy and its fsyncs.
+A short read (one that seeks an index: a todo, a page) runs on a read-only connection
+of the event loop's own: it takes tens of microseconds, less than handing it to a
+thread and back, and in WAL mode a reader does not wait for writers. Should it have to
+wait all the same (another process holds the database exclusively), it goes to the
+thread. Every write goes to a shared connection served by aiosqlite's thread, as does a
+read that may read much of the table (a summary): measured, writes on the loop were
+slower, as each commit's writes to the log then hold up every other request. There,
+single statements are queued without waiting for each other; a transaction holds that
+connection alone from BEGIN to its end, and single statements wait until it is over
+instead of joining it.
+
+WAL checkpoints run on a third connection, in its own thread, a few times a second:
+SQLite's automatic checkpoint would run them at the end of a write, holding every
+statement behind it for the copy and its fsyncs.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from sqlalchemy.sql.ddl import DDLElement
 
 from todo_async.database.prepared import Prepared
 from todo_async.database.statement_cache import StatementCache
-from todo_async.database.transactions import lock_timeout_ms
+from todo_async.database.transactions import lock_timeout_ms, lock_wait_expired
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +55,8 @@ SYNCHRONOUS_MODES = ("off", "normal", "full", "extra")
 
 
 class PersistentConnection:
-    """One connection: single statements share it; a transaction has it to itself."""
+    """The event loop's connection for short reads, and a shared one in a thread: single
+    statements share that; a transaction has it to itself."""
 
     def __init__(self, path: str, synchronous: str) -> None:
         if synchronous not in SYNCHRONOUS_MODES:
@@ -56,6 +64,7 @@ class PersistentConnection:
         self._path = path
         self._synchronous = synchronous
         self._connection: aiosqlite.Connection | None = None
+        self._on_loop: sqlite3.Connection | None = None
         self._checkpoints: asyncio.Task[None] | None = None
         self._transaction = asyncio.Lock()
         # Set while no transaction is open: what single statements wait for.
@@ -79,13 +88,48 @@ class PersistentConnection:
             ):
                 await connection.execute(pragma)
             if not in_memory:
+                # Each ":memory:" connection would be a database of its own: none there.
+                self._on_loop = self._connect_on_loop()
                 checkpointer = await aiosqlite.connect(self._path, isolation_level=None)
                 self._checkpoints = asyncio.create_task(self._checkpoint_often(checkpointer))
         except BaseException:
             # Switching to WAL fails at once while another process writes to a new file.
+            self._close_on_loop()
             await connection.close()
             raise
         self._connection = connection
+
+    def _connect_on_loop(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self._path, isolation_level=None)
+        try:
+            for pragma in (
+                "PRAGMA query_only=ON",
+                # Never wait on the event loop: a read that would is run elsewhere.
+                "PRAGMA busy_timeout=0",
+            ):
+                connection.execute(pragma)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _close_on_loop(self) -> None:
+        if self._on_loop is not None:
+            self._on_loop.close()
+            self._on_loop = None
+
+    def read_on_loop(self, prepared: Prepared, args: Sequence[Any]) -> list[Any] | None:
+        """A short read's rows, read right here; None if it must run on the thread (a write,
+        or a read that would have to wait: SQLITE_BUSY at once, as busy_timeout is 0)."""
+        connection = self._on_loop
+        if connection is None or prepared.writes:
+            return None
+        try:
+            return connection.execute(prepared.sql, args).fetchall()
+        except sqlite3.OperationalError as error:
+            if lock_wait_expired(error):
+                return None
+            raise
 
     async def _checkpoint_often(self, checkpointer: aiosqlite.Connection) -> None:
         """PASSIVE checkpoints: they wait for no reader or writer, and none waits for them."""
@@ -108,6 +152,7 @@ class PersistentConnection:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._checkpoints
             self._checkpoints = None
+        self._close_on_loop()
         if self._connection is not None:
             async with self._transaction:
                 await self._connection.execute("PRAGMA optimize")
@@ -214,12 +259,22 @@ class SQLiteBackend(DatabaseBackend):
         compiled = query.compile(dialect=self._dialect)
         return Prepared.of(compiled, compiled.string, compiled.positiontup or ())  # type: ignore[attr-defined]
 
-    async def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any]:
-        """One statement outside any transaction: the hot path, without a connection object."""
+    async def rows(
+        self, prepared: Prepared, values: Mapping[str, Any], *, short: bool = True
+    ) -> list[Any]:
+        """One statement outside any transaction: the hot path, without a connection object.
+
+        `short`: it seeks an index and reads a few rows, so as a read it may run on the
+        event loop.
+        """
         args = prepared.args(values)
-        return list(await (await self._pool.for_statement()).execute_fetchall(prepared.sql, args))
+        connection = await self._pool.for_statement()
+        if short and (rows := self._pool.read_on_loop(prepared, args)) is not None:
+            return rows
+        return list(await connection.execute_fetchall(prepared.sql, args))
 
     async def changed(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
+        """A write that may change many rows, on the thread; how many it changed."""
         return await _rowcount(await self._pool.for_statement(), prepared, values)
 
     def _result_shape(self, compiled: Compiled) -> ResultShape:
