@@ -1,9 +1,11 @@
 """The floor: Starlette and the raw driver on the service's table, with the service's JSON.
 
 No validation, no middleware, no `databases`, no SQLAlchemy: what a request costs when
-only the framework and the driver run. SQLite: one persistent aiosqlite connection that
-every request shares (WAL, statements interleave). PostgreSQL: an asyncpg pool the size
-of the service's. `BENCH_DATABASE_URL` names the database.
+only the framework and the driver run, each database driven as the service drives it.
+SQLite: reads on a read-only sqlite3 connection of the event loop's own, writes on one
+persistent aiosqlite connection that every request shares (WAL, statements interleave).
+PostgreSQL: an asyncpg pool the size of the service's. `BENCH_DATABASE_URL` names the
+database.
 
     uvicorn loadtest.bench.floor:app
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -44,6 +47,8 @@ POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "10"))
 class Store(Protocol):
     async def rows(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]: ...
 
+    async def read(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]: ...
+
     def now(self) -> Any: ...
 
     def moment(self, value: Any) -> str | dt.datetime: ...
@@ -52,8 +57,9 @@ class Store(Protocol):
 
 
 class SQLiteStore:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, reader: sqlite3.Connection) -> None:
         self._connection = connection
+        self._reader = reader
 
     @classmethod
     async def open(cls, path: str) -> SQLiteStore:
@@ -61,10 +67,15 @@ class SQLiteStore:
         await connection.execute("PRAGMA journal_mode=WAL")
         await connection.execute("PRAGMA synchronous=normal")
         await connection.execute("PRAGMA busy_timeout=5000")
-        return cls(connection)
+        reader = sqlite3.connect(path, isolation_level=None)
+        reader.execute("PRAGMA query_only=ON")
+        return cls(connection, reader)
 
     async def rows(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
         return list(await self._connection.execute_fetchall(sql, args))
+
+    async def read(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
+        return self._reader.execute(sql, args).fetchall()
 
     def now(self) -> str:
         # The text form SQLAlchemy stores on SQLite.
@@ -74,6 +85,7 @@ class SQLiteStore:
         return f"{str(value).replace(' ', 'T')}Z"
 
     async def close(self) -> None:
+        self._reader.close()
         await self._connection.close()
 
 
@@ -94,6 +106,9 @@ class PostgresStore:
 
     async def rows(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
         return list(await self._pool.fetch(numbered(sql), *args))
+
+    async def read(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
+        return await self.rows(sql, *args)
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
@@ -139,7 +154,7 @@ def store_of(request: Request) -> Store:
 
 async def list_todos(request: Request) -> Response:
     store = store_of(request)
-    rows = await store.rows(LIST, int(request.query_params.get("limit", "100")))
+    rows = await store.read(LIST, int(request.query_params.get("limit", "100")))
     base = str(request.base_url)
     return Response(
         to_json([todo(store, row, base) for row in rows]), 200, None, "application/json"
@@ -158,7 +173,7 @@ async def create_todo(request: Request) -> Response:
 
 async def get_todo(request: Request) -> Response:
     store = store_of(request)
-    rows = await store.rows(GET, request.path_params["id"])
+    rows = await store.read(GET, request.path_params["id"])
     return item(store, request, rows[0]) if rows else Response(status_code=404)
 
 
