@@ -48,6 +48,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
+    from todo_async.http_protocol import HttpToolsProtocol
     from todo_async.workers import Supervisor
 
     skip_unprinted_record_fields()
@@ -58,7 +59,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port,
         workers=args.workers,
         loop="uvloop",
-        http="httptools",
+        http=HttpToolsProtocol,
         # X-Forwarded-* are read by the app itself, which also honours X-Forwarded-Host.
         proxy_headers=False,
         server_header=False,
