@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -153,31 +154,32 @@ class BusyConnection(sqlite3.Connection):
         raise error
 
 
-async def test_a_short_read_refused_on_the_loop_runs_in_the_thread(tmp_path: Path) -> None:
+@pytest.fixture
+async def backend(tmp_path: Path) -> AsyncIterator[SQLiteBackend]:
+    """A connected backend with an empty `numbers` table."""
     backend = SQLiteBackend(f"sqlite:///{tmp_path / 'a.db'}")
     await backend.connect()
-    connection = backend._pool
     try:
-        await (await connection.for_statement()).execute("CREATE TABLE numbers (x INTEGER)")
-        await (await connection.for_statement()).execute("INSERT INTO numbers VALUES (1)")
-        connection._close_on_loop()
-        connection._on_loop = sqlite3.connect(tmp_path / "a.db", factory=BusyConnection)
-        read = backend.prepare(select(numbers.c.x))
-        assert connection.read_on_loop(read, []) is None
-        assert await backend.rows(read, {}) == [(1,)]
+        await (await backend._pool.for_statement()).execute("CREATE TABLE numbers (x INTEGER)")
+        yield backend
     finally:
         await backend.disconnect()
 
 
-async def test_writes_never_run_on_the_loop(tmp_path: Path) -> None:
-    backend = SQLiteBackend(f"sqlite:///{tmp_path / 'a.db'}")
-    await backend.connect()
+async def test_a_short_read_refused_on_the_loop_runs_in_the_thread(
+    backend: SQLiteBackend, tmp_path: Path
+) -> None:
     connection = backend._pool
-    try:
-        await (await connection.for_statement()).execute("CREATE TABLE numbers (x INTEGER)")
-        write = backend.prepare(insert(numbers).values(x=bindparam("x")))
-        read = backend.prepare(select(numbers.c.x))
-        assert connection.read_on_loop(write, [1]) is None
-        assert connection.read_on_loop(read, []) == []
-    finally:
-        await backend.disconnect()
+    await (await connection.for_statement()).execute("INSERT INTO numbers VALUES (1)")
+    connection._close_on_loop()
+    connection._on_loop = sqlite3.connect(tmp_path / "a.db", factory=BusyConnection)
+    read = backend.prepare(select(numbers.c.x))
+    assert connection.read_on_loop(read, []) is None
+    assert await backend.rows(read, {}) == [(1,)]
+
+
+async def test_writes_never_run_on_the_loop(backend: SQLiteBackend) -> None:
+    write = backend.prepare(insert(numbers).values(x=bindparam("x")))
+    read = backend.prepare(select(numbers.c.x))
+    assert backend._pool.read_on_loop(write, [1]) is None
+    assert backend._pool.read_on_loop(read, []) == []
