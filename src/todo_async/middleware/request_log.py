@@ -34,13 +34,20 @@ class LinesPerTurn:
 
     def __init__(self) -> None:
         self._pending: list[bytes] = []
+        # The loop whose turn will flush them.
+        self._flushing_on: asyncio.AbstractEventLoop | None = None
 
     def add(self, line: bytes) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._flushing_on:
+            # The turn's first line; or lines of a loop that stopped before its turn ended.
+            self.flush()
+            loop.call_soon(self.flush)
+            self._flushing_on = loop
         self._pending.append(line)
-        if len(self._pending) == 1:
-            asyncio.get_running_loop().call_soon(self.flush)
 
     def flush(self) -> None:
+        self._flushing_on = None
         lines, self._pending = self._pending, []
         if lines:
             # As logger.info, without its search of the stack for a caller's file and
