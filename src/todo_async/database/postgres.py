@@ -1,13 +1,6 @@
 """The `databases` PostgreSQL (asyncpg) backend, with compiled statements kept per shape,
-a `lock_timeout` transaction option, and pooled connections handed back without a reset.
-
-asyncpg's pool resets every connection it gets back (`SELECT pg_advisory_unlock_all();
-CLOSE ALL; UNLISTEN *; RESET ALL;`): a second round trip to the server for every
-statement run outside a transaction. The service leaves no session state behind: its
-lock and its setting belong to the transaction (`pg_advisory_xact_lock`, `SET LOCAL`),
-it opens no cursor outside one and listens to nothing. So the pool only does what it
-always does (it rolls back a transaction left open) and sends no reset.
-"""
+a `lock_timeout` transaction option, and pooled connections handed back without a reset
+(`todo_async.serving.pool_reset`)."""
 
 from __future__ import annotations
 
@@ -23,8 +16,9 @@ from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
 from todo_async.database.prepared import Prepared
-from todo_async.database.statement_cache import StatementCache
 from todo_async.database.transactions import lock_timeout_ms
+from todo_async.serving.pool_reset import POOL_WITHOUT_RESET
+from todo_async.serving.statement_cache import StatementCache
 
 
 @dataclass(frozen=True)
@@ -41,10 +35,6 @@ class NumberedStatement:
         return cls(compiled.string % numbered, names)
 
 
-async def _nothing_to_reset(connection: Any) -> None:
-    """What the pool runs on a connection it gets back, after its own rollback: nothing."""
-
-
 def _rowcount(status: str) -> int:
     """The row count of a command tag such as "DELETE 5000"."""
     return int(status.rsplit(" ", 1)[1])
@@ -52,7 +42,7 @@ def _rowcount(status: str) -> int:
 
 class PostgresBackend(stock.PostgresBackend):
     def __init__(self, database_url: DatabaseURL | str, **options: Any) -> None:
-        super().__init__(database_url, **{"reset": _nothing_to_reset, **options})
+        super().__init__(database_url, **{**POOL_WITHOUT_RESET, **options})
         self._statements = StatementCache(self._dialect, NumberedStatement.of)
 
     def connection(self) -> PostgresConnection:

@@ -18,11 +18,11 @@ from todo_async.accounts.identity import CHALLENGE, owner_of
 from todo_async.accounts.passwords import verify_password
 from todo_async.accounts.sign_in_limits import SignInLimits
 from todo_async.endpoints.account_state import account_store, settings_of
-from todo_async.endpoints.resource import Resource
 from todo_async.problems import Problem
 from todo_async.rendering import JSONResponse
 from todo_async.request_input import read_json
 from todo_async.schemas import SessionState, SignIn
+from todo_async.serving.endpoint import HTTPEndpoint
 
 # What the session answers is this user's, and sign-in's answer starts a session.
 _PRIVATE = {"Cache-Control": "no-store"}
@@ -40,7 +40,7 @@ def _set_cookie(request: Request, response: Response, secret: str, max_age: int)
     )
 
 
-class Session(Resource):
+class Session(HTTPEndpoint):
     """Accounts mode: who is signed in, sign in, sign out."""
 
     async def get(self, request: Request) -> Response:

@@ -9,14 +9,14 @@ from starlette.routing import Route
 from todo_async.accounts.credentials import digest, new_token
 from todo_async.accounts.identity import owner_of
 from todo_async.endpoints.account_state import account_store, settings_of
-from todo_async.endpoints.resource import Resource
 from todo_async.problems import Problem
 from todo_async.rendering import JSONResponse
 from todo_async.request_input import read_json, read_row_id
 from todo_async.schemas import NewToken, Token, TokenCreate
+from todo_async.serving.endpoint import HTTPEndpoint
 
 
-class TokenCollection(Resource):
+class TokenCollection(HTTPEndpoint):
     async def get(self, request: Request) -> Response:
         owner = owner_of(request)
         tokens = await account_store(request).tokens(owner.id)
@@ -38,7 +38,7 @@ class TokenCollection(Resource):
         return JSONResponse(created.model_dump(), 201, headers=headers)
 
 
-class TokenItem(Resource):
+class TokenItem(HTTPEndpoint):
     async def delete(self, request: Request) -> Response:
         """Revoke a token: requests with it are refused from now on."""
         owner = owner_of(request)
