@@ -9,6 +9,12 @@ from databases import Database
 from databases.core import Connection
 from sqlalchemy.sql import ClauseElement
 
+from todo_async.database.databases_internals import (
+    backend,
+    connection_backend,
+    held_connection,
+    hold_connection,
+)
 from todo_async.database.prepared import Prepared, PreparesStatements, RunsPrepared
 from todo_async.database.transactions import TodoConnection, TodoTransaction
 from todo_async.settings import Settings
@@ -27,7 +33,7 @@ class TodoDatabase(Database):
 
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(url, **options)
-        self._statements = cast(PreparesStatements, self._backend)
+        self._statements = cast(PreparesStatements, backend(self))
         self._prepared: dict[Hashable, Prepared] = {}
 
     @property
@@ -50,11 +56,11 @@ class TodoDatabase(Database):
         SQLite it then never runs on the event loop.
         """
         prepared = self._prepare(shape, build)
-        held = self._global_connection or self._connection
+        held = held_connection(self)
         if held is None:
             return await self._statements.rows(prepared, values, short=short)
         async with held:
-            return await cast(RunsPrepared, held._connection).rows(prepared, values)
+            return await cast(RunsPrepared, connection_backend(held)).rows(prepared, values)
 
     async def changed(
         self, shape: Hashable, build: Callable[[], ClauseElement], values: Mapping[str, Any]
@@ -64,11 +70,11 @@ class TodoDatabase(Database):
         On SQLite never on the event loop: it may change many rows (clear-completed).
         """
         prepared = self._prepare(shape, build)
-        held = self._global_connection or self._connection
+        held = held_connection(self)
         if held is None:
             return await self._statements.changed(prepared, values)
         async with held:
-            return await cast(RunsPrepared, held._connection).changed(prepared, values)
+            return await cast(RunsPrepared, connection_backend(held)).changed(prepared, values)
 
     def _prepare(self, shape: Hashable, build: Callable[[], ClauseElement]) -> Prepared:
         prepared = self._prepared.get(shape)
@@ -80,8 +86,8 @@ class TodoDatabase(Database):
 
     def connection(self) -> Connection:
         # The base class makes a plain Connection for a task that has none; make ours.
-        if self._global_connection is None and not self._connection:
-            self._connection = TodoConnection(self, self._backend)
+        if held_connection(self) is None:
+            hold_connection(self, TodoConnection(self, backend(self)))
         return super().connection()
 
     def transaction(self, *, force_rollback: bool = False, **kwargs: Any) -> TodoTransaction:

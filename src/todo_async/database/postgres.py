@@ -15,6 +15,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
+from todo_async.database.databases_internals import asyncpg_connection, asyncpg_pool, dialect
 from todo_async.database.prepared import Prepared
 from todo_async.database.transactions import lock_timeout_ms
 from todo_async.serving.pool_reset import POOL_WITHOUT_RESET
@@ -43,13 +44,13 @@ def _rowcount(status: str) -> int:
 class PostgresBackend(stock.PostgresBackend):
     def __init__(self, database_url: DatabaseURL | str, **options: Any) -> None:
         super().__init__(database_url, **{**POOL_WITHOUT_RESET, **options})
-        self._statements = StatementCache(self._dialect, NumberedStatement.of)
+        self._statements = StatementCache(dialect(self), NumberedStatement.of)
 
     def connection(self) -> PostgresConnection:
-        return PostgresConnection(self, self._dialect, self._statements)
+        return PostgresConnection(self, dialect(self), self._statements)
 
     def prepare(self, query: ClauseElement) -> Prepared:
-        compiled = query.compile(dialect=self._dialect)
+        compiled = query.compile(dialect=dialect(self))
         statement = NumberedStatement.of(compiled)
         return Prepared.of(compiled, statement.sql, statement.names)
 
@@ -60,12 +61,14 @@ class PostgresBackend(stock.PostgresBackend):
 
         Short or not, the statement runs on the server and never holds up the event loop.
         """
-        assert self._pool is not None, "DatabaseBackend is not running"
-        return list(await self._pool.fetch(prepared.sql, *prepared.args(values)))
+        pool = asyncpg_pool(self)
+        assert pool is not None, "DatabaseBackend is not running"
+        return list(await pool.fetch(prepared.sql, *prepared.args(values)))
 
     async def changed(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
-        assert self._pool is not None, "DatabaseBackend is not running"
-        return _rowcount(await self._pool.execute(prepared.sql, *prepared.args(values)))
+        pool = asyncpg_pool(self)
+        assert pool is not None, "DatabaseBackend is not running"
+        return _rowcount(await pool.execute(prepared.sql, *prepared.args(values)))
 
 
 class PostgresConnection(stock.PostgresConnection):
@@ -90,21 +93,27 @@ class PostgresConnection(stock.PostgresConnection):
         return statement.sql, args, compiled._result_columns
 
     async def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any]:
-        assert self._connection is not None, "Connection is not acquired"
-        return list(await self._connection.fetch(prepared.sql, *prepared.args(values)))
+        connection = asyncpg_connection(self)
+        assert connection is not None, "Connection is not acquired"
+        return list(await connection.fetch(prepared.sql, *prepared.args(values)))
 
     async def changed(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
-        assert self._connection is not None, "Connection is not acquired"
-        return _rowcount(await self._connection.execute(prepared.sql, *prepared.args(values)))
+        connection = asyncpg_connection(self)
+        assert connection is not None, "Connection is not acquired"
+        return _rowcount(await connection.execute(prepared.sql, *prepared.args(values)))
 
     def transaction(self) -> TransactionBackend:
         return PostgresTransaction(self)
 
 
 class PostgresTransaction(stock.PostgresTransaction):
+    def __init__(self, connection: PostgresConnection) -> None:
+        super().__init__(connection)
+        self._on = connection
+
     async def start(self, is_root: bool, extra_options: dict[Any, Any]) -> None:
         options = {key: value for key, value in extra_options.items() if key != "lock_timeout"}
         await super().start(is_root, options)
         timeout_ms = lock_timeout_ms(extra_options)
         if timeout_ms is not None:
-            await self._connection.raw_connection.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
+            await self._on.raw_connection.execute(f"SET LOCAL lock_timeout = {timeout_ms}")

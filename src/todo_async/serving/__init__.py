@@ -21,4 +21,7 @@ part would be: the rest of the code reads as plain Starlette.
   (the SQLite backend).
 - `pool_reset`: PostgreSQL connections handed back to the pool without a reset (the
   PostgreSQL backend).
+
+What `databases` keeps private and the storage layer uses all the same is in one module,
+`todo_async.database.databases_internals`.
 """
