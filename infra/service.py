@@ -64,6 +64,7 @@ class Service(Construct):
         auth_mode: AuthMode,
         cors_allow_origins: str,
         log_level: str,
+        viewer_proto_header: str | None,
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -102,6 +103,7 @@ class Service(Construct):
                 "CORS_ALLOW_ORIGINS": cors_allow_origins,
                 "LOG_LEVEL": log_level,
                 "SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT_SECONDS),
+                **({"FORWARDED_PROTO_HEADER": viewer_proto_header} if viewer_proto_header else {}),
             },
             secrets={"DATABASE_PASSWORD": database.password},
             port_mappings=[
@@ -150,8 +152,13 @@ class Service(Construct):
             "SecurityGroup",
             vpc=vpc,
             description="todo-async tasks: port 5000 from the load balancer only",
-            # Egress to ECR, Secrets Manager, CloudWatch Logs and the database.
-            allow_all_outbound=True,
+            # Out only to the database (opened by `database.connect`) and HTTPS.
+            allow_all_outbound=False,
+        )
+        # ECR, S3 (image layers), Secrets Manager and CloudWatch Logs, through the NAT gateways:
+        # their addresses are not fixed, the port is.
+        self.security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs"
         )
 
         # Sidecar: one task owns the database files, so never run two (stop, then start).

@@ -187,9 +187,39 @@ def test_https_listener_forwards_and_http_redirects(synth: Synthesized) -> None:
     ]
     group = synth.resources["LoadBalancerSecurityGroup"]["Properties"]
     assert sorted(r["FromPort"] for r in group["SecurityGroupIngress"]) == [80, 443]
+    # The load balancer is the front door: no CloudFront, and no origin secret to check.
+    synth.template.resource_count_is("AWS::CloudFront::Distribution", 0)
+    synth.template.resource_count_is("AWS::ElasticLoadBalancingV2::ListenerRule", 0)
     assert synth.outputs["LoadBalancerUrl"]["Value"] == {
         "Fn::Join": ["", ["https://", {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}]]
     }
+
+
+def test_with_a_certificate_the_waf_guards_the_load_balancer(synth: Synthesized) -> None:
+    [acl] = synth.of_type("AWS::WAFv2::WebACL").values()
+    assert acl["Properties"]["Scope"] == "REGIONAL"
+    [association] = synth.of_type("AWS::WAFv2::WebACLAssociation").values()
+    assert association["Properties"] == {
+        "ResourceArn": {"Ref": "LoadBalancer"},
+        "WebACLArn": {"Fn::GetAtt": ["WebAcl", "Arn"]},
+    }
+
+
+def test_tasks_reach_out_only_to_the_database_and_https(synth: Synthesized) -> None:
+    service_group = {"Fn::GetAtt": ["ServiceSecurityGroup", "GroupId"]}
+    egress = [
+        r["Properties"]
+        for r in synth.of_type("AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"]["GroupId"] == service_group
+    ]
+    assert [(e["FromPort"], e["DestinationSecurityGroupId"]) for e in egress] == [
+        (
+            {"Fn::GetAtt": ["DatabaseInstance", "Endpoint.Port"]},
+            {"Fn::GetAtt": ["DatabaseSecurityGroup", "GroupId"]},
+        )
+    ]
+    inline = synth.resources["ServiceSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert [(r["CidrIp"], r["FromPort"]) for r in inline] == [("0.0.0.0/0", 443)]
 
 
 def test_outputs(synth: Synthesized) -> None:

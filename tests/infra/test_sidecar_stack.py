@@ -1,5 +1,5 @@
 """The default deployment (cdk.json as is): database=sidecar, image built from the Dockerfile,
-a NAT gateway per availability zone, HTTP only."""
+a NAT gateway per availability zone, HTTPS through CloudFront."""
 
 from __future__ import annotations
 
@@ -77,13 +77,14 @@ def test_public_load_balancer_in_public_subnets(synth: Synthesized) -> None:
 
 
 def test_http_listener_on_80_forwards_to_target_group_on_5000(synth: Synthesized) -> None:
+    # Only behind the origin secret: tests/infra/test_front_door.py.
     synth.template.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
     listener = synth.resources["HttpListener"]["Properties"]
     assert listener["Port"] == 80
     assert listener["Protocol"] == "HTTP"
-    assert listener["DefaultActions"] == [
-        {"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}
-    ]
+    rule = synth.resources["OriginListenerRule"]["Properties"]
+    assert rule["ListenerArn"] == {"Ref": "HttpListener"}
+    assert rule["Actions"] == [{"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}]
     target_group = synth.resources["TargetGroup"]["Properties"]
     assert target_group["Port"] == 5000
     assert target_group["Protocol"] == "HTTP"
@@ -135,11 +136,18 @@ def test_access_log_bucket_encrypted_private_and_ssl_only(synth: Synthesized) ->
     )
 
 
-def test_load_balancer_takes_only_http_from_the_internet(synth: Synthesized) -> None:
-    group = synth.resources["LoadBalancerSecurityGroup"]["Properties"]
-    assert [(r["CidrIp"], r["FromPort"], r["ToPort"]) for r in group["SecurityGroupIngress"]] == [
-        ("0.0.0.0/0", 80, 80)
+def test_load_balancer_takes_only_http_from_cloudfront(synth: Synthesized) -> None:
+    group = {"Fn::GetAtt": ["LoadBalancerSecurityGroup", "GroupId"]}
+    assert "SecurityGroupIngress" not in synth.resources["LoadBalancerSecurityGroup"]["Properties"]
+    [ingress] = [
+        r["Properties"]
+        for r in synth.of_type("AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == group
     ]
+    assert (ingress["FromPort"], ingress["ToPort"]) == (80, 80)
+    assert "CidrIp" not in ingress
+    [lookup] = synth.of_type("Custom::AWS")
+    assert ingress["SourcePrefixListId"] == {"Fn::GetAtt": [lookup, "PrefixLists.0.PrefixListId"]}
 
 
 def test_tasks_admit_port_5000_only_from_the_load_balancer(synth: Synthesized) -> None:
@@ -161,6 +169,30 @@ def test_tasks_admit_port_5000_only_from_the_load_balancer(synth: Synthesized) -
             "SourceSecurityGroupId": {"Fn::GetAtt": ["LoadBalancerSecurityGroup", "GroupId"]},
         }
     ]
+
+
+def test_tasks_reach_out_only_to_the_database_and_https(synth: Synthesized) -> None:
+    group = synth.resources["ServiceSecurityGroup"]["Properties"]
+    assert [(r["CidrIp"], r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in group[
+        "SecurityGroupEgress"
+    ]] == [("0.0.0.0/0", "tcp", 443, 443)]  # fmt: skip
+    service_group = {"Fn::GetAtt": ["ServiceSecurityGroup", "GroupId"]}
+    egress = [
+        r["Properties"]
+        for r in synth.of_type("AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"]["GroupId"] == service_group
+    ]
+    # The database volume's NFS port, nothing else.
+    assert [(e["FromPort"], e["DestinationSecurityGroupId"]) for e in egress] == [
+        (2049, {"Fn::GetAtt": ["FileSystemSecurityGroup", "GroupId"]})
+    ]
+
+
+def test_the_vpc_default_security_group_is_stripped_of_its_rules(synth: Synthesized) -> None:
+    [restrict] = synth.of_type("Custom::VpcRestrictDefaultSG").values()
+    assert restrict["Properties"]["DefaultSecurityGroupId"] == {
+        "Fn::GetAtt": ["Vpc", "DefaultSecurityGroup"]
+    }
 
 
 # --- container platform ---
@@ -190,6 +222,7 @@ def test_app_container(synth: Synthesized) -> None:
         "CORS_ALLOW_ORIGINS": "*",
         "LOG_LEVEL": "info",
         "SHUTDOWN_TIMEOUT": "20",
+        "FORWARDED_PROTO_HEADER": "CloudFront-Forwarded-Proto",
     }
     assert [s["Name"] for s in app["Secrets"]] == ["DATABASE_PASSWORD"]
     assert app["HealthCheck"]["Command"] == [
@@ -288,7 +321,7 @@ def test_service_runs_in_private_subnets_behind_the_target_group(synth: Synthesi
     assert service["LoadBalancers"] == [
         {"ContainerName": "app", "ContainerPort": 5000, "TargetGroupArn": {"Ref": "TargetGroup"}}
     ]
-    assert "HttpListener" in synth.resources["Service"]["DependsOn"]
+    assert "OriginListenerRule" in synth.resources["Service"]["DependsOn"]
 
 
 # --- sidecar database ---
@@ -370,7 +403,7 @@ def test_database_secret_is_generated_and_never_plaintext(synth: Synthesized) ->
 def test_outputs(synth: Synthesized) -> None:
     assert set(synth.outputs) >= {"LoadBalancerUrl", "ClusterName", "ServiceName", "LogGroupName"}
     assert synth.outputs["LoadBalancerUrl"]["Value"] == {
-        "Fn::Join": ["", ["http://", {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}]]
+        "Fn::Join": ["", ["https://", {"Fn::GetAtt": ["Distribution", "DomainName"]}]]
     }
     assert synth.outputs["ClusterName"]["Value"] == {"Ref": "Cluster"}
     assert synth.outputs["ServiceName"]["Value"] == {"Fn::GetAtt": ["Service", "Name"]}
@@ -395,9 +428,14 @@ def test_each_acknowledgment_is_expected_and_has_a_reason(synth: Synthesized) ->
     acknowledged = synth.acknowledgments("AwsSolutions-")
     assert set(acknowledged) == {
         "AwsSolutions-S1",
-        "AwsSolutions-EC23",
         "AwsSolutions-SMG4",
         "AwsSolutions-ECS2",
         "AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions-CFR1",
+        "AwsSolutions-CFR3",
+        "AwsSolutions-CFR4",
+        "AwsSolutions-CFR5",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSLambdaBasicExecutionRole]",
     }
     assert all(len(reason) > 40 for reason in acknowledged.values()), acknowledged
