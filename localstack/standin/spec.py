@@ -284,7 +284,7 @@ def _listener_for(stack: Stack, target_group_id: str) -> tuple[ListenerSpec, str
     listeners = dict(stack.of_type(LISTENER))
     # A listener forwards by its default action or by a rule: behind CloudFront only a rule
     # does (for requests carrying the origin secret), which the stand-in serves as forwarding.
-    forwarding = [
+    forwarding: list[tuple[str | None, Any]] = [
         (logical_id, props.get("DefaultActions")) for logical_id, props in listeners.items()
     ]
     forwarding += [
