@@ -74,7 +74,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(StartupFailuresMiddleware),
-            Middleware(ProxyHeadersMiddleware, trusted=settings.forwarded_allow_ips),
+            Middleware(
+                ProxyHeadersMiddleware,
+                trusted=settings.forwarded_allow_ips,
+                proto_header=settings.forwarded_proto_header,
+            ),
             Middleware(SecurityHeadersMiddleware),
             Middleware(RequestLogMiddleware),
             Middleware(

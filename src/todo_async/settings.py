@@ -25,6 +25,9 @@ class Settings:
     cors_allow_origins: tuple[str, ...] = ("*",)
     # Peers whose X-Forwarded-* headers are believed: the load balancer.
     forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
+    # The header those peers name the viewer's scheme in (CloudFront-Forwarded-Proto behind
+    # CloudFront, whose load balancer hop is plain HTTP).
+    forwarded_proto_header: str = "x-forwarded-proto"
     log_level: str = "info"
     shutdown_timeout: int = 25
     # How long start-up waits for another process's lock on the database (seconds).
@@ -51,6 +54,9 @@ class Settings:
             forwarded_allow_ips=_split(
                 env.get("FORWARDED_ALLOW_IPS", ",".join(defaults.forwarded_allow_ips))
             ),
+            forwarded_proto_header=env.get(
+                "FORWARDED_PROTO_HEADER", defaults.forwarded_proto_header
+            ).lower(),
             log_level=env.get("LOG_LEVEL", defaults.log_level).lower(),
             shutdown_timeout=int(env.get("SHUTDOWN_TIMEOUT", defaults.shutdown_timeout)),
             migration_lock_timeout=float(

@@ -3,6 +3,10 @@
 Absolute URLs (a todo's `url`, `Location`, `Link`) must name the address the client
 used, which only the load balancer knows; a client talking to the app directly must not
 be able to choose them.
+
+Behind CloudFront the load balancer's X-Forwarded-Proto names its own plain-HTTP hop, so
+the viewer's scheme is read from another header (`proto_header`: CloudFront-Forwarded-Proto,
+which CloudFront sets itself), still only from a trusted peer.
 """
 
 from __future__ import annotations
@@ -17,8 +21,12 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ProxyHeadersMiddleware:
-    def __init__(self, app: ASGIApp, trusted: Iterable[str]) -> None:
+    def __init__(
+        self, app: ASGIApp, trusted: Iterable[str], proto_header: str = "x-forwarded-proto"
+    ) -> None:
         self.app = app
+        self.proto_header = proto_header.lower().encode("latin-1")
+        self.names = (b"x-forwarded-for", self.proto_header, b"x-forwarded-host")
         entries = list(trusted)
         self.trust_all = "*" in entries
         self.networks: list[IPNetwork] = [
@@ -43,14 +51,14 @@ class ProxyHeadersMiddleware:
             return
         forwarded: dict[bytes, list[str]] = {}
         for name, value in scope["headers"]:
-            if name in (b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host"):
+            if name in self.names:
                 # Repeated headers make one comma-separated list.
                 forwarded.setdefault(name, []).extend(value.decode("latin-1").split(","))
         if not forwarded:
             await self.app(scope, receive, send)
             return
         scope = dict(scope)
-        proto = _last(forwarded.get(b"x-forwarded-proto"))
+        proto = _last(forwarded.get(self.proto_header))
         if proto and proto.lower() in ("http", "https"):
             scope["scheme"] = proto.lower()
         host = _last(forwarded.get(b"x-forwarded-host"))
