@@ -3,7 +3,9 @@
 # Run:   docker run -p 5000:5000 todo-async
 #        (SQLite in /app/data unless DATABASE_URL and DATABASE_PASSWORD point at PostgreSQL;
 #        accounts mode: sign up with POST /api/users, or -e AUTH_MODE=open for one shared list)
-ARG BASE_IMAGE=python:3.11.14-slim-bookworm
+# Pinned by digest (Docker Hub's index for the tag): a rebuilt tag cannot change the image
+# unnoticed. `make image` builds on a local stand-in where no registry answers (BASE_IMAGE).
+ARG BASE_IMAGE=python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d
 
 # --- builder: resolve and install into a virtualenv that the final stage copies as is ---
 FROM ${BASE_IMAGE} AS builder

@@ -23,11 +23,18 @@ from constructs import Construct
 DB_NAME = "todo"
 DB_USER = "todo"
 DB_PORT = 5432
-# The official image through ECR Public (no Docker Hub pull limits); Debian-based, so the
-# `postgres` user is uid/gid 999, which the EFS access point below is made for.
-POSTGRES_IMAGE = "public.ecr.aws/docker/library/postgres:17.9-bookworm"
+# The official image through ECR Public (no Docker Hub pull limits), pinned by digest (the
+# tag's index, the same manifest as on Docker Hub); Debian-based, so the `postgres` user is
+# uid/gid 999, which the EFS access point below is made for.
+POSTGRES_IMAGE = (
+    "public.ecr.aws/docker/library/postgres:17.9-bookworm"
+    "@sha256:47f917f7409eacd22fc5dfb1dee634e1b55cf0c01d1a7eb701be2227a03e0641"
+)
 POSTGRES_UID = "999"
 PGDATA_MOUNT = "/var/lib/postgresql/data"
+# Where PostgreSQL writes besides its data directory: the socket and lock files, and the
+# entrypoint's scratch files. Task-local volumes, so the root filesystem can be read-only.
+POSTGRES_SCRATCH = {"pgrun": "/var/run/postgresql", "pgtmp": "/tmp"}
 
 
 class Database(Construct):
@@ -205,11 +212,17 @@ class SidecarDatabase(Database):
             ),
             # Time for a clean shutdown checkpoint before SIGKILL.
             stop_timeout=Duration.seconds(60),
+            readonly_root_filesystem=True,
             logging=logging,
         )
         container.add_mount_points(
             ecs.MountPoint(container_path=PGDATA_MOUNT, source_volume="pgdata", read_only=False)
         )
+        for volume, path in POSTGRES_SCRATCH.items():
+            task_definition.add_volume(name=volume)
+            container.add_mount_points(
+                ecs.MountPoint(container_path=path, source_volume=volume, read_only=False)
+            )
         return container
 
 

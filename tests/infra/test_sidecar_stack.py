@@ -4,6 +4,7 @@ a NAT gateway per availability zone, HTTPS through CloudFront."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -265,9 +266,11 @@ def test_app_image_is_built_from_the_dockerfile(synth: Synthesized, outdir: Path
 
 def test_db_container(synth: Synthesized) -> None:
     db = synth.containers()["db"]
-    repository, tag = db["Image"].rsplit(":", 1)
+    reference, digest = db["Image"].split("@")
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest)  # pinned by digest
+    repository, tag = reference.rsplit(":", 1)
     assert repository.endswith("/postgres")
-    major, minor = tag.split("-")[0].split(".")  # pinned to a minor release, not "latest"
+    major, minor = tag.split("-")[0].split(".")  # and a minor release, for people to read
     assert (major.isdigit(), minor.isdigit()) == (True, True)
     assert db["Essential"] is True
     assert db["User"] == "999:999"
@@ -279,9 +282,16 @@ def test_db_container(synth: Synthesized) -> None:
     assert [s["Name"] for s in db["Secrets"]] == ["POSTGRES_PASSWORD"]
     assert db["HealthCheck"]["Command"][0] == "CMD-SHELL"
     assert db["HealthCheck"]["Command"][1].startswith("pg_isready ")
+    # Read-only but for its data, its socket directory and /tmp (task-local volumes).
+    assert db["ReadonlyRootFilesystem"] is True
     assert db["MountPoints"] == [
-        {"ContainerPath": "/var/lib/postgresql/data", "ReadOnly": False, "SourceVolume": "pgdata"}
+        {"ContainerPath": "/var/lib/postgresql/data", "ReadOnly": False, "SourceVolume": "pgdata"},
+        {"ContainerPath": "/var/run/postgresql", "ReadOnly": False, "SourceVolume": "pgrun"},
+        {"ContainerPath": "/tmp", "ReadOnly": False, "SourceVolume": "pgtmp"},
     ]
+    volumes = synth.resources["TaskDefinition"]["Properties"]["Volumes"]
+    assert {"Name": "pgrun"} in volumes
+    assert {"Name": "pgtmp"} in volumes
     assert db["LogConfiguration"]["Options"]["awslogs-stream-prefix"] == "db"
 
 
