@@ -95,6 +95,7 @@ class Service(Construct):
             essential=True,
             environment={
                 "DATABASE_URL": database.url,
+                "MIGRATION_DATABASE_URL": database.migration_url,
                 # Set in both modes: the app serves an open list beyond loopback only when
                 # AUTH_MODE says so.
                 "AUTH_MODE": auth_mode.value,
@@ -105,7 +106,10 @@ class Service(Construct):
                 "SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT_SECONDS),
                 **({"FORWARDED_PROTO_HEADER": viewer_proto_header} if viewer_proto_header else {}),
             },
-            secrets={"DATABASE_PASSWORD": database.password},
+            secrets={
+                "DATABASE_PASSWORD": database.runtime_password,
+                "MIGRATION_DATABASE_PASSWORD": database.password,
+            },
             port_mappings=[
                 ecs.PortMapping(container_port=APP_PORT, name="http", protocol=ecs.Protocol.TCP)
             ],

@@ -131,6 +131,7 @@ class TodoAsyncStack(Stack):
             "HttpsListener": traffic.https_listener,
             "WebAcl": firewall.web_acl,
             "DatabaseSecret": database.secret,
+            "DatabaseRuntimeSecret": database.runtime_secret,
             "Cluster": service.cluster,
             "LogGroup": service.log_group,
             "TaskDefinition": service.task_definition,

@@ -20,6 +20,10 @@ class Settings:
     # Kept apart from the URL so an orchestrator can inject it from a secret store.
     database_password: str | None = None
     database_pool_size: int = 10
+    # The owner migrations run as, when the service itself runs as a role that can only read
+    # and write the tables (PostgreSQL; see database/roles.py). Its password, kept apart too.
+    migration_database_url: str | None = None
+    migration_database_password: str | None = None
     # "normal" survives a killed process; "full" also survives power loss, at a cost per write.
     sqlite_synchronous: str = "normal"
     cors_allow_origins: tuple[str, ...] = ("*",)
@@ -49,6 +53,8 @@ class Settings:
             database_url=env.get("DATABASE_URL", defaults.database_url),
             database_password=env.get("DATABASE_PASSWORD") or None,
             database_pool_size=int(env.get("DATABASE_POOL_SIZE", defaults.database_pool_size)),
+            migration_database_url=env.get("MIGRATION_DATABASE_URL") or None,
+            migration_database_password=env.get("MIGRATION_DATABASE_PASSWORD") or None,
             sqlite_synchronous=env.get("SQLITE_SYNCHRONOUS", defaults.sqlite_synchronous).lower(),
             cors_allow_origins=_split(env.get("CORS_ALLOW_ORIGINS", "*")),
             forwarded_allow_ips=_split(

@@ -49,16 +49,17 @@ def test_app_uses_the_image_reference_and_no_database_container(synth: Synthesiz
 
 def test_database_url_points_at_the_instance_over_tls(synth: Synthesized) -> None:
     environment = {e["Name"]: e["Value"] for e in synth.containers()["app"]["Environment"]}
-    assert environment["DATABASE_URL"] == {
-        "Fn::Join": [
-            "",
-            [
-                "postgresql://todo@",
-                {"Fn::GetAtt": ["DatabaseInstance", "Endpoint.Address"]},
-                ":5432/todo?ssl=require",
-            ],
-        ]
-    }
+    for variable, user in (("DATABASE_URL", "todo_app"), ("MIGRATION_DATABASE_URL", "todo")):
+        assert environment[variable] == {
+            "Fn::Join": [
+                "",
+                [
+                    f"postgresql://{user}@",
+                    {"Fn::GetAtt": ["DatabaseInstance", "Endpoint.Address"]},
+                    ":5432/todo?ssl=require",
+                ],
+            ]
+        }
 
 
 def test_the_service_runs_accounts_mode(synth: Synthesized) -> None:

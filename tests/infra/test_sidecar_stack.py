@@ -217,7 +217,8 @@ def test_app_container(synth: Synthesized) -> None:
     assert app["PortMappings"] == [{"ContainerPort": 5000, "Name": "http", "Protocol": "tcp"}]
     environment = {e["Name"]: e["Value"] for e in app["Environment"]}
     assert environment == {
-        "DATABASE_URL": "postgresql://todo@localhost:5432/todo",
+        "DATABASE_URL": "postgresql://todo_app@localhost:5432/todo",
+        "MIGRATION_DATABASE_URL": "postgresql://todo@localhost:5432/todo",
         "AUTH_MODE": "accounts",
         "FORWARDED_ALLOW_IPS": "10.0.0.0/16",
         "CORS_ALLOW_ORIGINS": "*",
@@ -225,7 +226,11 @@ def test_app_container(synth: Synthesized) -> None:
         "SHUTDOWN_TIMEOUT": "20",
         "FORWARDED_PROTO_HEADER": "CloudFront-Forwarded-Proto",
     }
-    assert [s["Name"] for s in app["Secrets"]] == ["DATABASE_PASSWORD"]
+    # The runtime role's password, and the owner's for migrations.
+    assert [s["Name"] for s in app["Secrets"]] == [
+        "DATABASE_PASSWORD",
+        "MIGRATION_DATABASE_PASSWORD",
+    ]
     assert app["HealthCheck"]["Command"] == [
         "CMD",
         "todo-async",
@@ -401,12 +406,13 @@ def test_no_rds_in_sidecar_mode(synth: Synthesized) -> None:
     synth.template.resource_count_is("AWS::RDS::DBInstance", 0)
 
 
-def test_database_secret_is_generated_and_never_plaintext(synth: Synthesized) -> None:
-    secret = synth.resources["DatabaseSecret"]
-    assert secret["DeletionPolicy"] == "Retain"
-    generate = secret["Properties"]["GenerateSecretString"]
-    assert generate["GenerateStringKey"] == "password"
-    assert generate["SecretStringTemplate"] == '{"username": "todo"}'
+def test_database_secrets_are_generated_and_never_plaintext(synth: Synthesized) -> None:
+    for logical_id, user in (("DatabaseSecret", "todo"), ("DatabaseRuntimeSecret", "todo_app")):
+        secret = synth.resources[logical_id]
+        assert secret["DeletionPolicy"] == "Retain"
+        generate = secret["Properties"]["GenerateSecretString"]
+        assert generate["GenerateStringKey"] == "password"
+        assert generate["SecretStringTemplate"] == f'{{"username": "{user}"}}'
     no_plaintext_secrets(synth)
 
 
