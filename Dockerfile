@@ -42,6 +42,15 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --shell /usr/sbin/nologin app
 COPY --from=builder /opt/venv /opt/venv
+# The RDS certificate authorities, so that connections to RDS verify its certificate
+# (ssl=verify-full, with PGSSLROOTCERT set by the stack in rds mode). No Debian or PyPI package
+# ships them: fetched at build time over HTTPS. An empty RDS_CA_BUNDLE_URL leaves them out
+# (`make image` where no route out exists; the local stack uses ssl=require).
+ARG RDS_CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+RUN mkdir /etc/ssl/rds && if [ -n "$RDS_CA_BUNDLE_URL" ]; then \
+        python -c 'import sys, urllib.request; urllib.request.urlretrieve(*sys.argv[1:])' \
+            "$RDS_CA_BUNDLE_URL" /etc/ssl/rds/global-bundle.pem; \
+    fi
 WORKDIR /app
 # The default DATABASE_URL (sqlite:///data/todo.db) writes here when no database is given.
 RUN mkdir data && chown app:app data

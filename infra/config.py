@@ -106,6 +106,9 @@ class Settings:
     waf_sign_in_rate_limit: int = 20
     # Strip the VPC default security group's rules (a Lambda-backed custom resource).
     restrict_default_security_group: bool = True
+    # How the service's connections to RDS check the server: its certificate against the RDS
+    # certificate authorities and name ("verify-full"), or encryption alone ("require").
+    database_ssl_mode: str = "verify-full"
 
     def __post_init__(self) -> None:
         if self.nat_gateways not in (1, 2):
@@ -141,6 +144,10 @@ class Settings:
                 raise ValueError(
                     f"{key}={limit}: AWS WAF takes {WAF_MIN_RATE_LIMIT} to {WAF_MAX_RATE_LIMIT}"
                 )
+        if self.database_ssl_mode not in ("verify-full", "require"):
+            raise ValueError(
+                f"databaseSslMode={self.database_ssl_mode!r}: 'verify-full' or 'require'"
+            )
         if self.log_level.lower() not in {"critical", "error", "warning", "info", "debug"}:
             raise ValueError(f"logLevel {self.log_level!r} is not a Python logging level")
 
@@ -194,4 +201,5 @@ class Settings:
             restrict_default_security_group=read.flag(
                 "restrictDefaultSecurityGroup", defaults.restrict_default_security_group
             ),
+            database_ssl_mode=read.text("databaseSslMode", defaults.database_ssl_mode),
         )

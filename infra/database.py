@@ -27,6 +27,8 @@ DB_USER = "todo"
 # The role the service serves as: rows only, no DDL.
 DB_RUNTIME_USER = "todo_app"
 DB_PORT = 5432
+# Where the image keeps the RDS certificate authorities (Dockerfile, RDS_CA_BUNDLE_URL).
+RDS_CA_BUNDLE = "/etc/ssl/rds/global-bundle.pem"
 # The official image through ECR Public (no Docker Hub pull limits), pinned by digest (the
 # tag's index, the same manifest as on Docker Hub); Debian-based, so the `postgres` user is
 # uid/gid 999, which the EFS access point below is made for.
@@ -50,6 +52,8 @@ class Database(Construct):
     #: MIGRATION_DATABASE_PASSWORD).
     url: str
     migration_url: str
+    #: more of the app's environment the database needs.
+    environment: dict[str, str] = {}  # noqa: RUF012 (never changed in place)
 
     def __init__(self, scope: Construct, construct_id: str, *, retain_data: bool) -> None:
         super().__init__(scope, construct_id)
@@ -258,6 +262,7 @@ class RdsDatabase(Database):
         retain_data: bool,
         instance_type: str,
         multi_az: bool,
+        ssl_mode: str,
     ) -> None:
         super().__init__(scope, construct_id, retain_data=retain_data)
 
@@ -292,10 +297,13 @@ class RdsDatabase(Database):
             deletion_protection=retain_data,
             removal_policy=RemovalPolicy.SNAPSHOT if retain_data else RemovalPolicy.DESTROY,
         )
-        # PostgreSQL 15+ on RDS refuses unencrypted connections (rds.force_ssl=1).
+        # PostgreSQL 15+ on RDS refuses unencrypted connections (rds.force_ssl=1); verify-full
+        # also checks the certificate against the RDS CAs the image carries (Dockerfile).
         address = f"{self.instance.db_instance_endpoint_address}:{DB_PORT}/{DB_NAME}"
-        self.url = f"postgresql://{DB_RUNTIME_USER}@{address}?ssl=require"
-        self.migration_url = f"postgresql://{DB_USER}@{address}?ssl=require"
+        self.url = f"postgresql://{DB_RUNTIME_USER}@{address}?ssl={ssl_mode}"
+        self.migration_url = f"postgresql://{DB_USER}@{address}?ssl={ssl_mode}"
+        if ssl_mode == "verify-full":
+            self.environment = {"PGSSLROOTCERT": RDS_CA_BUNDLE}
         Validations.of(self.instance).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-RDS11",

@@ -105,6 +105,7 @@ class Service(Construct):
                 "LOG_LEVEL": log_level,
                 "SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT_SECONDS),
                 **({"FORWARDED_PROTO_HEADER": viewer_proto_header} if viewer_proto_header else {}),
+                **database.environment,
             },
             secrets={
                 "DATABASE_PASSWORD": database.runtime_password,

@@ -92,6 +92,7 @@ class TodoAsyncStack(Stack):
                 retain_data=settings.retain_data,
                 instance_type=settings.db_instance_type,
                 multi_az=settings.db_multi_az,
+                ssl_mode=settings.database_ssl_mode,
             )
         else:
             database = SidecarDatabase(

@@ -105,6 +105,7 @@ def test_empty_strings_mean_unset() -> None:
         ({"wafRateLimit": "9"}, "AWS WAF takes 10 to"),
         ({"wafSignInRateLimit": "0"}, "AWS WAF takes 10 to"),
         ({"restrictDefaultSecurityGroup": "no"}, "not true or false"),
+        ({"databaseSslMode": "prefer"}, "'verify-full' or 'require'"),
     ],
 )
 def test_invalid_context_is_refused_with_a_reason(context: dict[str, str], message: str) -> None:

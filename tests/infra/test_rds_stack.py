@@ -56,10 +56,12 @@ def test_database_url_points_at_the_instance_over_tls(synth: Synthesized) -> Non
                 [
                     f"postgresql://{user}@",
                     {"Fn::GetAtt": ["DatabaseInstance", "Endpoint.Address"]},
-                    ":5432/todo?ssl=require",
+                    ":5432/todo?ssl=verify-full",
                 ],
             ]
         }
+    # Checked against the RDS certificate authorities the image carries.
+    assert environment["PGSSLROOTCERT"] == "/etc/ssl/rds/global-bundle.pem"
 
 
 def test_the_service_runs_accounts_mode(synth: Synthesized) -> None:
