@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 # or says how to: one list for every target and .ci/run.
 SYSTEM_DEPS := scripts/system-deps.sh
 
-.PHONY: run test lint lock lock-check types pytest image image-load bench bench-scale clean synth deploy destroy deploy-load destroy-load load load-master load-worker load-smoke
+.PHONY: run test docs docs-serve lint lock lock-check types pytest image image-load bench bench-scale clean synth deploy destroy deploy-load destroy-load load load-master load-worker load-smoke
 
 # Only the service's own dependencies, exactly as the image installs them: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml requirements.lock
@@ -23,13 +23,25 @@ $(VENV)/.run-stamp: pyproject.toml requirements.lock
 
 # Everything the checks and test suites use.
 $(VENV)/.dev-stamp: pyproject.toml $(VENV)/.run-stamp
-	$(BIN)/pip install -q -e '.[test,lint,browser,infra,load,bench]'
+	$(BIN)/pip install -q -e '.[test,lint,browser,infra,load,bench,docs]'
 	touch $@
 
 run: $(VENV)/.run-stamp
 	$(BIN)/todo-async serve --host $(HOST) --port $(PORT)
 
-test: lint lock-check types pytest test-full-stack
+test: lint lock-check types docs pytest test-full-stack
+
+# The documentation site (mkdocs.yml, docs/) into site/, strictly: a broken link or anchor,
+# or a page missing from the navigation, fails the build. docs-serve rebuilds on each change.
+DOCS_PORT ?= 8000
+# mkdocs-material's banner about its successor, printed on every build.
+DOCS_ENV := NO_MKDOCS_2_WARNING=1
+
+docs: $(VENV)/.dev-stamp
+	$(DOCS_ENV) $(BIN)/mkdocs build --strict --quiet
+
+docs-serve: $(VENV)/.dev-stamp
+	$(DOCS_ENV) $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 # requirements.lock (every runtime dependency, transitive ones included) and
 # build-requirements.lock (the build backend), with hashes: `make lock` after changing
@@ -190,4 +202,4 @@ local-load: $(VENV)/.local-stamp
 	$(STANDIN) run-load --profile $(PROFILE) --workers $(if $(filter-out 0,$(WORKERS)),$(WORKERS),2) --load-args="$(LOAD_ARGS)"
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build site *.egg-info .mypy_cache .ruff_cache .pytest_cache
