@@ -63,7 +63,7 @@ pytest: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) test image
 	$(BIN)/pytest
 
-# The service image todo-async:local from ./Dockerfile (see README "Container image"): starts a
+# The service image todo-async:local from ./Dockerfile (see docs/container-image.md): starts a
 # Docker engine if none runs (and stops it after), makes a local stand-in for the Python base
 # image when BASE_IMAGE cannot be pulled. BASE_IMAGE=... picks another base.
 image: $(VENV)/.run-stamp
@@ -84,7 +84,7 @@ bench-scale: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) bench
 	$(BIN)/python -m loadtest.bench_scale --sizes 1000,100000,1000000 --duration 2 --rounds 6
 
-# --- Load tests: see README "Load tests" ---
+# --- Load tests: see docs/load-tests.md ---
 # make load PROFILE=smoke|step|spike|soak HOST=URL RESULTS=DIR LOAD_ARGS="-u 50 ..."
 PROFILE ?= smoke
 RESULTS ?= results
@@ -111,7 +111,7 @@ load-worker: $(VENV)/.dev-stamp
 load-smoke: PROFILE = smoke
 load-smoke: load
 
-# --- AWS (CDK): see README "Deploying to AWS" ---
+# --- AWS (CDK): see docs/deploying.md ---
 # The CDK CLI and cdklocal, pinned in package-lock.json.
 node_modules/.npm-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -138,7 +138,7 @@ destroy: $(VENV)/.dev-stamp node_modules/.npm-stamp
 
 # The load generators' stack (infra/load), beside a deployed service stack and aimed at its
 # load balancer; only this stack is touched. LOAD_CONTEXT="-c loadWorkers=4 -c loadArgs='...'"
-# sizes it (README "Load generators on AWS").
+# sizes it (docs/load-tests.md, "Load generators on AWS").
 LOAD_CONTEXT ?=
 LOAD_STACK = $(CDK) $(1) --exclusively -c database=$(DATABASE) -c loadGenerators=true $(CDK_CONTEXT) $(LOAD_CONTEXT)
 
@@ -148,7 +148,7 @@ deploy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
 destroy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
 	$(call LOAD_STACK,destroy '*Load')
 
-# --- Local full stack: see README "Local full stack" ---
+# --- Local full stack: see docs/local-stack.md ---
 # LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in, all through
 # `python -m standin` (localstack/standin). LOCAL_DATABASE=rds (default: several tasks
 # behind the load balancer) or sidecar; LOCAL_RUNTIME=process (default: each container as a
