@@ -38,7 +38,7 @@ DOCS_PORT ?= 8000
 DOCS_ENV := NO_MKDOCS_2_WARNING=1
 
 docs: $(VENV)/.dev-stamp
-	$(DOCS_ENV) $(BIN)/mkdocs build --strict --quiet
+	$(DOCS_ENV) $(BIN)/mkdocs build --strict
 
 docs-serve: $(VENV)/.dev-stamp
 	$(DOCS_ENV) $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
