@@ -3,6 +3,7 @@ the service then connects as reads and writes rows but cannot change the schema.
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy import text
 
 from testbed.postgres import PostgresServer
 from todo_async.app import create_app
+from todo_async.cli import migrate
 from todo_async.database.engine import TodoDatabase, open_database
 from todo_async.database.roles import grant_runtime_role
 from todo_async.settings import Settings
@@ -97,3 +99,18 @@ async def test_the_owner_cannot_be_the_runtime_role(database_url: str) -> None:
     async with owner:
         with pytest.raises(ValueError, match="name the same user"):
             await grant_runtime_role(owner, owner.url.username, None)
+
+
+def test_todo_async_migrate_runs_as_the_owner_too(
+    database_url: str, runtime_url: str, postgres: PostgresServer
+) -> None:
+    settings = as_runtime(database_url, runtime_url)
+    assert migrate(argparse.Namespace(), settings) == 0
+    role = runtime_url.split("//", 1)[1].split("@", 1)[0]
+    database = database_url.rsplit("/", 1)[1]
+    command = [str(postgres.bindir / "psql"), "-h", postgres.host, "-p", str(postgres.port)]
+    command += ["-U", postgres.user, "-d", database, "-tAc"]
+    query = f"SELECT has_table_privilege('{role}', 'todos', 'INSERT'), "
+    query += f"has_table_privilege('{role}', 'todos', 'TRUNCATE')"
+    granted = subprocess.run([*command, query], check=True, capture_output=True, text=True)
+    assert granted.stdout.strip() == "t|f"
