@@ -64,7 +64,7 @@ class Service(Construct):
         auth_mode: AuthMode,
         cors_allow_origins: str,
         log_level: str,
-        viewer_proto_header: str | None,
+        viewer_headers: dict[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -104,7 +104,7 @@ class Service(Construct):
                 "CORS_ALLOW_ORIGINS": cors_allow_origins,
                 "LOG_LEVEL": log_level,
                 "SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT_SECONDS),
-                **({"FORWARDED_PROTO_HEADER": viewer_proto_header} if viewer_proto_header else {}),
+                **viewer_headers,
                 **database.environment,
             },
             secrets={

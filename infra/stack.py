@@ -20,6 +20,10 @@ from infra.traffic import Traffic
 
 # Where AWS WAF keeps WebACLs for CloudFront.
 CLOUDFRONT_WAF_REGION = "us-east-1"
+VIEWER_HEADERS_BEHIND_CLOUDFRONT = {
+    "FORWARDED_PROTO_HEADER": "CloudFront-Forwarded-Proto",
+    "FORWARDED_CLIENT_HEADER": "CloudFront-Viewer-Address",
+}
 
 
 class TodoAsyncStack(Stack):
@@ -117,8 +121,9 @@ class TodoAsyncStack(Stack):
             cors_allow_origins=settings.cors_allow_origins,
             log_level=settings.log_level,
             # Behind CloudFront the load balancer's X-Forwarded-Proto names its own hop
-            # (plain HTTP); CloudFront's header names the viewer's.
-            viewer_proto_header="CloudFront-Forwarded-Proto" if cloudfront else None,
+            # (plain HTTP) and X-Forwarded-For ends with CloudFront's edge; CloudFront's own
+            # headers name the viewer's scheme and address.
+            viewer_headers=VIEWER_HEADERS_BEHIND_CLOUDFRONT if cloudfront else {},
         )
 
         # Plain logical ids for what the LocalStack harness and operators look up.

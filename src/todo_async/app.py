@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 ProxyHeadersMiddleware,
                 trusted=settings.forwarded_allow_ips,
                 proto_header=settings.forwarded_proto_header,
+                client_header=settings.forwarded_client_header,
             ),
             Middleware(SecurityHeadersMiddleware),
             Middleware(RequestLogMiddleware),

@@ -32,6 +32,9 @@ class Settings:
     # The header those peers name the viewer's scheme in (CloudFront-Forwarded-Proto behind
     # CloudFront, whose load balancer hop is plain HTTP).
     forwarded_proto_header: str = "x-forwarded-proto"
+    # And the header naming the viewer's address ("address:port"), when not X-Forwarded-For's
+    # hops (CloudFront-Viewer-Address behind CloudFront).
+    forwarded_client_header: str | None = None
     log_level: str = "info"
     shutdown_timeout: int = 25
     # How long start-up waits for another process's lock on the database (seconds).
@@ -63,6 +66,7 @@ class Settings:
             forwarded_proto_header=env.get(
                 "FORWARDED_PROTO_HEADER", defaults.forwarded_proto_header
             ).lower(),
+            forwarded_client_header=env.get("FORWARDED_CLIENT_HEADER") or None,
             log_level=env.get("LOG_LEVEL", defaults.log_level).lower(),
             shutdown_timeout=int(env.get("SHUTDOWN_TIMEOUT", defaults.shutdown_timeout)),
             migration_lock_timeout=float(

@@ -225,6 +225,7 @@ def test_app_container(synth: Synthesized) -> None:
         "LOG_LEVEL": "info",
         "SHUTDOWN_TIMEOUT": "20",
         "FORWARDED_PROTO_HEADER": "CloudFront-Forwarded-Proto",
+        "FORWARDED_CLIENT_HEADER": "CloudFront-Viewer-Address",
     }
     # The runtime role's password, and the owner's for migrations.
     assert [s["Name"] for s in app["Secrets"]] == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from tests.middleware.test_request_log import access_lines
 from todo_async.app import create_app
 from todo_async.settings import Settings
 
@@ -43,6 +45,7 @@ async def behind_cloudfront(database_url: str) -> AsyncIterator[httpx.AsyncClien
         ("10.0.0.0/16",),
         database_url,
         forwarded_proto_header="cloudfront-forwarded-proto",
+        forwarded_client_header="cloudfront-viewer-address",
     ):
         yield http
 
@@ -133,3 +136,29 @@ async def test_behind_cloudfront_x_forwarded_proto_is_not_the_viewers(
 
     assert response.json()["url"].startswith("http://10.0.1.5:5000/")
     assert "strict-transport-security" not in response.headers
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("viewer", "client"),
+    [("203.0.113.7:46532", "203.0.113.7"), ("2001:db8::7:46532", "2001:db8::7")],
+)
+async def test_behind_cloudfront_its_header_names_the_viewers_address(
+    behind_cloudfront: httpx.AsyncClient,
+    viewer: str,
+    client: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # X-Forwarded-For ends with CloudFront's edge, which is not in the trusted VPC range;
+    # the viewer's own address is in CloudFront-Viewer-Address. The request log says who.
+    with caplog.at_level(logging.INFO, logger="todo_async.access"):
+        response = await behind_cloudfront.get(
+            "/health",
+            headers={
+                "X-Forwarded-For": f"198.51.100.99, {client}, 130.176.0.1",
+                "CloudFront-Viewer-Address": viewer,
+            },
+        )
+    assert response.status_code == 200
+    [line] = await access_lines(caplog)
+    assert line["client"] == client
