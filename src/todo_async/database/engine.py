@@ -109,7 +109,9 @@ def open_database(settings: Settings) -> TodoDatabase:
         options["synchronous"] = settings.sqlite_synchronous
         options["busy_timeout"] = settings.database_lock_timeout
     else:
-        options["min_size"] = 1
+        # No floor to keep: asyncpg restores one in the background while the server is
+        # down, logging a traceback at each try; statements reconnect as they need to.
+        options["min_size"] = 0
         options["max_size"] = settings.database_pool_size
         options["pool_timeout"] = settings.database_pool_timeout
         options["server_settings"] = {

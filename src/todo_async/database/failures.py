@@ -4,7 +4,8 @@ answer each gets, on both databases. Every answer is problem+json with Retry-Aft
 - unavailable, 503: PostgreSQL cannot be reached or went away: OSError (refused, reset,
   unreachable, name not resolved), SQLSTATE class 08 (connection exception), 57P01
   admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, class 53 (insufficient
-  resources, too many connections) but disk_full, class 58 (system error); SQLite:
+  resources, too many connections) but disk_full, class 58 (system error), asyncpg's
+  InternalClientError (a connection the server closed under a statement); SQLite:
   SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_NOMEM, SQLITE_PROTOCOL.
 - read-only, 503: 25006 read_only_sql_transaction (a standby); SQLITE_READONLY.
 - disk full, 507: 53100 disk_full; SQLITE_FULL.
@@ -79,6 +80,10 @@ def storage_failure(error: BaseException) -> StorageFailure | None:
     if isinstance(error, sqlite3.Error):
         code = getattr(error, "sqlite_errorcode", None)
         return None if code is None else _BY_SQLITE_CODE.get(code & 0xFF)
+    # A server's message on a connection it is closing that asyncpg reads as a protocol
+    # state it cannot be in (seen as PostgreSQL shuts down): that connection is gone.
+    if isinstance(error, asyncpg.InternalClientError):
+        return UNAVAILABLE
     if isinstance(error, asyncpg.PostgresError):
         sqlstate = str(getattr(error, "sqlstate", ""))
         return _BY_SQLSTATE.get(sqlstate) or _BY_SQLSTATE_CLASS.get(sqlstate[:2])
