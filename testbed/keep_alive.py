@@ -29,17 +29,22 @@ class Answer:
 
 
 class KeepAliveClient:
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str, headers: dict[str, str] | None = None, timeout: float = 30.0
+    ) -> None:
         parts = urlsplit(url)
         assert parts.hostname is not None
         assert parts.port is not None
         self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         self.dropped = 0
+        self._headers = headers or {}
 
     def call(self, method: str, path: str, body: Any = None) -> Answer | None:
         """The answer; None if the connection broke under the request (counted dropped)."""
         data = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"} if data is not None else {}
+        headers = dict(self._headers)
+        if data is not None:
+            headers["Content-Type"] = "application/json"
         try:
             self._connection.request(method, path, data, headers)
             response = self._connection.getresponse()
@@ -64,6 +69,8 @@ class Traffic:
     """Clients in threads, each repeating its request on its own connection until stopped."""
 
     url: str
+    # Sent with every request: an account's Authorization, say.
+    headers: dict[str, str] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)
     dropped: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -78,7 +85,7 @@ class Traffic:
             thread.start()
 
     def _run(self, number: int, request: Callable[[int, int], tuple[str, str, Any]]) -> None:
-        client = KeepAliveClient(self.url)
+        client = KeepAliveClient(self.url, self.headers)
         n = 0
         try:
             while not self._stop.is_set():

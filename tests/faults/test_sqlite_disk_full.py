@@ -48,7 +48,7 @@ def test_full_disk_answers_507_to_writes_200_to_reads_and_loses_nothing(
     disk.fill()
     filled = time.monotonic()
     time.sleep(FULL_S)
-    disk.grow("16m")
+    disk.grow("128m")  # room for what the writers send in the seconds after
     grown = time.monotonic()
     time.sleep(2.0)  # writes after the recovery, past the incident log's settling second
     traffic.stop()
