@@ -15,7 +15,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,11 +39,19 @@ class PostgresProcess:
     """The server process on one data directory and port: stopped and started again there,
     as a database server restarts (a reboot, a failover) under its clients."""
 
-    def __init__(self, bindir: Path, workdir: Path, port: int, owner: str | None) -> None:
+    def __init__(
+        self,
+        bindir: Path,
+        workdir: Path,
+        port: int,
+        owner: str | None,
+        options: Sequence[str] = (),
+    ) -> None:
         self.bindir = bindir
         self.workdir = workdir
         self.port = port
         self.owner = owner
+        self.options = options
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -55,7 +63,7 @@ class PostgresProcess:
         """Start the server and return once it accepts connections."""
         server = [str(self.bindir / "postgres"), "-D", str(self.workdir / "data")]
         server += ["-h", "127.0.0.1", "-p", str(self.port), "-k", str(self.workdir)]
-        server += ["-c", "max_connections=200"]
+        server += ["-c", "max_connections=200", *self.options]
         with (self.workdir / "postgres.log").open("ab") as log:
             self._process = subprocess.Popen(
                 server,
@@ -104,7 +112,10 @@ def _run_as(owner: str | None) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def running_postgres(database: str = "todo") -> Iterator[PostgresServer]:
+def running_postgres(
+    database: str = "todo", server_options: Sequence[str] = ()
+) -> Iterator[PostgresServer]:
+    """A server of its own; `server_options` are more `postgres` arguments (`-c ssl=on`...)."""
     bindir = find_binaries()
     if bindir is None:
         raise RuntimeError("no PostgreSQL server binaries (initdb, postgres) found")
@@ -112,7 +123,7 @@ def running_postgres(database: str = "todo") -> Iterator[PostgresServer]:
     workdir = Path(tempfile.mkdtemp(prefix="todo-pg-"))
     if owner:
         shutil.chown(workdir, owner, owner)
-    process = PostgresProcess(bindir, workdir, free_port(), owner)
+    process = PostgresProcess(bindir, workdir, free_port(), owner, server_options)
     try:
         initdb = [str(bindir / "initdb"), "-D", str(workdir / "data"), "-U", "todo", "-A", "trust"]
         initdb += ["-E", "UTF8", "--no-sync"]
