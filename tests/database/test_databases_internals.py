@@ -24,6 +24,7 @@ from todo_async.database.databases_internals import (
     dialect,
     held_connection,
     hold_connection,
+    set_asyncpg_connection,
     set_backend_transaction,
     transaction_connection,
     transaction_lock,
@@ -149,10 +150,15 @@ async def test_the_postgres_pool_dialect_and_driver_connection(database_url: str
         assert isinstance(connection, PostgresConnection)
         assert asyncpg_connection(connection) is None
         await connection.acquire()
-        try:
-            assert isinstance(asyncpg_connection(connection), asyncpg.Connection)
-        finally:
-            await connection.release()
+        driver = asyncpg_connection(connection)
+        assert isinstance(driver, asyncpg.Connection)
+        await connection.release()
+        assert asyncpg_connection(connection) is None
+        # Set from outside, it is the one the stock connection queries and releases.
+        set_asyncpg_connection(connection, await asyncpg_pool(postgres).acquire())
+        assert await connection.fetch_val(select(literal_column("2"))) == 2
+        await connection.release()
+        assert asyncpg_connection(connection) is None
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -10,8 +10,9 @@
   needs what `databases.core.Transaction` keeps to itself (its connection, its backend
   transaction, its options) and the connection's transaction lock and stack;
 - the PostgreSQL backend's asyncpg pool and dialect, and a connection's asyncpg
-  connection, to run prepared statements on them (`todo_async.database.postgres`, whose
-  connection also overrides the stock one's `_compile`, its one step that compiles).
+  connection, to run prepared statements on them and to acquire within a bound
+  (`todo_async.database.postgres`, whose connection also overrides the stock one's
+  `_compile`, its one step that compiles).
 
 Nothing else reaches into `databases`. Its next version may rename or change any of
 these: `tests/database/test_databases_internals.py` checks each one's behaviour against
@@ -95,3 +96,9 @@ def dialect(backend: postgres.PostgresBackend) -> Dialect:
 def asyncpg_connection(connection: postgres.PostgresConnection) -> Any:
     """The connection's `asyncpg.Connection` while acquired, None otherwise."""
     return connection._connection
+
+
+def set_asyncpg_connection(connection: postgres.PostgresConnection, driver: Any) -> None:
+    """Acquire as the stock connection does, with a connection from elsewhere: its queries
+    and its release then use `driver`."""
+    connection._connection = driver

@@ -1,13 +1,15 @@
 """The `databases` PostgreSQL (asyncpg) backend, with compiled statements kept per shape,
-a `lock_timeout` transaction option, and pooled connections handed back without a reset
-(`todo_async.serving.pool_reset`)."""
+a `lock_timeout` transaction option, a bounded wait for a pooled connection, and pooled
+connections handed back without a reset (`todo_async.serving.pool_reset`)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from databases.backends import postgres as stock
 from databases.core import DatabaseURL
 from databases.interfaces import TransactionBackend
@@ -15,7 +17,13 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
-from todo_async.database.databases_internals import asyncpg_connection, asyncpg_pool, dialect
+from todo_async.database.databases_internals import (
+    asyncpg_connection,
+    asyncpg_pool,
+    dialect,
+    set_asyncpg_connection,
+)
+from todo_async.database.failures import PoolWaitExpired
 from todo_async.database.prepared import Prepared
 from todo_async.database.transactions import lock_timeout_ms
 from todo_async.serving.pool_reset import POOL_WITHOUT_RESET
@@ -43,11 +51,28 @@ def _rowcount(status: str) -> int:
 
 class PostgresBackend(stock.PostgresBackend):
     def __init__(self, database_url: DatabaseURL | str, **options: Any) -> None:
+        # The longest a statement waits for a pooled connection (seconds).
+        self.pool_timeout: float | None = options.pop("pool_timeout", None)
         super().__init__(database_url, **{**POOL_WITHOUT_RESET, **options})
         self._statements = StatementCache(dialect(self), NumberedStatement.of)
 
     def connection(self) -> PostgresConnection:
         return PostgresConnection(self, dialect(self), self._statements)
+
+    async def acquire(self) -> asyncpg.Connection:
+        """A pooled connection, waited for (and connected, if the pool must) for at most
+        `pool_timeout` seconds; past that, PoolWaitExpired."""
+        pool = asyncpg_pool(self)
+        assert pool is not None, "DatabaseBackend is not running"
+        try:
+            # asyncio.timeout rather than acquire's own timeout: that one runs every
+            # acquire in a task of its own.
+            async with asyncio.timeout(self.pool_timeout):
+                return await pool.acquire()
+        except TimeoutError:
+            if self.pool_timeout is None:
+                raise
+            raise PoolWaitExpired(f"no pooled connection within {self.pool_timeout:g} s") from None
 
     def prepare(self, query: ClauseElement) -> Prepared:
         compiled = query.compile(dialect=dialect(self))
@@ -61,14 +86,23 @@ class PostgresBackend(stock.PostgresBackend):
 
         Short or not, the statement runs on the server and never holds up the event loop.
         """
-        pool = asyncpg_pool(self)
-        assert pool is not None, "DatabaseBackend is not running"
-        return list(await pool.fetch(prepared.sql, *prepared.args(values)))
+        connection = await self.acquire()
+        try:
+            return list(await connection.fetch(prepared.sql, *prepared.args(values)))
+        finally:
+            await self._release(connection)
 
     async def changed(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
+        connection = await self.acquire()
+        try:
+            return _rowcount(await connection.execute(prepared.sql, *prepared.args(values)))
+        finally:
+            await self._release(connection)
+
+    async def _release(self, connection: asyncpg.Connection) -> None:
         pool = asyncpg_pool(self)
         assert pool is not None, "DatabaseBackend is not running"
-        return _rowcount(await pool.execute(prepared.sql, *prepared.args(values)))
+        await pool.release(connection)
 
 
 class PostgresConnection(stock.PostgresConnection):
@@ -79,7 +113,12 @@ class PostgresConnection(stock.PostgresConnection):
         statements: StatementCache[NumberedStatement],
     ) -> None:
         super().__init__(database, dialect)
+        self._backend = database
         self._statements = statements
+
+    async def acquire(self) -> None:
+        assert asyncpg_connection(self) is None, "Connection is already acquired"
+        set_asyncpg_connection(self, await self._backend.acquire())
 
     def _compile(self, query: ClauseElement) -> tuple[str, list[Any], Any]:
         if isinstance(query, DDLElement):
