@@ -74,7 +74,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(StartupFailuresMiddleware),
-            Middleware(ProxyHeadersMiddleware, trusted=settings.forwarded_allow_ips),
+            Middleware(
+                ProxyHeadersMiddleware,
+                trusted=settings.forwarded_allow_ips,
+                hosts=settings.forwarded_allow_hosts,
+            ),
             Middleware(SecurityHeadersMiddleware),
             Middleware(RequestLogMiddleware),
             Middleware(

@@ -60,7 +60,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         loop="uvloop",
         http=HttpToolsProtocol,
-        # X-Forwarded-* are read by the app itself, which also honours X-Forwarded-Host.
+        # X-Forwarded-* are read by the app itself (X-Forwarded-Host from an allow-list).
         proxy_headers=False,
         server_header=False,
         # Longer than the load balancer's 60 s idle timeout: the balancer, not the app,

@@ -25,6 +25,8 @@ class Settings:
     cors_allow_origins: tuple[str, ...] = ("*",)
     # Peers whose X-Forwarded-* headers are believed: the load balancer.
     forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
+    # Hosts an X-Forwarded-Host (from such a peer) may name; any other is ignored.
+    forwarded_allow_hosts: tuple[str, ...] = ()
     log_level: str = "info"
     shutdown_timeout: int = 25
     # How long start-up waits for another process's lock on the database (seconds).
@@ -51,6 +53,7 @@ class Settings:
             forwarded_allow_ips=_split(
                 env.get("FORWARDED_ALLOW_IPS", ",".join(defaults.forwarded_allow_ips))
             ),
+            forwarded_allow_hosts=_split(env.get("FORWARDED_ALLOW_HOSTS", "")),
             log_level=env.get("LOG_LEVEL", defaults.log_level).lower(),
             shutdown_timeout=int(env.get("SHUTDOWN_TIMEOUT", defaults.shutdown_timeout)),
             migration_lock_timeout=float(

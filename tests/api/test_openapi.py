@@ -36,7 +36,7 @@ def served_operations(settings: Settings | None = None) -> set[tuple[str, str]]:
             methods = {
                 m.upper() for m in ("get", "post", "patch", "delete") if hasattr(route.endpoint, m)
             }
-        path = route.path.replace("{id:int}", "{id}")
+        path = route.path.replace("{id:row_id}", "{id}")
         operations |= {(path, method) for method in methods}
     return operations
 

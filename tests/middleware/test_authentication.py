@@ -104,3 +104,18 @@ async def test_the_health_check_and_the_page_need_no_credentials(
     assert (await anonymous.get("/health")).status_code == 200
     assert (await anonymous.get("/")).status_code == 200
     assert (await anonymous.get("/openapi.json")).status_code == 200
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_what_a_user_is_answered_no_cache_keeps(
+    accounts_app: Starlette, anonymous: httpx.AsyncClient
+) -> None:
+    token, session = await a_user_with_credentials(accounts_app, "ann")
+    by_token = {"Authorization": f"Bearer {token}"}
+    created = await anonymous.post("/api/todos", json={"title": "x"}, headers=by_token)
+    item = created.headers["location"]
+    for path in ("/api/todos", item, "/api/categories", "/api/tokens", "/api/todos/99"):
+        for headers in (by_token, {"Cookie": f"{SESSION_COOKIE}={session}"}):
+            response = await anonymous.get(path, headers=headers)
+            assert response.headers["cache-control"] == "no-store", path
+    assert created.headers["cache-control"] == "no-store"

@@ -10,6 +10,8 @@ SESSION_COOKIE = "todo_session"
 # A personal access token says what it is (for secret scanners and for people).
 TOKEN_PREFIX = "tdat_"
 _SECRET_BYTES = 32
+# Longer than any secret this service hands out: not worth a lookup.
+MAX_SECRET = 200
 
 
 def new_session_secret() -> str:

@@ -196,5 +196,5 @@ class TodoItem(Resource):
 
 routes = [
     Route("/api/todos", TodoCollection, name="todos"),
-    Route("/api/todos/{id:int}", TodoItem, name="todo"),
+    Route("/api/todos/{id:row_id}", TodoItem, name="todo"),
 ]

@@ -55,5 +55,5 @@ def _no_such_token(token_id: int) -> Problem:
 
 routes = [
     Route("/api/tokens", TokenCollection, name="tokens"),
-    Route("/api/tokens/{id:int}", TokenItem, name="token"),
+    Route("/api/tokens/{id:row_id}", TokenItem, name="token"),
 ]

@@ -5,6 +5,10 @@ Open mode puts the shared list there. Accounts mode reads a personal access toke
 or with one the store does not know, gets an unauthenticated user, and each endpoint that
 needs an owner answers it 401 (`identity.owner_of`). A request that sends a token is
 judged by that token alone, even when a cookie comes with it.
+
+What a request with valid credentials gets is that user's: its response carries
+`Cache-Control: no-store` (unless it says otherwise), so no shared or browser cache keeps
+one user's todos, categories or tokens.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ import datetime as dt
 
 from starlette.authentication import AuthCredentials, UnauthenticatedUser
 from starlette.requests import cookie_parser
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from todo_async.accounts.credentials import SESSION_COOKIE, digest
+from todo_async.accounts.credentials import MAX_SECRET, SESSION_COOKIE, digest
 from todo_async.accounts.identity import OPEN_LIST, Owner
 from todo_async.accounts.store import AccountStore
 
@@ -25,8 +29,7 @@ _BY_SESSION = AuthCredentials(["session"])
 _NONE = AuthCredentials()
 _ANONYMOUS = UnauthenticatedUser()
 _BEARER = b"bearer "
-# Longer than any secret this service hands out: not worth a lookup.
-_MAX_SECRET = 200
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 class AuthenticationMiddleware:
@@ -41,6 +44,9 @@ class AuthenticationMiddleware:
                 scope["user"], scope["auth"] = OPEN_LIST, _OPEN
             else:
                 scope["user"], scope["auth"] = await self._authenticate(scope["headers"])
+                if scope["auth"] is not _NONE:
+                    await self.app(scope, receive, _private(send))
+                    return
         await self.app(scope, receive, send)
 
     async def _authenticate(
@@ -54,7 +60,7 @@ class AuthenticationMiddleware:
                     return _ANONYMOUS, _NONE
                 token = value[7:].strip().decode("latin-1")
                 owner = None
-                if len(token) <= _MAX_SECRET:
+                if len(token) <= MAX_SECRET:
                     owner = await self.accounts.token_owner(digest(token))
                 return (owner, _BY_TOKEN) if owner else (_ANONYMOUS, _NONE)
             if name == b"cookie":
@@ -62,7 +68,18 @@ class AuthenticationMiddleware:
         if cookie is None:
             return _ANONYMOUS, _NONE
         secret = cookie_parser(cookie.decode("latin-1")).get(SESSION_COOKIE)
-        if not secret or len(secret) > _MAX_SECRET:
+        if not secret or len(secret) > MAX_SECRET:
             return _ANONYMOUS, _NONE
         owner = await self.accounts.session_owner(digest(secret), dt.datetime.now(dt.UTC))
         return (owner, _BY_SESSION) if owner else (_ANONYMOUS, _NONE)
+
+
+def _private(send: Send) -> Send:
+    async def send_private(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = message.setdefault("headers", [])
+            if not any(name.lower() == b"cache-control" for name, _ in headers):
+                message["headers"] = [*headers, _NO_STORE]
+        await send(message)
+
+    return send_private
