@@ -142,7 +142,7 @@ def parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--timeout", type=float, default=3.0)
     check_cmd.set_defaults(handler=healthcheck)
 
-    users_cmd = commands.add_parser("users", help="add, list and delete accounts")
+    users_cmd = commands.add_parser("users", help="add, list, delete and look after accounts")
     users_cmd.set_defaults(handler=users)
     actions = users_cmd.add_subparsers(dest="users_command", required=True)
     add = actions.add_parser("add", help="add an account (password asked for, or piped in)")
@@ -156,6 +156,15 @@ def parser() -> argparse.ArgumentParser:
     delete = actions.add_parser("delete", help="delete an account with all its todos")
     delete.add_argument("name")
     delete.add_argument("--yes", action="store_true", help="do not ask to confirm")
+    password = actions.add_parser(
+        "password",
+        help="set a new password (asked for, or piped in); their sessions and tokens end",
+    )
+    password.add_argument("name")
+    sign_out = actions.add_parser("sign-out", help="end every session of the account")
+    sign_out.add_argument("name")
+    export = actions.add_parser("export", help="the account's todos as JSON, on stdout")
+    export.add_argument("name")
     return root
 
 

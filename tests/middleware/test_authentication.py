@@ -17,9 +17,9 @@ async def a_user_with_credentials(app: Starlette, name: str) -> tuple[str, str]:
     accounts: AccountStore = app.state.accounts
     user = await accounts.create_user(name, "not used here")
     assert user is not None
-    await accounts.create_token(user.id, "test", digest(f"tdat_{name}"))
+    await accounts.create_token(user.id, "test", digest(f"tdat_{name}"), dt.timedelta(hours=1), 5)
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-    await accounts.start_session(user.id, digest(f"session-{name}"), expires)
+    await accounts.start_session(user.id, digest(f"session-{name}"), expires, 5)
     return f"tdat_{name}", f"session-{name}"
 
 

@@ -89,7 +89,7 @@ def _moment(value: str | dt.datetime) -> str | dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _todo(row: Row, collection_url: str) -> dict[str, Any]:
+def todo_document(row: Row, collection_url: str) -> dict[str, Any]:
     return {
         "id": row[ID],
         "title": row[TITLE],
@@ -103,7 +103,7 @@ def _todo(row: Row, collection_url: str) -> dict[str, Any]:
 
 
 def _item_response(request: Request, row: Row, status: int = 200) -> JSONResponse:
-    body = _todo(row, _collection_url(request))
+    body = todo_document(row, _collection_url(request))
     headers = {"ETag": etag(row[VERSION])}
     if status == 201:
         headers["Location"] = body["url"]
@@ -136,7 +136,7 @@ class TodoCollection(Resource):
         if next_cursor is not None:
             query_string = request.scope["query_string"]
             headers["Link"] = _next_link(collection_url, query_string, next_cursor)
-        return JSONResponse([_todo(row, collection_url) for row in rows], headers=headers)
+        return JSONResponse([todo_document(row, collection_url) for row in rows], headers=headers)
 
     async def post(self, request: Request) -> Response:
         owner = owner_of(request).id

@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 
 from starlette.authentication import AuthCredentials, UnauthenticatedUser
-from starlette.requests import cookie_parser
+from starlette.requests import HTTPConnection, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from todo_async.accounts import events
 from todo_async.accounts.credentials import MAX_SECRET, SESSION_COOKIE, digest
 from todo_async.accounts.identity import OPEN_LIST, Owner
-from todo_async.accounts.store import AccountStore
+from todo_async.accounts.store import AccountStore, ExpiredToken
 
 _OPEN = AuthCredentials(["open"])
 _BY_TOKEN = AuthCredentials(["token"])
@@ -33,35 +34,42 @@ _NO_STORE = (b"cache-control", b"no-store")
 
 
 class AuthenticationMiddleware:
-    def __init__(self, app: ASGIApp, *, accounts: AccountStore | None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, accounts: AccountStore | None, session_idle_s: float
+    ) -> None:
         """`accounts` None: open mode, every request works on the shared list."""
         self.app = app
         self.accounts = accounts
+        self.session_idle_s = session_idle_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             if self.accounts is None:
                 scope["user"], scope["auth"] = OPEN_LIST, _OPEN
             else:
-                scope["user"], scope["auth"] = await self._authenticate(scope["headers"])
+                scope["user"], scope["auth"] = await self._authenticate(scope)
                 if scope["auth"] is not _NONE:
                     await self.app(scope, receive, _private(send))
                     return
         await self.app(scope, receive, send)
 
     async def _authenticate(
-        self, headers: list[tuple[bytes, bytes]]
+        self, scope: Scope
     ) -> tuple[Owner | UnauthenticatedUser, AuthCredentials]:
         assert self.accounts is not None
         cookie = None
-        for name, value in headers:
+        now = dt.datetime.now(dt.UTC)
+        for name, value in scope["headers"]:
             if name == b"authorization":
                 if value[:7].lower() != _BEARER:
                     return _ANONYMOUS, _NONE
                 token = value[7:].strip().decode("latin-1")
                 owner = None
                 if len(token) <= MAX_SECRET:
-                    owner = await self.accounts.token_owner(digest(token))
+                    owner = await self.accounts.token_owner(digest(token), now)
+                if isinstance(owner, ExpiredToken):
+                    events.record("token_expired", HTTPConnection(scope), owner.user_id)
+                    return _ANONYMOUS, _NONE
                 return (owner, _BY_TOKEN) if owner else (_ANONYMOUS, _NONE)
             if name == b"cookie":
                 cookie = value
@@ -70,7 +78,7 @@ class AuthenticationMiddleware:
         secret = cookie_parser(cookie.decode("latin-1")).get(SESSION_COOKIE)
         if not secret or len(secret) > MAX_SECRET:
             return _ANONYMOUS, _NONE
-        owner = await self.accounts.session_owner(digest(secret), dt.datetime.now(dt.UTC))
+        owner = await self.accounts.session_owner(digest(secret), now, self.session_idle_s)
         return (owner, _BY_SESSION) if owner else (_ANONYMOUS, _NONE)
 
 

@@ -20,9 +20,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ProxyHeadersMiddleware:
-    def __init__(
-        self, app: ASGIApp, trusted: Iterable[str], hosts: Iterable[str] = ()
-    ) -> None:
+    def __init__(self, app: ASGIApp, trusted: Iterable[str], hosts: Iterable[str] = ()) -> None:
         self.app = app
         self.hosts = frozenset(host.lower() for host in hosts)
         entries = list(trusted)
