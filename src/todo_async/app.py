@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     database = open_database(settings)
     accounts = AccountStore(database)
     accounts_mode = settings.auth_mode == "accounts"
-    openapi = build_openapi(accounts=accounts_mode)
+    openapi = build_openapi(accounts=accounts_mode, token_max_days=settings.token_max_days)
     # In open mode only the mode itself can be asked; the rest is 404 as any unknown path.
     account_routes = (
         [*users.routes, *session.routes, *tokens.routes, *account.routes]

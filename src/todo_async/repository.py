@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal,
     select,
     true,
     union_all,
@@ -232,27 +233,40 @@ class TodoRepository:
     def __init__(self, database: TodoDatabase) -> None:
         self._db = database
 
-    async def create(self, owner: int, fields: Mapping[str, Any]) -> Row:
+    async def create(
+        self, owner: int, fields: Mapping[str, Any], most: int | None = None
+    ) -> Row | None:
+        """The new todo; None (nothing made) when the owner has `most` todos already.
+
+        The count is part of the insert, and reads at most `most` index entries.
+        """
         names = tuple(fields)
 
         def build() -> Any:
-            values = {name: _param(name, None, todos.c[name]) for name in names}
             now = _param("now", None, todos.c.created_at)
+            values: dict[str, ColumnElement[Any]] = {
+                **{name: _param(name, None, todos.c[name]) for name in names},
+                "owner_id": _param("owner", None, todos.c.owner_id),
+                "created_at": now,
+                "updated_at": now,
+                "version": literal(1, todos.c.version.type),
+            }
+            if most is None:
+                return insert(todos).values(**values).returning(*COLUMNS)
+            limit = _param("most", None, todos.c.version)
+            held = select(func.count()).select_from(
+                select(todos.c.id).where(_owned()).limit(limit).subquery()
+            )
+            row = select(*values.values())
             return (
                 insert(todos)
-                .values(
-                    **values,
-                    owner_id=_param("owner", None, todos.c.owner_id),
-                    created_at=now,
-                    updated_at=now,
-                    version=1,
-                )
+                .from_select(list(values), row.where(held.scalar_subquery() < limit))
                 .returning(*COLUMNS)
             )
 
-        values = {**fields, "owner": owner, "now": _now()}
-        rows = await self._db.rows(("create", names), build, values)
-        return rows[0]  # type: ignore[no-any-return]
+        values = {**fields, "owner": owner, "now": _now(), "most": most}
+        rows = await self._db.rows(("create", names, most is None), build, values)
+        return rows[0] if rows else None
 
     async def get(self, owner: int, todo_id: int) -> Row | None:
         """The todo if it exists and is the owner's: another's is as missing as no todo."""

@@ -89,7 +89,7 @@ class TodoPatch(_Input):
     order: Order | MISSING | None = Field(default=MISSING, description=ORDER_DOC)
 
 
-class Todo(BaseModel):
+class ExportedTodo(BaseModel):
     id: int
     title: str
     category: str | None
@@ -97,6 +97,9 @@ class Todo(BaseModel):
     order: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class Todo(ExportedTodo):
     url: str = Field(description="This todo's absolute URL.")
 
 
@@ -234,6 +237,12 @@ class Token(_Output):
     last_used_at: dt.datetime | None = Field(
         description="When a request last came with it (to the minute); null if never."
     )
+
+
+class Export(_Output):
+    username: str
+    exported_at: dt.datetime
+    todos: list[ExportedTodo] = Field(description="Every todo, in list order.")
 
 
 class NewToken(Token):

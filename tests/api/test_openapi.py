@@ -152,4 +152,12 @@ async def test_account_schemas_carry_the_validation_rules(anonymous: httpx.Async
     username = schemas["SignUp"]["properties"]["username"]
     assert (username["minLength"], username["maxLength"]) == (3, 32)
     assert schemas["SignUp"]["properties"]["password"]["minLength"] == 10
-    assert set(schemas["NewToken"]["required"]) == {"id", "name", "createdAt", "token"}
+    assert set(schemas["NewToken"]["required"]) == {
+        "id",
+        "name",
+        "createdAt",
+        "expiresAt",
+        "lastUsedAt",
+        "token",
+    }
+    assert schemas["TokenCreate"]["properties"]["expiresInDays"]["maximum"] == 365
