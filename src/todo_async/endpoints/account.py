@@ -61,7 +61,9 @@ async def change_password(request: Request) -> Response:
     signed_in_session(request)
     body = await read_json(request, PasswordChange, settings_of(request).max_body_bytes)
     user, _ = await checked_user(request, owner.username or "", body.current_password)
-    new_hash = await hashing_of(request).hash(body.new_password)
+    hashing = hashing_of(request)
+    with hashing.slot():
+        new_hash = await hashing.hash(body.new_password)
     this_session = request.cookies.get(SESSION_COOKIE)
     await account_store(request).change_password(
         user.id, new_hash, digest(this_session) if this_session else None

@@ -30,16 +30,14 @@ async def known_device(request: Request, user_id: int | None) -> bytes | None:
 async def checked_user(request: Request, username: str, password: str) -> tuple[User, bool]:
     """The user named if `password` is theirs, and whether the caller's browser is one of
     their devices; else 401 (or 429 past the budget, 503 when hashing is full)."""
-    found = await account_store(request).password_hash(username)
-    device = await known_device(request, found[0].id if found else None)
-    charges = await guard_of(request).sign_in(username, client_address(request), device)
-    try:
-        # An unknown name costs a hash too, and gets the same answer: neither the time
-        # nor the words tell which usernames exist.
-        verified = await hashing_of(request).verify(found[1] if found else None, password)
-    except Problem:
-        await charges.refund()  # no password was checked: the attempt does not count
-        raise
+    hashing = hashing_of(request)
+    with hashing.slot():
+        found = await account_store(request).password_hash(username)
+        device = await known_device(request, found[0].id if found else None)
+        charges = await guard_of(request).sign_in(username, client_address(request), device)
+        # An unknown name costs a hash too, and gets the same answer: neither the time nor
+        # the words tell which usernames exist.
+        verified = await hashing.verify(found[1] if found else None, password)
     user_id = found[0].id if found else None
     if found is None or not verified:
         events.record("sign_in_failed", request, user_id, username=username)

@@ -20,14 +20,12 @@ async def sign_up(request: Request) -> Response:
     if not settings.sign_up_open:
         raise Problem(403, "Sign-up is closed: ask the administrator for an account.")
     body = await read_json(request, SignUp, settings.max_body_bytes)
-    # Every attempt counts, made or not: a burst from one address or from everywhere is
-    # refused before it costs a hash.
-    charges = await guard_of(request).sign_up(client_address(request))
-    try:
-        password_hash = await hashing_of(request).hash(body.password)
-    except Problem:
-        await charges.refund()
-        raise
+    hashing = hashing_of(request)
+    with hashing.slot():
+        # Every attempt counts, made or not: a burst from one address or from everywhere is
+        # refused before it costs a hash.
+        await guard_of(request).sign_up(client_address(request))
+        password_hash = await hashing.hash(body.password)
     user = await account_store(request).create_user(body.username, password_hash)
     if user is None:
         raise Problem(409, f"The username {body.username!r} is taken.")
