@@ -23,7 +23,6 @@ from sqlalchemy import (
     false,
     func,
     insert,
-    literal,
     select,
     true,
     union_all,
@@ -229,44 +228,71 @@ def delete_many_query(
     return delete(todos).where(todos.c.id.in_(ids.scalar_subquery()))
 
 
+# A quota is counted again after this many creates in one process (see `_has_room`).
+QUOTA_RECOUNT = 100
+# Owners whose room is remembered at most; past it the memory starts over.
+MAX_OWNERS_REMEMBERED = 10_000
+
+
 class TodoRepository:
     def __init__(self, database: TodoDatabase) -> None:
         self._db = database
+        # Per owner: creates this process may make before counting again.
+        self._room: dict[int, int] = {}
 
     async def create(
         self, owner: int, fields: Mapping[str, Any], most: int | None = None
     ) -> Row | None:
-        """The new todo; None (nothing made) when the owner has `most` todos already.
-
-        The count is part of the insert, and reads at most `most` index entries.
-        """
+        """The new todo; None (nothing made) when the owner has `most` todos already."""
+        if most is not None and not await self._has_room(owner, most):
+            return None
         names = tuple(fields)
 
         def build() -> Any:
+            values = {name: _param(name, None, todos.c[name]) for name in names}
             now = _param("now", None, todos.c.created_at)
-            values: dict[str, ColumnElement[Any]] = {
-                **{name: _param(name, None, todos.c[name]) for name in names},
-                "owner_id": _param("owner", None, todos.c.owner_id),
-                "created_at": now,
-                "updated_at": now,
-                "version": literal(1, todos.c.version.type),
-            }
-            if most is None:
-                return insert(todos).values(**values).returning(*COLUMNS)
-            limit = _param("most", None, todos.c.version)
-            held = select(func.count()).select_from(
-                select(todos.c.id).where(_owned()).limit(limit).subquery()
-            )
-            row = select(*values.values())
             return (
                 insert(todos)
-                .from_select(list(values), row.where(held.scalar_subquery() < limit))
+                .values(
+                    **values,
+                    owner_id=_param("owner", None, todos.c.owner_id),
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
                 .returning(*COLUMNS)
             )
 
-        values = {**fields, "owner": owner, "now": _now(), "most": most}
-        rows = await self._db.rows(("create", names, most is None), build, values)
-        return rows[0] if rows else None
+        values = {**fields, "owner": owner, "now": _now()}
+        rows = await self._db.rows(("create", names), build, values)
+        return rows[0]  # type: ignore[no-any-return]
+
+    async def _has_room(self, owner: int, most: int) -> bool:
+        """Whether the owner may have one more todo, counted at most every QUOTA_RECOUNT
+        creates here: counting reads up to `most` index entries, which would cost every
+        create of a long list more than the insert itself. Between counts this process
+        uses up what the last one left (at most QUOTA_RECOUNT), so other processes can
+        overshoot `most` by no more than that each; a refusal always follows a fresh count.
+        """
+        room = self._room.get(owner, 0)
+        if room <= 0:
+            [(held,)] = await self._db.rows(
+                ("count_up_to",),
+                lambda: select(func.count()).select_from(
+                    select(todos.c.id)
+                    .where(_owned())
+                    .limit(_param("most", None, todos.c.version))
+                    .subquery()
+                ),
+                {"owner": owner, "most": most},
+            )
+            room = min(most - held, QUOTA_RECOUNT)
+            if room <= 0:
+                return False
+            if len(self._room) >= MAX_OWNERS_REMEMBERED:
+                self._room.clear()
+        self._room[owner] = room - 1
+        return True
 
     async def get(self, owner: int, todo_id: int) -> Row | None:
         """The todo if it exists and is the owner's: another's is as missing as no todo."""

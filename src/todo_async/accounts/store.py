@@ -29,6 +29,7 @@ from todo_async.database.tables import (
     tokens,
     users,
 )
+from todo_async.repository import TodoRepository
 
 # How long a looked-up credential is believed without asking the database again.
 OWNER_CACHE_S = 5.0
@@ -144,7 +145,17 @@ class AccountStore:
         return [User(user_id, name, _utc(created_at)) for user_id, name, created_at in rows]
 
     async def delete_user(self, username: str) -> bool:
-        """Delete the user with every todo, session and token of theirs, all or nothing."""
+        """Delete the user with every todo, session, token and device of theirs.
+
+        The todos go first, in batches (as clear-completed deletes): one statement over a
+        big list would hold the database as long as it ran. Then, all at once, whatever
+        todos came meanwhile and the rest; a failure half-way leaves the account in place,
+        with fewer todos, for the deletion to be asked again.
+        """
+        found = await self.password_hash(username)
+        if found is None:
+            return False
+        await TodoRepository(self._db).delete_many(found[0].id, completed=None, category=None)
         async with self._db.transaction():
             found = await self.password_hash(username)
             if found is None:
