@@ -16,8 +16,8 @@ from todo_async import web
 from todo_async.accounts.guard import Guard
 from todo_async.accounts.passwords import hashing_from
 from todo_async.accounts.store import AccountStore
-from todo_async.database.engine import open_database
-from todo_async.database.startup import connect_and_migrate
+from todo_async.database.engine import open_database, open_migration_database
+from todo_async.database.startup import connect_and_migrate, migrate_as_owner
 from todo_async.endpoints import account, categories, health, session, todos, tokens, users
 from todo_async.heap import start_up_objects_frozen
 from todo_async.middleware.authentication import AuthenticationMiddleware
@@ -43,6 +43,7 @@ from todo_async.stop_signals import interruptible
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = open_database(settings)
+    owner = open_migration_database(settings)
     accounts = AccountStore(database)
     accounts_mode = settings.auth_mode == "accounts"
     openapi = build_openapi(accounts=accounts_mode, token_max_days=settings.token_max_days)
@@ -57,7 +58,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             with interruptible("waiting for the database at start-up"):
-                await connect_and_migrate(database, settings.migration_lock_timeout)
+                if owner is None:
+                    await connect_and_migrate(database, settings.migration_lock_timeout)
+                else:
+                    await migrate_as_owner(
+                        owner,
+                        database,
+                        settings.database_password,
+                        settings.migration_lock_timeout,
+                    )
             with start_up_objects_frozen():
                 yield
         finally:
@@ -81,6 +90,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 ProxyHeadersMiddleware,
                 trusted=settings.forwarded_allow_ips,
                 hosts=settings.forwarded_allow_hosts,
+                proto_header=settings.forwarded_proto_header,
+                client_header=settings.forwarded_client_header,
             ),
             Middleware(SecurityHeadersMiddleware),
             Middleware(RequestLogMiddleware),

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from todo_async.accounts import events
-from todo_async.accounts.credentials import SESSION_COOKIE, digest
+from todo_async.accounts.credentials import digest, session_cookie
 from todo_async.accounts.export import export_document
 from todo_async.accounts.identity import Owner, owner_of
 from todo_async.accounts.store import User
@@ -64,7 +64,7 @@ async def change_password(request: Request) -> Response:
     hashing = hashing_of(request)
     with hashing.slot():
         new_hash = await hashing.hash(body.new_password)
-    this_session = request.cookies.get(SESSION_COOKIE)
+    this_session = request.cookies.get(session_cookie(request.url.scheme))
     await account_store(request).change_password(
         user.id, new_hash, digest(this_session) if this_session else None
     )

@@ -1,9 +1,10 @@
 """Sign-in and sign-out: /api/session, and the page's session cookie.
 
 The cookie holds a random secret the database knows only by its digest. HttpOnly keeps it
-from scripts, SameSite=Strict from other sites' requests, Secure (over HTTPS) from plain
-HTTP; it lasts as long as the session does on the server. A second cookie, the device
-cookie (`guard`), marks a browser that signed in before, with the same attributes.
+from scripts, SameSite=Strict from other sites' requests, Secure and the __Host- name (over
+HTTPS) from plain HTTP; it lasts as long as the session does on the server. A second
+cookie, the device cookie (`guard`), marks a browser that signed in before, with the same
+attributes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from todo_async.accounts import events
-from todo_async.accounts.credentials import SESSION_COOKIE, digest, new_session_secret
+from todo_async.accounts.credentials import digest, new_session_secret, session_cookie
 from todo_async.accounts.guard import DEVICE_COOKIE, DEVICE_TTL_S
 from todo_async.accounts.identity import owner_of
 from todo_async.endpoints.account_state import account_store, settings_of
@@ -42,7 +43,7 @@ def _set_cookie(request: Request, response: Response, name: str, secret: str, ma
 
 
 def clear_session_cookie(request: Request, response: Response) -> None:
-    _set_cookie(request, response, SESSION_COOKIE, "", 0)
+    _set_cookie(request, response, session_cookie(request.url.scheme), "", 0)
 
 
 class Session(Resource):
@@ -58,7 +59,7 @@ class Session(Resource):
         body = await read_json(request, SignIn, settings.max_body_bytes)
         user, from_device = await checked_user(request, body.username, body.password)
         store = account_store(request)
-        replaced = request.cookies.get(SESSION_COOKIE)
+        replaced = request.cookies.get(session_cookie(request.url.scheme))
         if replaced:
             await store.end_session(digest(replaced))
         secret = new_session_secret()
@@ -77,13 +78,15 @@ class Session(Resource):
         events.record("sign_in", request, user.id)
         state = SessionState(username=user.username, mode="accounts")
         response = JSONResponse(state.model_dump(), headers=_PRIVATE)
-        _set_cookie(request, response, SESSION_COOKIE, secret, settings.session_ttl_s)
+        _set_cookie(
+            request, response, session_cookie(request.url.scheme), secret, settings.session_ttl_s
+        )
         _set_cookie(request, response, DEVICE_COOKIE, device_secret, DEVICE_TTL_S)
         return response
 
     async def delete(self, request: Request) -> Response:
         """Sign out: the session ends on the server and the cookie goes; 204 even if none."""
-        secret = request.cookies.get(SESSION_COOKIE)
+        secret = request.cookies.get(session_cookie(request.url.scheme))
         if secret:
             await account_store(request).end_session(digest(secret))
         response = Response(status_code=204)

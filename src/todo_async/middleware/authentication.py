@@ -20,7 +20,7 @@ from starlette.requests import HTTPConnection, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from todo_async.accounts import events
-from todo_async.accounts.credentials import MAX_SECRET, SESSION_COOKIE, digest
+from todo_async.accounts.credentials import MAX_SECRET, digest, session_cookie
 from todo_async.accounts.identity import OPEN_LIST, Owner
 from todo_async.accounts.store import AccountStore, ExpiredToken
 
@@ -75,7 +75,9 @@ class AuthenticationMiddleware:
                 cookie = value
         if cookie is None:
             return _ANONYMOUS, _NONE
-        secret = cookie_parser(cookie.decode("latin-1")).get(SESSION_COOKIE)
+        # Over HTTPS only the __Host- cookie counts: a plain one may have been set by anyone
+        # on the path over plain HTTP.
+        secret = cookie_parser(cookie.decode("latin-1")).get(session_cookie(scope["scheme"]))
         if not secret or len(secret) > MAX_SECRET:
             return _ANONYMOUS, _NONE
         owner = await self.accounts.session_owner(digest(secret), now, self.session_idle_s)
