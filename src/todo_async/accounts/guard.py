@@ -29,6 +29,11 @@ DEVICE_COOKIE = "todo_device"
 DEVICE_TTL_S = 365 * 24 * 3600
 
 
+def device_cookie(scheme: str) -> str:
+    """The device cookie's name over `scheme`: __Host- over HTTPS, as the session's."""
+    return "__Host-" + DEVICE_COOKIE if scheme == "https" else DEVICE_COOKIE
+
+
 @dataclass
 class Charges:
     """The attempts one request was charged, to refund if it is not to count."""

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from todo_async.accounts import events
 from todo_async.accounts.credentials import MAX_SECRET, digest
 from todo_async.accounts.events import client_address
-from todo_async.accounts.guard import DEVICE_COOKIE
+from todo_async.accounts.guard import device_cookie
 from todo_async.accounts.identity import CHALLENGE
 from todo_async.accounts.store import User
 from todo_async.endpoints.account_state import account_store, guard_of, hashing_of
@@ -19,7 +19,7 @@ from todo_async.problems import Problem
 
 async def known_device(request: Request, user_id: int | None) -> bytes | None:
     """The digest of the caller's device cookie if this user signed in from it before."""
-    secret = request.cookies.get(DEVICE_COOKIE)
+    secret = request.cookies.get(device_cookie(request.url.scheme))
     if user_id is None or not secret or len(secret) > MAX_SECRET:
         return None
     device = digest(secret)

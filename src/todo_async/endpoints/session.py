@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from todo_async.accounts import events
 from todo_async.accounts.credentials import digest, new_session_secret, session_cookie
-from todo_async.accounts.guard import DEVICE_COOKIE, DEVICE_TTL_S
+from todo_async.accounts.guard import DEVICE_TTL_S, device_cookie
 from todo_async.accounts.identity import owner_of
 from todo_async.endpoints.account_state import account_store, settings_of
 from todo_async.endpoints.password_check import checked_user
@@ -70,7 +70,8 @@ class Session(Resource):
             now + dt.timedelta(seconds=settings.session_ttl_s),
             settings.sessions_per_user,
         )
-        device_secret = request.cookies.get(DEVICE_COOKIE) if from_device else None
+        device_name = device_cookie(request.url.scheme)
+        device_secret = request.cookies.get(device_name) if from_device else None
         device_secret = device_secret or new_session_secret()
         await store.remember_device(
             user.id, digest(device_secret), now + dt.timedelta(seconds=DEVICE_TTL_S)
@@ -81,7 +82,7 @@ class Session(Resource):
         _set_cookie(
             request, response, session_cookie(request.url.scheme), secret, settings.session_ttl_s
         )
-        _set_cookie(request, response, DEVICE_COOKIE, device_secret, DEVICE_TTL_S)
+        _set_cookie(request, response, device_name, device_secret, DEVICE_TTL_S)
         return response
 
     async def delete(self, request: Request) -> Response:
