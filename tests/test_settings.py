@@ -70,3 +70,22 @@ def test_account_limits_from_the_environment() -> None:
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="PASSWORD_HASH_QUEUE=0"):
         Settings.from_env({"PASSWORD_HASH_QUEUE": "0"})
+
+
+def test_bounds_on_waits_for_the_database() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.database_lock_timeout, defaults.database_statement_timeout) == (5.0, 10.0)
+    assert (defaults.database_pool_timeout, defaults.retry_after) == (5.0, 2)
+    settings = Settings.from_env(
+        {
+            "DATABASE_LOCK_TIMEOUT": "0.5",
+            "DATABASE_STATEMENT_TIMEOUT": "3",
+            "DATABASE_POOL_TIMEOUT": "1.5",
+            "RETRY_AFTER": "0",
+        }
+    )
+    assert settings.database_lock_timeout == 0.5
+    assert settings.database_statement_timeout == 3.0
+    assert settings.database_pool_timeout == 1.5
+    # A client told to retry after 0 s would retry at once, adding to the load.
+    assert settings.retry_after == 1

@@ -58,7 +58,10 @@ REASONS = {
     422: "Invalid fields or query parameters, each named",
     429: "Too many attempts: failed sign-ins for this account, from this address or this"
     " device, or sign-ups from this address or to the whole service",
-    503: "The database does not answer",
+    503: "The database is unavailable or busy for a moment (nothing was stored): retry after"
+    " Retry-After",
+    507: "The database has no room to store this change (nothing was stored): retry after"
+    " Retry-After",
 }
 CHALLENGE_HEADER = {
     "WWW-Authenticate": {
@@ -74,7 +77,19 @@ RETRY_AFTER_HEADER = {
         "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
     }
 }
-_PROBLEM_HEADERS = {401: CHALLENGE_HEADER, 429: RETRY_AFTER_HEADER}
+STORAGE_RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before sending the request again",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+    }
+}
+_PROBLEM_HEADERS = {
+    401: CHALLENGE_HEADER,
+    429: RETRY_AFTER_HEADER,
+    503: STORAGE_RETRY_AFTER_HEADER,
+    507: STORAGE_RETRY_AFTER_HEADER,
+}
 
 
 def _problems(*statuses: int, **reasons: str) -> dict[str, Any]:
@@ -209,9 +224,7 @@ NO_STORE = {"Cache-Control": {"required": True, "schema": {"const": "no-store"}}
 
 
 def _busy() -> dict[str, Any]:
-    answer = _problems(503, s503=BUSY)
-    answer["503"]["headers"] = RETRY_AFTER_HEADER
-    return answer
+    return _problems(503, s503=BUSY)
 
 
 def _account_paths() -> dict[str, Any]:
@@ -377,6 +390,22 @@ def _require_credentials(paths: dict[str, Any]) -> None:
             operation["responses"].update(_problems(*statuses))
 
 
+def _storage_failures(paths: dict[str, Any]) -> None:
+    """Each API operation may meet the database failing: 503, and for a change 507."""
+    for path, item in paths.items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            statuses = (503, 507) if method in UNSAFE_METHODS else (503,)
+            busy = operation["responses"].get("503", {}).get("description") == BUSY
+            operation["responses"].update(_problems(*statuses))
+            if busy:
+                # A password to hash: the queue may be full as well as the database busy.
+                operation["responses"]["503"]["description"] = f"{BUSY}; or {REASONS[503]}"
+
+
 def build_openapi(accounts: bool = False, token_max_days: int = TOKEN_DAYS_LIMIT) -> dict[str, Any]:
     """The document for open mode, or (`accounts`) for accounts mode, where a token lives
     at most `token_max_days`."""
@@ -476,6 +505,7 @@ def build_openapi(accounts: bool = False, token_max_days: int = TOKEN_DAYS_LIMIT
         },
         "/api/session": _open_session(),
     }
+    _storage_failures(paths)
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "todo-async", "version": "1.0.0"},
@@ -491,6 +521,7 @@ def build_openapi(accounts: bool = False, token_max_days: int = TOKEN_DAYS_LIMIT
         )
         lifetime = document["components"]["schemas"]["TokenCreate"]["properties"]["expiresInDays"]
         lifetime["maximum"] = min(token_max_days, TOKEN_DAYS_LIMIT)
+        _storage_failures(paths)
         for public in ("/health", "/ready"):
             paths[public]["get"]["security"] = []
         document["security"] = SIGNED_IN
