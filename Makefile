@@ -64,13 +64,13 @@ image-load: $(VENV)/.run-stamp
 # wrk, alternating: the service, its raw-driver floor and the seed Flask stack, SQLite and PostgreSQL.
 bench: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) bench
-	$(BIN)/python -m loadtest.bench --rounds 3 --duration 5 --connections 50 --workers2
+	$(BIN)/python -m bench --rounds 3 --duration 5 --connections 50 --workers2
 
 # List latency at 1k/100k/1M todos (page 1 and a deep page, every filter), the migration
 # and clear-completed of 100k todos with readers, on SQLite and PostgreSQL.
 bench-scale: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) bench
-	$(BIN)/python -m loadtest.bench_scale --sizes 1000,100000,1000000 --duration 2 --rounds 6
+	$(BIN)/python -m bench.scale --sizes 1000,100000,1000000 --duration 2 --rounds 6
 
 # --- Load tests: see README "Load tests" ---
 # make load PROFILE=smoke|step|spike|soak HOST=URL RESULTS=DIR LOAD_ARGS="-u 50 ..."
