@@ -63,7 +63,7 @@ class AuthMode(StrEnum):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the stack varies on; see README "Deploying to AWS" for each key."""
+    """Everything the stack varies on; see docs/deploying.md, "Context options", for each key."""
 
     database: DatabaseMode = DatabaseMode.SIDECAR
     auth_mode: AuthMode = AuthMode.ACCOUNTS
