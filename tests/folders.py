@@ -1,0 +1,39 @@
+"""What the tests of a folder need, as a marker (registered in pyproject.toml), and which
+tests share a pytest-xdist worker.
+
+Each module's tests run on one worker, so its module-scoped fixtures (a synthesized stack,
+a live server) are made once, as with --dist loadscope; the tests of a folder that uses a
+machine-wide resource all run on one worker, one at a time. The scope comes from the node
+id's path: pytest-xdist's own xdist_group marks (--dist loadgroup) rewrite node ids, which
+pytest 9.2's no longer allow, so they group nothing."""
+
+from __future__ import annotations
+
+from xdist.scheduler import LoadScopeScheduling
+
+# tests/<folder>/ -> what every test there needs.
+MARKERS = {
+    "web": "browser",
+    "image": "docker",
+    "contract": "contract",
+    "integration": "fullstack",
+}
+# One Docker engine, one local full stack on this machine.
+MACHINE_WIDE = {"docker", "fullstack"}
+
+
+def folder_of(nodeid: str) -> str:
+    """tests/<folder>/... -> folder; a module directly in tests/ has none."""
+    parts = nodeid.partition("::")[0].split("/")
+    return parts[1] if len(parts) > 2 else ""
+
+
+def worker_scope(nodeid: str) -> str:
+    """The unit pytest-xdist hands one worker: a machine-wide resource's folder, or a module."""
+    marker = MARKERS.get(folder_of(nodeid))
+    return marker if marker in MACHINE_WIDE else nodeid.partition("::")[0]
+
+
+class ByModuleAndResource(LoadScopeScheduling):
+    def _split_scope(self, nodeid: str) -> str:
+        return worker_scope(nodeid)
