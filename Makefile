@@ -76,14 +76,15 @@ docs-serve: $(VENV)/.dev-stamp
 	$(DOCS_ENV) $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 ##@ Test
-# The fast tests: what needs no browser, Docker engine, full stack or generated contract
-# cases, and no test that takes seconds (pytest --markers lists the markers).
-FAST_TESTS := not browser and not docker and not fullstack and not contract and not slow
+# The fast tests: on SQLite, with no browser, Docker engine, full stack, generated contract
+# cases or test that takes seconds (pytest --markers lists the markers). PostgreSQL's
+# twins are two thirds of the rest's time: make test runs them, -m postgres alone.
+FAST_TESTS := not browser and not docker and not fullstack and not contract and not slow and not postgres
 # Test processes (pytest-xdist): tests that share a machine-wide resource keep to one.
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
-## The loop while working: lint, types and the fast tests
+## The loop while working: lint, types and the fast tests (SQLite)
 check: lint types
 	$(SYSTEM_DEPS) test
 	$(PYTEST) -m "$(FAST_TESTS)"

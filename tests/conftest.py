@@ -46,8 +46,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        marker = folders.MARKERS.get(folders.folder_of(item.nodeid))
-        if marker:
+        for marker in folders.markers_of(item.nodeid):
             item.add_marker(marker)
         if needs_postgres(item):
             item.add_marker("postgres")

@@ -1,5 +1,5 @@
-"""What the tests of a folder need, as a marker (registered in pyproject.toml), and which
-tests share a pytest-xdist worker.
+"""What the tests of a folder or module need, as a marker (registered in pyproject.toml),
+and which tests share a pytest-xdist worker.
 
 Each module's tests run on one worker, so its module-scoped fixtures (a synthesized stack,
 a live server) are made once, as with --dist loadscope; the tests of a folder that uses a
@@ -17,6 +17,19 @@ MARKERS = {
     "image": "docker",
     "contract": "contract",
     "integration": "fullstack",
+    # Each module synthesizes the CDK app: seconds of Node.js (jsii) per module.
+    "infra": "slow",
+}
+# Modules whose tests each run real processes for seconds (Locust runs, servers stopped by
+# signals, the wrk benchmark, the admin command): what `pytest --durations` put on top.
+SLOW_MODULES = {
+    "tests/loadtest/test_run.py",
+    "tests/loadtest/test_distributed.py",
+    "tests/loadtest/test_publish.py",
+    "tests/test_server.py",
+    "tests/bench/test_bench.py",
+    "tests/accounts/test_admin.py",
+    "tests/standin/test_load_generators.py",
 }
 # One Docker engine, one local full stack on this machine.
 MACHINE_WIDE = {"docker", "fullstack"}
@@ -26,6 +39,12 @@ def folder_of(nodeid: str) -> str:
     """tests/<folder>/... -> folder; a module directly in tests/ has none."""
     parts = nodeid.partition("::")[0].split("/")
     return parts[1] if len(parts) > 2 else ""
+
+
+def markers_of(nodeid: str) -> list[str]:
+    """The markers a test gets from where it is."""
+    found = [MARKERS[folder]] if (folder := folder_of(nodeid)) in MARKERS else []
+    return [*found, "slow"] if nodeid.partition("::")[0] in SLOW_MODULES else found
 
 
 def worker_scope(nodeid: str) -> str:

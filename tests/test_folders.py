@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.folders import folder_of, worker_scope
+from tests.folders import folder_of, markers_of, worker_scope
 
 
 def test_a_machine_wide_resources_folder_is_one_scope() -> None:
@@ -20,3 +20,10 @@ def test_other_tests_share_their_modules_worker() -> None:
 def test_a_module_directly_in_tests_has_no_folder() -> None:
     assert folder_of("tests/test_cli.py::test_serve") == ""
     assert folder_of("tests/standin/alb/test_haproxy.py::test_render") == "standin"
+
+
+def test_markers_come_from_the_folder_and_the_module() -> None:
+    assert markers_of("tests/web/test_page.py::test_add") == ["browser"]
+    assert markers_of("tests/infra/load/test_stack.py::test_image") == ["slow"]
+    assert markers_of("tests/test_server.py::test_sigterm[sqlite]") == ["slow"]
+    assert markers_of("tests/api/test_todos.py::test_create[sqlite]") == []
