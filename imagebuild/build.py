@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from imagebuild.base import LOCAL_BASE
 from imagebuild.engine import REPO_ROOT, Engine
 
 DEFAULT_TAG = "todo-async:local"
@@ -30,10 +31,13 @@ def build_image(
     engine: Engine, base: str, tag: str = DEFAULT_TAG, context: Path = REPO_ROOT
 ) -> Built:
     started = time.monotonic()
+    # The local stand-in base means no route out: no RDS CA bundle to fetch (the Dockerfile).
+    offline = ["--build-arg", "RDS_CA_BUNDLE_URL="] if base == LOCAL_BASE else []
     engine.run(
         "build",
         "--build-arg",
         f"BASE_IMAGE={base}",
+        *offline,
         "--tag",
         tag,
         str(context),
