@@ -44,6 +44,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return folders.ByModuleAndResource(config, log)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A folder or module whose every test `-m` deselects is not even imported (the CDK,
+    Playwright, schemathesis and Locust imports are seconds of make check's)."""
+    excluded = folders.excluded_by(config.option.markexpr)
+    if not excluded or not collection_path.is_relative_to(config.rootpath):
+        return None
+    where = collection_path.relative_to(config.rootpath).as_posix()
+    # A folder as tests/<folder>/, the form folder_of reads.
+    where += "/" if collection_path.is_dir() else ""
+    return True if excluded & set(folders.markers_of(where)) else None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         for marker in folders.markers_of(item.nodeid):

@@ -42,9 +42,18 @@ def folder_of(nodeid: str) -> str:
 
 
 def markers_of(nodeid: str) -> list[str]:
-    """The markers a test gets from where it is."""
+    """The markers every test at this node id (or under this path) gets from where it is."""
     found = [MARKERS[folder]] if (folder := folder_of(nodeid)) in MARKERS else []
     return [*found, "slow"] if nodeid.partition("::")[0] in SLOW_MODULES else found
+
+
+def excluded_by(markexpr: str) -> set[str]:
+    """The markers a `-m` expression of the form "not a and not b" excludes outright;
+    none for any other form."""
+    terms = [term.strip() for term in markexpr.split(" and ")]
+    if not all(term.startswith("not ") and term[4:].isidentifier() for term in terms):
+        return set()
+    return {term[4:] for term in terms}
 
 
 def worker_scope(nodeid: str) -> str:

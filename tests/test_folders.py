@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.folders import folder_of, markers_of, worker_scope
+from tests.folders import excluded_by, folder_of, markers_of, worker_scope
 
 
 def test_a_machine_wide_resources_folder_is_one_scope() -> None:
@@ -27,3 +27,12 @@ def test_markers_come_from_the_folder_and_the_module() -> None:
     assert markers_of("tests/infra/load/test_stack.py::test_image") == ["slow"]
     assert markers_of("tests/test_server.py::test_sigterm[sqlite]") == ["slow"]
     assert markers_of("tests/api/test_todos.py::test_create[sqlite]") == []
+    assert markers_of("tests/contract/") == ["contract"]
+
+
+def test_only_a_conjunction_of_negations_excludes_markers() -> None:
+    assert excluded_by("not browser and not slow") == {"browser", "slow"}
+    assert excluded_by("") == set()
+    assert excluded_by("postgres") == set()
+    assert excluded_by("not browser or slow") == set()
+    assert excluded_by("not (browser and slow)") == set()
