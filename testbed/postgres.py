@@ -35,14 +35,64 @@ def find_binaries() -> Path | None:
     return None
 
 
+class PostgresProcess:
+    """The server process on one data directory and port: stopped and started again there,
+    as a database server restarts (a reboot, a failover) under its clients."""
+
+    def __init__(
+        self,
+        bindir: Path,
+        workdir: Path,
+        port: int,
+        owner: str | None,
+        options: Sequence[str] = (),
+    ) -> None:
+        self.bindir = bindir
+        self.workdir = workdir
+        self.port = port
+        self.owner = owner
+        self.options = options
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "not running"
+        return self._process.pid
+
+    def start(self) -> None:
+        """Start the server and return once it accepts connections."""
+        server = [str(self.bindir / "postgres"), "-D", str(self.workdir / "data")]
+        server += ["-h", "127.0.0.1", "-p", str(self.port), "-k", str(self.workdir)]
+        server += ["-c", "max_connections=200", *self.options]
+        with (self.workdir / "postgres.log").open("ab") as log:
+            self._process = subprocess.Popen(
+                server,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                **_run_as(self.owner),
+            )
+        _wait_ready(self.bindir, self.port, self._process, self.workdir)
+
+    def stop(self) -> None:
+        """SIGINT is PostgreSQL's "fast" shutdown: roll back sessions, then exit."""
+        if self._process is not None:
+            stop(self._process, signal.SIGINT, timeout=15)
+            self._process = None
+
+
 @dataclass(frozen=True)
 class PostgresServer:
     host: str
     port: int
     user: str
     database: str
-    pid: int
     bindir: Path
+    process: PostgresProcess
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def url_for(self, database: str) -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
@@ -51,10 +101,10 @@ class PostgresServer:
     def url(self) -> str:
         return self.url_for(self.database)
 
-    def psql(self, sql: str) -> None:
+    def psql(self, sql: str, database: str = "postgres") -> str:
         command = [str(self.bindir / "psql"), "-h", self.host, "-p", str(self.port)]
-        command += ["-U", self.user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql]
-        subprocess.run(command, check=True, capture_output=True)
+        command += ["-U", self.user, "-d", database, "-v", "ON_ERROR_STOP=1", "-qAtc", sql]
+        return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
 
 def _run_as(owner: str | None) -> dict[str, Any]:
@@ -71,34 +121,19 @@ def running_postgres(
         raise RuntimeError("no PostgreSQL server binaries (initdb, postgres) found")
     owner = "postgres" if os.geteuid() == 0 else None
     workdir = Path(tempfile.mkdtemp(prefix="todo-pg-"))
-    datadir = workdir / "data"
     if owner:
         shutil.chown(workdir, owner, owner)
-    port = free_port()
-    process: subprocess.Popen[bytes] | None = None
+    process = PostgresProcess(bindir, workdir, free_port(), owner, server_options)
     try:
-        initdb = [str(bindir / "initdb"), "-D", str(datadir), "-U", "todo", "-A", "trust"]
+        initdb = [str(bindir / "initdb"), "-D", str(workdir / "data"), "-U", "todo", "-A", "trust"]
         initdb += ["-E", "UTF8", "--no-sync"]
         subprocess.run(initdb, check=True, capture_output=True, **_run_as(owner))
-        server = [str(bindir / "postgres"), "-D", str(datadir), "-h", "127.0.0.1"]
-        server += ["-p", str(port), "-k", str(workdir), "-c", "max_connections=200"]
-        server += server_options
-        with (workdir / "postgres.log").open("wb") as log:
-            process = subprocess.Popen(
-                server,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                **_run_as(owner),
-            )
-        _wait_ready(bindir, port, process, workdir)
-        running = PostgresServer("127.0.0.1", port, "todo", database, process.pid, bindir)
+        process.start()
+        running = PostgresServer("127.0.0.1", process.port, "todo", database, bindir, process)
         running.psql(f"CREATE DATABASE {database}")
         yield running
     finally:
-        if process is not None:
-            # SIGINT is PostgreSQL's "fast" shutdown: roll back sessions, then exit.
-            stop(process, signal.SIGINT, timeout=15)
+        process.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

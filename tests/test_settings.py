@@ -34,3 +34,22 @@ def test_environment_overrides() -> None:
     assert settings.shutdown_timeout == 10
     assert settings.log_level == "warning"
     assert settings.migration_lock_timeout == 2.5
+
+
+def test_bounds_on_waits_for_the_database() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.database_lock_timeout, defaults.database_statement_timeout) == (5.0, 10.0)
+    assert (defaults.database_pool_timeout, defaults.retry_after) == (5.0, 2)
+    settings = Settings.from_env(
+        {
+            "DATABASE_LOCK_TIMEOUT": "0.5",
+            "DATABASE_STATEMENT_TIMEOUT": "3",
+            "DATABASE_POOL_TIMEOUT": "1.5",
+            "RETRY_AFTER": "0",
+        }
+    )
+    assert settings.database_lock_timeout == 0.5
+    assert settings.database_statement_timeout == 3.0
+    assert settings.database_pool_timeout == 1.5
+    # A client told to retry after 0 s would retry at once, adding to the load.
+    assert settings.retry_after == 1

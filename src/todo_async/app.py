@@ -26,6 +26,7 @@ from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
 from todo_async.middleware.security_headers import SecurityHeadersMiddleware
 from todo_async.middleware.startup_failures import StartupFailuresMiddleware
+from todo_async.middleware.storage_failures import StorageFailuresMiddleware
 from todo_async.openapi import build_openapi
 from todo_async.problems import (
     Problem,
@@ -103,6 +104,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 expose_headers=["ETag", "Location", "Link", "X-Request-ID"],
                 max_age=600,
             ),
+            # Inside CORS and the request log: their headers and line describe the 503 too.
+            Middleware(
+                StorageFailuresMiddleware,
+                incidents=database.incidents,
+                retry_after=settings.retry_after,
+            ),
             Middleware(AuthenticationMiddleware, accounts=accounts if accounts_mode else None),
             # Needs to know how a request authenticated: after the authentication.
             *([Middleware(CrossSiteProtectionMiddleware)] if accounts_mode else []),
@@ -116,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.repository = TodoRepository(database)
+    app.state.incidents = database.incidents
     app.state.accounts = accounts
     app.state.sign_in_limits = SignInLimits()
     return app

@@ -53,7 +53,10 @@ REASONS = {
     415: "Body not JSON (application/json, or merge-patch+json), or not UTF-8",
     422: "Invalid fields or query parameters, each named",
     429: "Too many failed sign-ins for this account or from this address",
-    503: "The database does not answer",
+    503: "The database is unavailable or busy for a moment (nothing was stored): retry after"
+    " Retry-After",
+    507: "The database has no room to store this change (nothing was stored): retry after"
+    " Retry-After",
 }
 CHALLENGE_HEADER = {
     "WWW-Authenticate": {
@@ -69,7 +72,19 @@ RETRY_AFTER_HEADER = {
         "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
     }
 }
-_PROBLEM_HEADERS = {401: CHALLENGE_HEADER, 429: RETRY_AFTER_HEADER}
+STORAGE_RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before sending the request again",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+    }
+}
+_PROBLEM_HEADERS = {
+    401: CHALLENGE_HEADER,
+    429: RETRY_AFTER_HEADER,
+    503: STORAGE_RETRY_AFTER_HEADER,
+    507: STORAGE_RETRY_AFTER_HEADER,
+}
 
 
 def _problems(*statuses: int, **reasons: str) -> dict[str, Any]:
@@ -301,6 +316,18 @@ def _require_credentials(paths: dict[str, Any]) -> None:
             operation["responses"].update(_problems(*statuses))
 
 
+def _storage_failures(paths: dict[str, Any]) -> None:
+    """Each API operation may meet the database failing: 503, and for a change 507."""
+    for path, item in paths.items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            statuses = (503, 507) if method in UNSAFE_METHODS else (503,)
+            operation["responses"].update(_problems(*statuses))
+
+
 def build_openapi(accounts: bool = False) -> dict[str, Any]:
     """The document for open mode, or (`accounts`) for accounts mode."""
     serialized: tuple[type[BaseModel], ...] = SERIALIZED
@@ -399,6 +426,7 @@ def build_openapi(accounts: bool = False) -> dict[str, Any]:
         },
         "/api/session": _open_session(),
     }
+    _storage_failures(paths)
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "todo-async", "version": "1.0.0"},
@@ -408,6 +436,7 @@ def build_openapi(accounts: bool = False) -> dict[str, Any]:
     if accounts:
         _require_credentials(paths)
         paths.update(_accounts_paths())
+        _storage_failures(paths)
         for public in ("/health", "/ready"):
             paths[public]["get"]["security"] = []
         document["security"] = SIGNED_IN

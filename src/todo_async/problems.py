@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from todo_async.database.failures import StorageFailure
 from todo_async.rendering import dumps
 
 logger = logging.getLogger(__name__)
@@ -84,3 +85,12 @@ async def server_error_handler(request: Request, exc: Exception) -> Response:
     request_id = request.scope.get("state", {}).get("request_id")
     headers = {"X-Request-ID": request_id} if request_id else None
     return Problem(500, "The server failed to answer this request.", headers=headers).response()
+
+
+def storage_problem(failure: StorageFailure, retry_after: int) -> Problem:
+    """503 or 507 for the database failing: nothing was stored, ask again after a while."""
+    return Problem(
+        failure.status,
+        f"The database {failure.detail}. Try again in {retry_after} s.",
+        headers={"Retry-After": str(retry_after)},
+    )

@@ -20,6 +20,15 @@ class Settings:
     # Kept apart from the URL so an orchestrator can inject it from a secret store.
     database_password: str | None = None
     database_pool_size: int = 10
+    # Bounds on waits for the database (seconds), each answered 503 with Retry-After when
+    # it runs out: a lock another transaction or process holds (PostgreSQL's lock_timeout,
+    # SQLite's busy timeout), one statement (PostgreSQL's statement_timeout), a free
+    # pooled connection (PostgreSQL).
+    database_lock_timeout: float = 5.0
+    database_statement_timeout: float = 10.0
+    database_pool_timeout: float = 5.0
+    # What a 503 or 507 for a storage failure tells a client to wait before retrying (s).
+    retry_after: int = 2
     # The owner migrations run as, when the service itself runs as a role that can only read
     # and write the tables (PostgreSQL; see database/roles.py). Its password, kept apart too.
     migration_database_url: str | None = None
@@ -56,6 +65,16 @@ class Settings:
             database_url=env.get("DATABASE_URL", defaults.database_url),
             database_password=env.get("DATABASE_PASSWORD") or None,
             database_pool_size=int(env.get("DATABASE_POOL_SIZE", defaults.database_pool_size)),
+            database_lock_timeout=float(
+                env.get("DATABASE_LOCK_TIMEOUT", defaults.database_lock_timeout)
+            ),
+            database_statement_timeout=float(
+                env.get("DATABASE_STATEMENT_TIMEOUT", defaults.database_statement_timeout)
+            ),
+            database_pool_timeout=float(
+                env.get("DATABASE_POOL_TIMEOUT", defaults.database_pool_timeout)
+            ),
+            retry_after=max(1, int(env.get("RETRY_AFTER", defaults.retry_after))),
             migration_database_url=env.get("MIGRATION_DATABASE_URL") or None,
             migration_database_password=env.get("MIGRATION_DATABASE_PASSWORD") or None,
             sqlite_synchronous=env.get("SQLITE_SYNCHRONOUS", defaults.sqlite_synchronous).lower(),

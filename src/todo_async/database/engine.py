@@ -9,8 +9,9 @@ from databases import Database
 from databases.core import Connection
 from sqlalchemy.sql import ClauseElement
 
+from todo_async.database.incidents import Incidents
 from todo_async.database.prepared import Prepared, PreparesStatements, RunsPrepared
-from todo_async.database.transactions import TodoConnection, TodoTransaction
+from todo_async.database.transactions import TodoConnection, TodoTransaction, milliseconds
 from todo_async.settings import Settings
 
 # Statement shapes kept compiled; beyond this many (odd If-Match lists), start over.
@@ -29,6 +30,8 @@ class TodoDatabase(Database):
         super().__init__(url, **options)
         self._statements = cast(PreparesStatements, self._backend)
         self._prepared: dict[Hashable, Prepared] = {}
+        # Storage failures the requests met, and the answers that end them.
+        self.incidents = Incidents()
 
     @property
     def dialect_name(self) -> str:
@@ -46,15 +49,21 @@ class TodoDatabase(Database):
 
         The result rows are the driver's own, read by position. Outside a transaction the
         statement goes straight to the backend; inside one, on the transaction's connection.
+        An answer may end a storage incident (a write only outside a transaction: inside
+        one, its COMMIT may still fail).
         `short=False` for a statement that may read much of the table (an aggregate): on
         SQLite it then never runs on the event loop.
         """
         prepared = self._prepare(shape, build)
         held = self._global_connection or self._connection
         if held is None:
-            return await self._statements.rows(prepared, values, short=short)
-        async with held:
-            return await cast(RunsPrepared, held._connection).rows(prepared, values)
+            rows = await self._statements.rows(prepared, values, short=short)
+        else:
+            async with held:
+                rows = await cast(RunsPrepared, held._connection).rows(prepared, values)
+        if self.incidents.any_open:
+            self.incidents.answered(wrote=prepared.writes and held is None)
+        return rows
 
     async def changed(
         self, shape: Hashable, build: Callable[[], ClauseElement], values: Mapping[str, Any]
@@ -66,9 +75,13 @@ class TodoDatabase(Database):
         prepared = self._prepare(shape, build)
         held = self._global_connection or self._connection
         if held is None:
-            return await self._statements.changed(prepared, values)
-        async with held:
-            return await cast(RunsPrepared, held._connection).changed(prepared, values)
+            count = await self._statements.changed(prepared, values)
+        else:
+            async with held:
+                count = await cast(RunsPrepared, held._connection).changed(prepared, values)
+        if self.incidents.any_open:
+            self.incidents.answered(wrote=held is None)
+        return count
 
     def _prepare(self, shape: Hashable, build: Callable[[], ClauseElement]) -> Prepared:
         prepared = self._prepared.get(shape)
@@ -104,9 +117,17 @@ def open_database(settings: Settings) -> TodoDatabase:
     options: dict[str, Any] = {}
     if url.startswith("sqlite"):
         options["synchronous"] = settings.sqlite_synchronous
+        options["busy_timeout"] = settings.database_lock_timeout
     else:
-        options["min_size"] = 1
+        # No floor to keep: asyncpg restores one in the background while the server is
+        # down, logging a traceback at each try; statements reconnect as they need to.
+        options["min_size"] = 0
         options["max_size"] = settings.database_pool_size
+        options["pool_timeout"] = settings.database_pool_timeout
+        options["server_settings"] = {
+            "lock_timeout": str(milliseconds(settings.database_lock_timeout)),
+            "statement_timeout": str(milliseconds(settings.database_statement_timeout)),
+        }
         if settings.database_password is not None:
             options["password"] = settings.database_password
     return TodoDatabase(url, **options)

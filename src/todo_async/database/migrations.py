@@ -134,6 +134,8 @@ async def migrate(database: TodoDatabase, lock_timeout: float = 5.0) -> list[int
     """
     async with database.transaction(lock_timeout=lock_timeout):
         if database.dialect_name == "postgresql":
+            # Building an index on a large table may take longer than a request may.
+            await database.execute(text("SET LOCAL statement_timeout = 0"))
             await database.execute(
                 text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=ADVISORY_LOCK_KEY)
             )

@@ -1,5 +1,6 @@
 """The `databases` PostgreSQL (asyncpg) backend, with compiled statements kept per shape,
-a `lock_timeout` transaction option, and pooled connections handed back without a reset.
+a `lock_timeout` transaction option, a bounded wait for a pooled connection, and pooled
+connections handed back without a reset.
 
 asyncpg's pool resets every connection it gets back (`SELECT pg_advisory_unlock_all();
 CLOSE ALL; UNLISTEN *; RESET ALL;`): a second round trip to the server for every
@@ -11,10 +12,12 @@ always does (it rolls back a transaction left open) and sends no reset.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from databases.backends import postgres as stock
 from databases.core import DatabaseURL
 from databases.interfaces import TransactionBackend
@@ -22,6 +25,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
+from todo_async.database.failures import PoolWaitExpired
 from todo_async.database.prepared import Prepared
 from todo_async.database.statement_cache import StatementCache
 from todo_async.database.transactions import lock_timeout_ms
@@ -52,11 +56,27 @@ def _rowcount(status: str) -> int:
 
 class PostgresBackend(stock.PostgresBackend):
     def __init__(self, database_url: DatabaseURL | str, **options: Any) -> None:
+        # The longest a statement waits for a pooled connection (seconds).
+        self.pool_timeout: float | None = options.pop("pool_timeout", None)
         super().__init__(database_url, **{"reset": _nothing_to_reset, **options})
         self._statements = StatementCache(self._dialect, NumberedStatement.of)
 
     def connection(self) -> PostgresConnection:
         return PostgresConnection(self, self._dialect, self._statements)
+
+    async def acquire(self) -> asyncpg.Connection:
+        """A pooled connection, waited for (and connected, if the pool must) for at most
+        `pool_timeout` seconds; past that, PoolWaitExpired."""
+        assert self._pool is not None, "DatabaseBackend is not running"
+        try:
+            # asyncio.timeout rather than acquire's own timeout: that one runs every
+            # acquire in a task of its own.
+            async with asyncio.timeout(self.pool_timeout):
+                return await self._pool.acquire()
+        except TimeoutError:
+            if self.pool_timeout is None:
+                raise
+            raise PoolWaitExpired(f"no pooled connection within {self.pool_timeout:g} s") from None
 
     def prepare(self, query: ClauseElement) -> Prepared:
         compiled = query.compile(dialect=self._dialect)
@@ -70,12 +90,22 @@ class PostgresBackend(stock.PostgresBackend):
 
         Short or not, the statement runs on the server and never holds up the event loop.
         """
-        assert self._pool is not None, "DatabaseBackend is not running"
-        return list(await self._pool.fetch(prepared.sql, *prepared.args(values)))
+        connection = await self.acquire()
+        try:
+            return list(await connection.fetch(prepared.sql, *prepared.args(values)))
+        finally:
+            await self._release(connection)
 
     async def changed(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
+        connection = await self.acquire()
+        try:
+            return _rowcount(await connection.execute(prepared.sql, *prepared.args(values)))
+        finally:
+            await self._release(connection)
+
+    async def _release(self, connection: asyncpg.Connection) -> None:
         assert self._pool is not None, "DatabaseBackend is not running"
-        return _rowcount(await self._pool.execute(prepared.sql, *prepared.args(values)))
+        await self._pool.release(connection)
 
 
 class PostgresConnection(stock.PostgresConnection):
@@ -86,7 +116,12 @@ class PostgresConnection(stock.PostgresConnection):
         statements: StatementCache[NumberedStatement],
     ) -> None:
         super().__init__(database, dialect)
+        self._backend = database
         self._statements = statements
+
+    async def acquire(self) -> None:
+        assert self._connection is None, "Connection is already acquired"
+        self._connection = await self._backend.acquire()
 
     def _compile(self, query: ClauseElement) -> tuple[str, list[Any], Any]:
         if isinstance(query, DDLElement):

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import time
 import uuid
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,17 +41,18 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
+from todo_async.database.failures import cause, storage_failure
 from todo_async.database.prepared import Prepared
 from todo_async.database.statement_cache import StatementCache
-from todo_async.database.transactions import lock_timeout_ms, lock_wait_expired
+from todo_async.database.transactions import lock_timeout_ms, lock_wait_expired, milliseconds
 
 logger = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 5000
 # How often the checkpointer copies committed WAL frames into the database file. A
 # checkpoint with nothing to copy costs ~0.1 ms; under writes, each one copies what
 # 0.25 s committed, about as much as SQLite's own default (every 1000 pages) would.
 CHECKPOINT_INTERVAL_S = 0.25
+DEFAULT_BUSY_TIMEOUT_S = 5.0
 SYNCHRONOUS_MODES = ("off", "normal", "full", "extra")
 
 
@@ -58,11 +60,13 @@ class PersistentConnection:
     """The event loop's connection for short reads, and a shared one in a thread: single
     statements share that; a transaction has it to itself."""
 
-    def __init__(self, path: str, synchronous: str) -> None:
+    def __init__(self, path: str, synchronous: str, busy_timeout_ms: int) -> None:
         if synchronous not in SYNCHRONOUS_MODES:
             raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS_MODES)}")
         self._path = path
         self._synchronous = synchronous
+        # How long a write waits for another process's write lock before SQLITE_BUSY.
+        self.busy_timeout_ms = busy_timeout_ms
         self._connection: aiosqlite.Connection | None = None
         self._on_loop: sqlite3.Connection | None = None
         self._checkpoints: asyncio.Task[None] | None = None
@@ -81,7 +85,7 @@ class PersistentConnection:
             for pragma in (
                 "PRAGMA journal_mode=WAL",
                 f"PRAGMA synchronous={self._synchronous}",
-                f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+                f"PRAGMA busy_timeout={self.busy_timeout_ms}",
                 "PRAGMA foreign_keys=ON",
                 # Checkpoints are the checkpointer's (below), never this connection's.
                 "PRAGMA wal_autocheckpoint=0",
@@ -136,13 +140,26 @@ class PersistentConnection:
         try:
             # Its own setting decides whether a checkpoint fsyncs: the service's.
             await checkpointer.execute(f"PRAGMA synchronous={self._synchronous}")
+            failing_since: float | None = None
             while True:
                 await asyncio.sleep(CHECKPOINT_INTERVAL_S)
                 try:
                     await checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error:
+                except sqlite3.Error as error:
                     # The WAL only grows until the next one succeeds; serving goes on.
-                    logger.warning("WAL checkpoint failed", exc_info=True)
+                    # One line while they fail (a full disk), a traceback only for a bug.
+                    if failing_since is None:
+                        failing_since = time.monotonic()
+                        logger.warning(
+                            "WAL checkpoints fail: %s",
+                            cause(error),
+                            exc_info=storage_failure(error) is None,
+                        )
+                    continue
+                if failing_since is not None:
+                    failed_for = time.monotonic() - failing_since
+                    logger.info("WAL checkpoints succeed again after %.1f s", failed_for)
+                    failing_since = None
         finally:
             await checkpointer.close()
 
@@ -242,7 +259,9 @@ class SQLiteBackend(DatabaseBackend):
         # Decimals would come back as floats from sqlite3; let SQLAlchemy convert them.
         self._dialect.supports_native_decimal = False
         self._pool = PersistentConnection(
-            DatabaseURL(database_url).database, options.get("synchronous", "normal")
+            DatabaseURL(database_url).database,
+            options.get("synchronous", "normal"),
+            milliseconds(options.get("busy_timeout", DEFAULT_BUSY_TIMEOUT_S)),
         )
         self._statements = StatementCache(self._dialect, self._result_shape)
 
@@ -323,7 +342,7 @@ class SQLiteConnection(ConnectionBackend):
         try:
             await held.execute("BEGIN IMMEDIATE")
         finally:
-            await held.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await held.execute(f"PRAGMA busy_timeout={self._pool.busy_timeout_ms}")
 
     async def commit(self) -> None:
         assert self._held is not None, "no transaction is open"

@@ -26,10 +26,15 @@ from databases.interfaces import TransactionBackend
 LOCK_NOT_AVAILABLE = "55P03"
 
 
+def milliseconds(seconds: float) -> int:
+    """A bound in whole milliseconds, at least 1: to PostgreSQL a timeout of 0 is none."""
+    return max(1, round(seconds * 1000))
+
+
 def lock_timeout_ms(options: Mapping[str, Any]) -> int | None:
-    """The `lock_timeout` option in whole milliseconds, at least 1: to PostgreSQL 0 is forever."""
+    """The `lock_timeout` option in milliseconds."""
     seconds = options.get("lock_timeout")
-    return None if seconds is None else max(1, round(seconds * 1000))
+    return None if seconds is None else milliseconds(seconds)
 
 
 def lock_wait_expired(error: BaseException) -> bool:

@@ -40,8 +40,18 @@ const state = {
   loaded: false,
   loadSeq: 0,
   retry: null,
+  retryKey: null,
   problemFromLoad: false,
 };
+
+// What the service could not do for a moment (503, 507), to be done again by itself once
+// the wait it named (Retry-After) is over: key -> timer. A newer failure of the same
+// change replaces its timer; what was typed stays where it is meanwhile.
+const retries = new Map();
+const BUSY_MESSAGE = "The service is busy or down for a moment";
+const DEFAULT_RETRY_S = 2;
+const serviceBusy = (error) =>
+  error instanceof api.ApiError && (error.status === 503 || error.status === 507);
 
 const items = new Map(); // id -> <li>
 
@@ -111,7 +121,7 @@ async function load({ quiet = false } = {}) {
     render();
   } catch (error) {
     if (seq !== state.loadSeq) return;
-    report(error, "load the list", { retry: () => load() });
+    report(error, "load the list", { retry: () => load(), change: false });
     state.problemFromLoad = true;
     if (!state.loaded) showEmpty("The list could not be loaded.");
   } finally {
@@ -136,11 +146,15 @@ async function start({ quiet = false } = {}) {
     // Not known who is signed in: the problem shows where the list would, with Try again.
     state.view = "list";
     ui.todos.hidden = false;
-    const why =
-      error instanceof api.NetworkError
-        ? `. ${error.message} Try again in a moment.`
-        : `: ${error.message} (HTTP ${error.status}).`;
-    showProblem(`Could not load the list${why}`, { retry: () => start() });
+    if (serviceBusy(error)) {
+      report(error, "load the list", { retry: () => start(), change: false });
+    } else {
+      const why =
+        error instanceof api.NetworkError
+          ? `. ${error.message} Try again in a moment.`
+          : `: ${error.message} (HTTP ${error.status}).`;
+      showProblem(`Could not load the list${why}`, { retry: () => start() });
+    }
     state.problemFromLoad = true;
     if (!state.loaded) showEmpty("The list could not be loaded.");
     return;
@@ -365,10 +379,11 @@ function announce(message) {
   });
 }
 
-function showProblem(message, { retry = null } = {}) {
+function showProblem(message, { retry = null, retryKey = null } = {}) {
   ui.problemMessage.textContent = message;
   ui.problemRetry.hidden = retry === null;
   state.retry = retry;
+  state.retryKey = retryKey;
   state.problemFromLoad = false;
   ui.problem.hidden = false;
 }
@@ -376,6 +391,7 @@ function showProblem(message, { retry = null } = {}) {
 function hideProblem() {
   ui.problem.hidden = true;
   state.retry = null;
+  state.retryKey = null;
   state.problemFromLoad = false;
   for (const input of document.querySelectorAll("[aria-invalid]")) clearInvalid(input);
 }
@@ -392,10 +408,37 @@ function clearInvalid(input) {
 
 const FIELD_NAMES = { title: "Title", category: "Category" };
 
-/** Tell the person plainly why `action` failed; what they typed stays where it is. */
-function report(error, action, { fields = {}, retry = null, editing = false } = {}) {
+function retryLater(key, retry, seconds) {
+  window.clearTimeout(retries.get(key));
+  const run = () => {
+    retries.delete(key);
+    retry();
+  };
+  retries.set(key, window.setTimeout(run, seconds * 1000));
+}
+
+function retryNow(key) {
+  window.clearTimeout(retries.get(key));
+  retries.delete(key);
+}
+
+/** Tell the person plainly why `action` failed; what they typed stays where it is.
+ * `retry` does it again; `key` names it among the retries waiting (default: `action`). */
+function report(
+  error,
+  action,
+  { fields = {}, retry = null, editing = false, key = action, change = true } = {},
+) {
   if (error instanceof api.ApiError && error.status === 401) {
     sessionEnded();
+  } else if (serviceBusy(error)) {
+    if (retry === null) {
+      showProblem(`Could not ${action}: ${BUSY_MESSAGE}. Try again in a moment.`);
+      return;
+    }
+    const kept = change ? "your change is kept, retrying…" : "retrying…";
+    showProblem(`${BUSY_MESSAGE}; ${kept}`, { retry, retryKey: key });
+    retryLater(key, retry, error.retryAfter ?? DEFAULT_RETRY_S);
   } else if (error instanceof api.NetworkError) {
     const kept = Object.keys(fields).length ? " What you typed is kept." : "";
     showProblem(`Could not ${action}. ${error.message}${kept} Try again in a moment.`, { retry });
@@ -502,7 +545,10 @@ async function addTodo() {
     announce(visible ? `Added “${title}”.` : `Added “${title}”; the current filter hides it.`);
     if (document.activeElement !== ui.category) ui.title.focus();
   } catch (error) {
-    report(error, "add the task", { fields: { title: ui.title, category: ui.category } });
+    report(error, "add the task", {
+      fields: { title: ui.title, category: ui.category },
+      retry: () => addTodo(),
+    });
   } finally {
     state.adding = false;
   }
@@ -520,8 +566,12 @@ async function setCompleted(id, completed) {
     announce(`“${todo.title}” marked ${completed ? "done" : "not done"}.`);
   } catch (error) {
     const li = items.get(id);
-    if (li && todoById(id)) fillItem(li, todoById(id));
-    report(error, completed ? "mark the task done" : "mark the task not done");
+    // Put back as stored, unless the change is kept to be sent again.
+    if (li && todoById(id) && !serviceBusy(error)) fillItem(li, todoById(id));
+    report(error, completed ? "mark the task done" : "mark the task not done", {
+      retry: () => todoById(id) && setCompleted(id, completed),
+      key: `toggle ${id}`,
+    });
   }
 }
 
@@ -536,7 +586,10 @@ async function deleteTodo(id) {
     render();
     announce(`Deleted “${todo.title}”.`);
   } catch (error) {
-    report(error, "delete the task");
+    report(error, "delete the task", {
+      retry: () => todoById(id) && deleteTodo(id),
+      key: `delete ${id}`,
+    });
   }
 }
 
@@ -556,7 +609,7 @@ async function clearCompleted() {
     // Another tab changed the list meanwhile: show what is stored now.
     if (deleted !== expected) load({ quiet: true });
   } catch (error) {
-    report(error, "clear the completed tasks");
+    report(error, "clear the completed tasks", { retry: () => clearCompleted() });
   }
 }
 
@@ -629,6 +682,8 @@ async function saveEdit(id, form) {
     report(error, "save the change", {
       fields: { title: titleInput, category: categoryInput },
       editing: true,
+      retry: () => state.editing === id && saveEdit(id, form),
+      key: `edit ${id}`,
     });
   }
 }
@@ -706,6 +761,7 @@ ui.problemDismiss.addEventListener("click", () => {
 
 ui.problemRetry.addEventListener("click", () => {
   const retry = state.retry;
+  if (state.retryKey !== null) retryNow(state.retryKey);
   hideProblem();
   if (retry) retry();
 });
