@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from loadtest.seed import insert_rows
+from bench.seed import insert_rows
 from testbed.sqlite_lock import sqlite_write_lock
 from todo_async.accounts.store import AccountStore
 from todo_async.database import migrations, schema_v3
