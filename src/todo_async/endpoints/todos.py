@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from todo_async.accounts.identity import owner_of
+from todo_async.accounts.identity import Owner, owner_of
 from todo_async.pagination import Cursor
 from todo_async.preconditions import etag, expected_versions, precondition_failed
 from todo_async.problems import Problem
@@ -44,6 +44,14 @@ def _max_body(request: Request) -> int:
     return int(request.app.state.settings.max_body_bytes)
 
 
+def _quota(request: Request, owner: Owner) -> int | None:
+    """How many todos a user may hold; open mode's shared list has no bound."""
+    if owner.username is None:
+        return None
+    most: int = request.app.state.settings.todos_per_user
+    return most
+
+
 def _next_link(collection_url: str, query_string: bytes, cursor: Cursor) -> str:
     """The Link header for the next page: this request's URL with its cursor replaced."""
     kept = _query_without_cursor(query_string)
@@ -73,7 +81,7 @@ def _moment(value: str | dt.datetime) -> str | dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _todo(row: Row, collection_url: str) -> dict[str, Any]:
+def todo_document(row: Row, collection_url: str) -> dict[str, Any]:
     return {
         "id": row[ID],
         "title": row[TITLE],
@@ -87,7 +95,7 @@ def _todo(row: Row, collection_url: str) -> dict[str, Any]:
 
 
 def _item_response(request: Request, row: Row, status: int = 200) -> JSONResponse:
-    body = _todo(row, url_for(request, "todos"))
+    body = todo_document(row, url_for(request, "todos"))
     headers = {"ETag": etag(row[VERSION])}
     if status == 201:
         headers["Location"] = body["url"]
@@ -120,12 +128,14 @@ class TodoCollection(HTTPEndpoint):
         if next_cursor is not None:
             query_string = request.scope["query_string"]
             headers["Link"] = _next_link(collection_url, query_string, next_cursor)
-        return JSONResponse([_todo(row, collection_url) for row in rows], headers=headers)
+        return JSONResponse([todo_document(row, collection_url) for row in rows], headers=headers)
 
     async def post(self, request: Request) -> Response:
-        owner = owner_of(request).id
+        owner = owner_of(request)
         todo = await read_json(request, TodoCreate, _max_body(request))
-        row = await _repository(request).create(owner, todo.model_dump())
+        row = await _repository(request).create(owner.id, todo.model_dump(), _quota(request, owner))
+        if row is None:
+            raise Problem(409, "You have as many todos as one may: delete some first.")
         return _item_response(request, row, 201)
 
     async def delete(self, request: Request) -> Response:
@@ -180,5 +190,5 @@ class TodoItem(HTTPEndpoint):
 
 routes = [
     Route("/api/todos", TodoCollection, name="todos"),
-    Route("/api/todos/{id:int}", TodoItem, name="todo"),
+    Route("/api/todos/{id:row_id}", TodoItem, name="todo"),
 ]
