@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from starlette import endpoints
 
+from todo_async.endpoints.account import AccountItem
 from todo_async.endpoints.session import Session
 from todo_async.endpoints.todos import TodoCollection, TodoItem
 from todo_async.endpoints.tokens import TokenCollection, TokenItem
@@ -19,7 +20,7 @@ async def unused(*args: Any) -> Any:
     raise AssertionError("not called")
 
 
-ENDPOINTS = [TodoCollection, TodoItem, Session, TokenCollection, TokenItem]
+ENDPOINTS = [TodoCollection, TodoItem, Session, TokenCollection, TokenItem, AccountItem]
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
