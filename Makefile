@@ -10,7 +10,15 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 # or says how to: one list for every target and .ci/run.
 SYSTEM_DEPS := scripts/system-deps.sh
 
-.PHONY: run test docs docs-serve lint lock lock-check types pytest image image-load bench bench-scale clean synth deploy destroy deploy-load destroy-load load load-master load-worker load-smoke
+.PHONY: help run check test docs docs-serve lint lock lock-check types pytest image image-load bench bench-scale clean synth deploy destroy deploy-load destroy-load load load-master load-worker load-smoke
+
+# `make` alone lists the targets: each one's `## ` line, under its `##@ ` group.
+.DEFAULT_GOAL := help
+help:
+	@awk '/^##@ /{printf "\n%s\n", substr($$0, 5); next} \
+	  /^## /{doc = substr($$0, 4); next} \
+	  doc && /^[a-z][a-z0-9_.-]*:/{printf "  %-16s %s\n", substr($$0, 1, index($$0, ":") - 1), doc} \
+	  {doc = ""}' $(MAKEFILE_LIST)
 
 # Only the service's own dependencies, exactly as the image installs them: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml requirements.lock
@@ -26,10 +34,32 @@ $(VENV)/.dev-stamp: pyproject.toml $(VENV)/.run-stamp
 	$(BIN)/pip install -q -e '.[test,lint,browser,infra,load,bench,docs]'
 	touch $@
 
+##@ Develop
+## Serve the app on HOST:PORT (127.0.0.1:5000 unless given)
 run: $(VENV)/.run-stamp
 	$(BIN)/todo-async serve --host $(HOST) --port $(PORT)
 
-test: lint lock-check types docs pytest test-full-stack
+# requirements.lock (every runtime dependency, transitive ones included) and
+# build-requirements.lock (the build backend), with hashes: `make lock` after changing
+# pyproject.toml; lock-check fails when either is out of date with it.
+## Re-resolve the hashed locks after a change to pyproject.toml
+lock: $(VENV)/.dev-stamp
+	$(BIN)/python -m imagebuild.lock
+
+# The service image todo-async:local from ./Dockerfile (see docs/container-image.md): starts a
+# Docker engine if none runs (and stops it after), makes a local stand-in for the Python base
+# image when BASE_IMAGE cannot be pulled. BASE_IMAGE=... picks another base.
+## Build the service image todo-async:local
+image: $(VENV)/.run-stamp
+	$(BIN)/python -m imagebuild $(if $(BASE_IMAGE),--base $(BASE_IMAGE))
+
+## Build it and the load generators' image todo-async-load:local (loadtest/Dockerfile)
+image-load: $(VENV)/.run-stamp
+	$(BIN)/python -m imagebuild --load $(if $(BASE_IMAGE),--base $(BASE_IMAGE))
+
+## Remove the virtualenv, caches and build output
+clean:
+	rm -rf $(VENV) build site *.egg-info .mypy_cache .ruff_cache .pytest_cache
 
 # The documentation site (mkdocs.yml, docs/) into site/, strictly: a broken link or anchor,
 # or a page missing from the navigation, fails the build. docs-serve rebuilds on each change.
@@ -37,54 +67,65 @@ DOCS_PORT ?= 8000
 # mkdocs-material's banner about its successor, printed on every build.
 DOCS_ENV := NO_MKDOCS_2_WARNING=1
 
+## Build the documentation site into site/, strictly
 docs: $(VENV)/.dev-stamp
 	$(DOCS_ENV) $(BIN)/mkdocs build --strict
 
+## Serve the documentation on 127.0.0.1:DOCS_PORT (8000), rebuilt on each change
 docs-serve: $(VENV)/.dev-stamp
 	$(DOCS_ENV) $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
-# requirements.lock (every runtime dependency, transitive ones included) and
-# build-requirements.lock (the build backend), with hashes: `make lock` after changing
-# pyproject.toml; lock-check fails when either is out of date with it.
-lock: $(VENV)/.dev-stamp
-	$(BIN)/python -m imagebuild.lock
+##@ Test
+# The fast tests: on SQLite, with no browser, Docker engine, full stack, generated contract
+# cases or test that takes seconds (pytest --markers lists the markers). PostgreSQL's
+# twins are two thirds of the rest's time: make test runs them, -m postgres alone.
+FAST_TESTS := not browser and not docker and not fullstack and not contract and not slow and not postgres
+# Test processes (pytest-xdist): tests that share a machine-wide resource keep to one.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
+## The loop while working: lint, types and the fast tests (SQLite)
+check: lint types
+	$(SYSTEM_DEPS) test
+	$(PYTEST) -m "$(FAST_TESTS)"
+
+## Everything, as CI runs it: every check and suite, then the local full stack
+test: lint lock-check types docs pytest test-full-stack
+
+## Fail when a lock is out of date with pyproject.toml
 lock-check: $(VENV)/.dev-stamp
 	$(BIN)/python -m imagebuild.lock --check
 
+## ruff: lint and format check
 lint: $(VENV)/.dev-stamp
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## mypy (strict)
 types: $(VENV)/.dev-stamp
 	$(BIN)/mypy
 
+# PYTEST_ARGS narrows it: make pytest PYTEST_ARGS='-m "not browser" tests/api'
+## Every pytest suite, in parallel (the image tests included)
 pytest: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) test image
-	$(BIN)/pytest
+	$(PYTEST) $(PYTEST_ARGS)
 
-# The service image todo-async:local from ./Dockerfile (see docs/container-image.md): starts a
-# Docker engine if none runs (and stops it after), makes a local stand-in for the Python base
-# image when BASE_IMAGE cannot be pulled. BASE_IMAGE=... picks another base.
-image: $(VENV)/.run-stamp
-	$(BIN)/python -m imagebuild $(if $(BASE_IMAGE),--base $(BASE_IMAGE))
-
-# That image and the load generators' todo-async-load:local from loadtest/Dockerfile.
-image-load: $(VENV)/.run-stamp
-	$(BIN)/python -m imagebuild --load $(if $(BASE_IMAGE),--base $(BASE_IMAGE))
-
+##@ Benchmark
 # wrk, alternating: the service, its raw-driver floor and the seed Flask stack, SQLite and PostgreSQL.
+## Ratios against the raw-driver floor and the seed's Flask stack (wrk)
 bench: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) bench
-	$(BIN)/python -m loadtest.bench --rounds 3 --duration 5 --connections 50 --workers2
+	$(BIN)/python -m bench --rounds 3 --duration 5 --connections 50 --workers2
 
 # List latency at 1k/100k/1M todos (page 1 and a deep page, every filter), the migration
 # and clear-completed of 100k todos with readers, on SQLite and PostgreSQL.
+## List latency and clear-completed at 1k, 100k and 1M todos
 bench-scale: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) bench
-	$(BIN)/python -m loadtest.bench_scale --sizes 1000,100000,1000000 --duration 2 --rounds 6
+	$(BIN)/python -m bench.scale --sizes 1000,100000,1000000 --duration 2 --rounds 6
 
-# --- Load tests: see docs/load-tests.md ---
+##@ Load tests (see docs/load-tests.md)
 # make load PROFILE=smoke|step|spike|soak HOST=URL RESULTS=DIR LOAD_ARGS="-u 50 ..."
 PROFILE ?= smoke
 RESULTS ?= results
@@ -99,19 +140,23 @@ MASTER_BIND ?= 127.0.0.1
 # where `make run` listens); without it: the local stack's ALB if up, else 127.0.0.1:5000.
 LOAD_HOST = $(if $(filter command line,$(origin HOST)),--host $(HOST))
 
+## A Locust profile against a server: make load PROFILE=step HOST=URL
 load: $(VENV)/.dev-stamp
 	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) --workers $(WORKERS) $(LOAD_ARGS)
 
+## A Locust master waiting for WORKERS workers
 load-master: $(VENV)/.dev-stamp
 	$(BIN)/python -m loadtest --profile $(PROFILE) $(LOAD_HOST) --results $(RESULTS) --master --master-bind-host $(MASTER_BIND) --expect-workers $(if $(filter-out 0,$(WORKERS)),$(WORKERS),1) $(LOAD_ARGS)
 
+## WORKERS Locust workers joining the master at MASTER
 load-worker: $(VENV)/.dev-stamp
 	$(BIN)/python -m loadtest --worker --master-host $(MASTER) --workers $(WORKERS) $(LOAD_ARGS)
 
+## The smoke profile
 load-smoke: PROFILE = smoke
 load-smoke: load
 
-# --- AWS (CDK): see docs/deploying.md ---
+##@ AWS (see docs/deploying.md)
 # The CDK CLI and cdklocal, pinned in package-lock.json.
 node_modules/.npm-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -124,15 +169,18 @@ CDK_CONTEXT ?=
 DATABASE ?= sidecar
 
 # One cloud assembly per database mode: cdk.out/sidecar/ and cdk.out/rds/.
+## Synthesize a cloud assembly per database mode into cdk.out/
 synth: $(VENV)/.dev-stamp node_modules/.npm-stamp
 	for mode in sidecar rds; do \
 	  $(CDK) synth --quiet -c database=$$mode -c loadGenerators=true $(CDK_CONTEXT) --output cdk.out/$$mode || exit 1; \
 	done
 	@ls cdk.out/*/*.template.json
 
+## Deploy the stack (DATABASE=sidecar|rds, CDK_CONTEXT=...)
 deploy: $(VENV)/.dev-stamp node_modules/.npm-stamp
 	$(CDK) deploy -c database=$(DATABASE) $(CDK_CONTEXT) --require-approval broadening
 
+## Destroy the stack
 destroy: $(VENV)/.dev-stamp node_modules/.npm-stamp
 	$(CDK) destroy -c database=$(DATABASE) $(CDK_CONTEXT)
 
@@ -142,13 +190,15 @@ destroy: $(VENV)/.dev-stamp node_modules/.npm-stamp
 LOAD_CONTEXT ?=
 LOAD_STACK = $(CDK) $(1) --exclusively -c database=$(DATABASE) -c loadGenerators=true $(CDK_CONTEXT) $(LOAD_CONTEXT)
 
+## Deploy the load generators' stack beside it
 deploy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
 	$(call LOAD_STACK,deploy '*Load') --require-approval broadening
 
+## Destroy the load generators' stack
 destroy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
 	$(call LOAD_STACK,destroy '*Load')
 
-# --- Local full stack: see docs/local-stack.md ---
+##@ Local full stack (see docs/local-stack.md)
 # LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in, all through
 # `python -m standin` (localstack/standin). LOCAL_DATABASE=rds (default: several tasks
 # behind the load balancer) or sidecar; LOCAL_RUNTIME=process (default: each container as a
@@ -166,40 +216,45 @@ $(VENV)/.local-stamp: pyproject.toml $(VENV)/.dev-stamp
 
 # What the local full stack runs on: system packages, the CDK CLI, the `local` extra
 # (LocalStack's own virtualenv is made by `python -m standin local-up`).
+## Install what the local full stack runs on
 local-setup:
 	$(SYSTEM_DEPS) local
 	$(MAKE) --no-print-directory node_modules/.npm-stamp $(VENV)/.local-stamp
 
+## LocalStack, the CDK deploy and the stand-in (LOCAL_DATABASE, LOCAL_RUNTIME)
 local-up: local-setup
 	$(STANDIN) local-up --database $(LOCAL_DATABASE) --runtime $(LOCAL_RUNTIME)
 
+## Stop it all (LOCAL_REMOVE_DATA=1 removes Docker data volumes too)
 local-down: $(VENV)/.local-stamp
 	$(STANDIN) local-down $(if $(LOCAL_REMOVE_DATA),--remove-data)
 
+## What runs: LocalStack, the stand-in, the tasks
 local-status:
 	$(STANDIN) status
 
 # Up, integration tests, down: in each database mode, then the Docker runtime in rds mode
 # when an engine runs or can be started; always ending with local-down.
+## Up, integration tests, down: in each database mode, then on Docker
 test-full-stack: local-setup
 	$(STANDIN) test
 
+## The integration tests against the stack that is up
 local-test: $(VENV)/.local-stamp
 	$(BIN)/pytest tests/integration -v -rP
 
-# make local-scale N=3
+## Scale the service to N tasks: make local-scale N=3
 local-scale:
 	$(if $(N),,$(error give the task count: make local-scale N=3))
 	$(STANDIN) scale $(N)
 
+## Restart the stand-in's tasks
 local-restart:
 	$(STANDIN) restart
 
 # The load generators' stack (infra/load) deployed beside the local service, its task (a
 # Locust master and WORKERS workers, 2 unless given) run once against the local ALB, the
 # summary read from LocalStack's S3: make local-load PROFILE=smoke WORKERS=2 LOAD_ARGS="-u 4 -t 20s"
+## Run the load generators' task against the local ALB
 local-load: $(VENV)/.local-stamp
 	$(STANDIN) run-load --profile $(PROFILE) --workers $(if $(filter-out 0,$(WORKERS)),$(WORKERS),2) --load-args="$(LOAD_ARGS)"
-
-clean:
-	rm -rf $(VENV) build site *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -9,7 +9,10 @@ is a failure, not only a wrong status.
 
 Against a server in accounts mode (GET /api/session tells) each user first signs up (or
 signs in with an account from --accounts-file), creates a token with its session, signs
-out, and sends the token with every request after that, as an API client does.
+out, and sends the token with every request after that, as an API client does; now and
+then it downloads its export. Sign-up is throttled per address and for the service
+(SIGN_UP_PER_ADDRESS_PER_HOUR, SIGN_UP_PER_MINUTE): a run that signs up more users than
+those allow needs them raised on the server, or an --accounts-file.
 
 Usually run through `python -m loadtest` (see loadtest/__main__.py); Locust can run it
 directly too: `locust -f loadtest/locustfile.py --headless --host URL --profile smoke`.
@@ -433,6 +436,23 @@ class TodoUser(FastHttpUser):
             200,
             lambda body, _: categories_problem(body, self.todos),
         )
+
+    @task(1)
+    def export_list(self) -> None:
+        """Accounts mode: download every todo (the page's export); open mode has none."""
+        self.before_task()
+        if not self.credentials:
+            return self.open_list()
+        expected = {todo.id for todo in self.todos.todos.values()}
+
+        def holds_mine(body: Any, _: FastResponse) -> str | None:
+            todos = body.get("todos") if isinstance(body, dict) else None
+            if not isinstance(todos, list):
+                return "no todos in the export"
+            exported = {todo.get("id") for todo in todos if isinstance(todo, dict)}
+            return None if expected <= exported else "the export lacks todos of this user"
+
+        self.call("GET", "/api/account/export", "/api/account/export", 200, holds_mine)
 
 
 class PeopleUser(TodoUser):

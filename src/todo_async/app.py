@@ -13,11 +13,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from todo_async import web
-from todo_async.accounts.sign_in_limits import SignInLimits
+from todo_async.accounts.guard import Guard
+from todo_async.accounts.passwords import hashing_from
 from todo_async.accounts.store import AccountStore
 from todo_async.database.engine import open_database, open_migration_database
 from todo_async.database.startup import connect_and_migrate, migrate_as_owner
-from todo_async.endpoints import categories, health, session, todos, tokens, users
+from todo_async.endpoints import account, categories, health, session, todos, tokens, users
 from todo_async.heap import start_up_objects_frozen
 from todo_async.middleware.authentication import AuthenticationMiddleware
 from todo_async.middleware.cors import CORSMiddleware
@@ -46,10 +47,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     owner = open_migration_database(settings)
     accounts = AccountStore(database)
     accounts_mode = settings.auth_mode == "accounts"
-    openapi = build_openapi(accounts=accounts_mode)
+    openapi = build_openapi(accounts=accounts_mode, token_max_days=settings.token_max_days)
     # In open mode only the mode itself can be asked; the rest is 404 as any unknown path.
     account_routes = (
-        [*users.routes, *session.routes, *tokens.routes] if accounts_mode else session.open_routes
+        [*users.routes, *session.routes, *tokens.routes, *account.routes]
+        if accounts_mode
+        else session.open_routes
     )
 
     @asynccontextmanager
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(
                 ProxyHeadersMiddleware,
                 trusted=settings.forwarded_allow_ips,
+                hosts=settings.forwarded_allow_hosts,
                 proto_header=settings.forwarded_proto_header,
                 client_header=settings.forwarded_client_header,
             ),
@@ -110,7 +114,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 incidents=database.incidents,
                 retry_after=settings.retry_after,
             ),
-            Middleware(AuthenticationMiddleware, accounts=accounts if accounts_mode else None),
+            Middleware(
+                AuthenticationMiddleware,
+                accounts=accounts if accounts_mode else None,
+                session_idle_s=settings.session_idle_s,
+            ),
             # Needs to know how a request authenticated: after the authentication.
             *([Middleware(CrossSiteProtectionMiddleware)] if accounts_mode else []),
         ],
@@ -125,5 +133,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.repository = TodoRepository(database)
     app.state.incidents = database.incidents
     app.state.accounts = accounts
-    app.state.sign_in_limits = SignInLimits()
+    app.state.guard = Guard(database, settings)
+    app.state.hashing = hashing_from(settings)
     return app

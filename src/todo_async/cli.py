@@ -60,7 +60,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         loop="uvloop",
         http=HttpToolsProtocol,
-        # X-Forwarded-* are read by the app itself, which also honours X-Forwarded-Host.
+        # X-Forwarded-* are read by the app itself (X-Forwarded-Host from an allow-list).
         proxy_headers=False,
         server_header=False,
         # Longer than the load balancer's 60 s idle timeout: the balancer, not the app,
@@ -152,7 +152,7 @@ def parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--timeout", type=float, default=3.0)
     check_cmd.set_defaults(handler=healthcheck)
 
-    users_cmd = commands.add_parser("users", help="add, list and delete accounts")
+    users_cmd = commands.add_parser("users", help="add, list, delete and look after accounts")
     users_cmd.set_defaults(handler=users)
     actions = users_cmd.add_subparsers(dest="users_command", required=True)
     add = actions.add_parser("add", help="add an account (password asked for, or piped in)")
@@ -166,6 +166,15 @@ def parser() -> argparse.ArgumentParser:
     delete = actions.add_parser("delete", help="delete an account with all its todos")
     delete.add_argument("name")
     delete.add_argument("--yes", action="store_true", help="do not ask to confirm")
+    password = actions.add_parser(
+        "password",
+        help="set a new password (asked for, or piped in); their sessions and tokens end",
+    )
+    password.add_argument("name")
+    sign_out = actions.add_parser("sign-out", help="end every session of the account")
+    sign_out.add_argument("name")
+    export = actions.add_parser("export", help="the account's todos as JSON, on stdout")
+    export.add_argument("name")
     return root
 
 

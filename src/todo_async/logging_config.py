@@ -9,7 +9,8 @@ from typing import Any
 
 
 class JsonFormatter(logging.Formatter):
-    """A record as one JSON object; a traceback travels in its `exception` field."""
+    """A record as one JSON object; a traceback travels in its `exception` field, and a
+    record's `fields` extra (security events) are fields of the line."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -18,6 +19,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            line.update(fields)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         if record.stack_info:

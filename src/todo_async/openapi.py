@@ -9,12 +9,16 @@ from pydantic.json_schema import models_json_schema
 
 from todo_async.accounts.credentials import SECURE_SESSION_COOKIE, SESSION_COOKIE
 from todo_async.schemas import (
+    TOKEN_DAYS_LIMIT,
     Account,
+    AccountDeletion,
     CategorySummary,
     Deleted,
+    Export,
     IfMatch,
     ListQuery,
     NewToken,
+    PasswordChange,
     ProblemDetails,
     SessionState,
     SignIn,
@@ -52,7 +56,8 @@ REASONS = {
     413: "Body over 64 KiB",
     415: "Body not JSON (application/json, or merge-patch+json), or not UTF-8",
     422: "Invalid fields or query parameters, each named",
-    429: "Too many failed sign-ins for this account or from this address",
+    429: "Too many attempts: failed sign-ins for this account, from this address or this"
+    " device, or sign-ups from this address or to the whole service",
     503: "The database is unavailable or busy for a moment (nothing was stored): retry after"
     " Retry-After",
     507: "The database has no room to store this change (nothing was stored): retry after"
@@ -67,7 +72,7 @@ CHALLENGE_HEADER = {
 }
 RETRY_AFTER_HEADER = {
     "Retry-After": {
-        "description": "Seconds until another sign-in may be tried",
+        "description": "Seconds until another attempt may be made",
         "required": True,
         "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
     }
@@ -173,8 +178,8 @@ ITEM_LINKS = {
 # the rest both forms agree.
 SERIALIZED = (Todo, CategorySummary, SessionState)
 VALIDATED = (TodoCreate, TodoPatch, Deleted, Status, ProblemDetails)
-ACCOUNTS_SERIALIZED = (Account, Token, NewToken)
-ACCOUNTS_VALIDATED = (SignUp, SignIn, TokenCreate)
+ACCOUNTS_SERIALIZED = (Account, Token, NewToken, Export)
+ACCOUNTS_VALIDATED = (SignUp, SignIn, TokenCreate, PasswordChange, AccountDeletion)
 
 SECURITY_SCHEMES = {
     "bearerAuth": {
@@ -212,6 +217,63 @@ def _open_session() -> dict[str, Any]:
     }
 
 
+# A password checked again: as sign-in, within the guess budget, and the hashing queue.
+BUSY = "Too many passwords being checked at once: try again in a moment"
+SESSION_ONLY = "Only a signed-in session (the cookie) may do this, not a token; or cross-site"
+NO_STORE = {"Cache-Control": {"required": True, "schema": {"const": "no-store"}}}
+
+
+def _busy() -> dict[str, Any]:
+    return _problems(503, s503=BUSY)
+
+
+def _account_paths() -> dict[str, Any]:
+    no_content = {"description": "Done"}
+    password_checked = _problems(
+        400, 401, 403, 413, 415, 422, 429, s401="Wrong password", s403=SESSION_ONLY
+    )
+    return {
+        "/api/account": {
+            "get": {
+                "operationId": "getAccount",
+                "summary": "Your account: its name and when it was made",
+                "responses": {"200": _json(_ref(Account), "Your account"), **_problems(401)},
+            },
+            "delete": {
+                "operationId": "deleteAccount",
+                "summary": "Delete your account, with every todo, session and token of it",
+                "requestBody": _body(AccountDeletion),
+                "responses": {"204": no_content, **password_checked, **_busy()},
+            },
+        },
+        "/api/account/password": {
+            "put": {
+                "operationId": "changePassword",
+                "summary": "Change your password: every other session and every token ends",
+                "requestBody": _body(PasswordChange),
+                "responses": {"204": no_content, **password_checked, **_busy()},
+            }
+        },
+        "/api/account/sessions": {
+            "delete": {
+                "operationId": "signOutEverywhere",
+                "summary": "End every session of yours, this one included",
+                "responses": {"204": no_content, **_problems(401, 403, s403=SESSION_ONLY)},
+            }
+        },
+        "/api/account/export": {
+            "get": {
+                "operationId": "exportTodos",
+                "summary": "Every todo of yours, as one JSON document",
+                "responses": {
+                    "200": {**_json(_ref(Export), "Your todos"), "headers": NO_STORE},
+                    **_problems(401),
+                },
+            }
+        },
+    }
+
+
 def _accounts_paths() -> dict[str, Any]:
     token_id = {**ID_PARAMETER, "schema": TypeAdapter[int](TokenId).json_schema()}
     set_cookie = {
@@ -233,7 +295,8 @@ def _accounts_paths() -> dict[str, Any]:
                 "requestBody": _body(SignUp),
                 "responses": {
                     "201": _json(_ref(Account), "The account; sign in to use it"),
-                    **_problems(400, 403, 409, 413, 415, 422, s403="Sign-up is closed"),
+                    **_problems(400, 403, 409, 413, 415, 422, 429, s403="Sign-up is closed"),
+                    **_busy(),
                 },
             }
         },
@@ -256,6 +319,7 @@ def _accounts_paths() -> dict[str, Any]:
                     **_problems(
                         400, 401, 403, 413, 415, 422, 429, s401="Wrong username or password"
                     ),
+                    **_busy(),
                 },
             },
             "delete": {
@@ -268,7 +332,7 @@ def _accounts_paths() -> dict[str, Any]:
         "/api/tokens": {
             "get": {
                 "operationId": "listTokens",
-                "summary": "Your tokens (their names; a secret is shown only once)",
+                "summary": "Your tokens: names, expiries, last use (a secret is shown only once)",
                 "responses": {
                     "200": _json({"type": "array", "items": _ref(Token)}, "Your tokens"),
                     **_problems(401),
@@ -276,7 +340,7 @@ def _accounts_paths() -> dict[str, Any]:
             },
             "post": {
                 "operationId": "createToken",
-                "summary": "Make a token; its secret is in this answer only",
+                "summary": "Make a token (from a session); its secret is in this answer only",
                 "requestBody": _body(TokenCreate),
                 "responses": {
                     "201": {
@@ -285,7 +349,17 @@ def _accounts_paths() -> dict[str, Any]:
                             "Location": {**LOCATION_HEADER["Location"], "description": "Its URL"}
                         },
                     },
-                    **_problems(400, 401, 403, 413, 415, 422),
+                    **_problems(
+                        400,
+                        401,
+                        403,
+                        409,
+                        413,
+                        415,
+                        422,
+                        s403=SESSION_ONLY,
+                        s409="You hold as many tokens as one may: revoke one first",
+                    ),
                 },
             },
         },
@@ -325,11 +399,16 @@ def _storage_failures(paths: dict[str, Any]) -> None:
             if method == "parameters":
                 continue
             statuses = (503, 507) if method in UNSAFE_METHODS else (503,)
+            busy = operation["responses"].get("503", {}).get("description") == BUSY
             operation["responses"].update(_problems(*statuses))
+            if busy:
+                # A password to hash: the queue may be full as well as the database busy.
+                operation["responses"]["503"]["description"] = f"{BUSY}; or {REASONS[503]}"
 
 
-def build_openapi(accounts: bool = False) -> dict[str, Any]:
-    """The document for open mode, or (`accounts`) for accounts mode."""
+def build_openapi(accounts: bool = False, token_max_days: int = TOKEN_DAYS_LIMIT) -> dict[str, Any]:
+    """The document for open mode, or (`accounts`) for accounts mode, where a token lives
+    at most `token_max_days`."""
     serialized: tuple[type[BaseModel], ...] = SERIALIZED
     validated: tuple[type[BaseModel], ...] = VALIDATED
     if accounts:
@@ -436,6 +515,12 @@ def build_openapi(accounts: bool = False) -> dict[str, Any]:
     if accounts:
         _require_credentials(paths)
         paths.update(_accounts_paths())
+        paths.update(_account_paths())
+        paths["/api/todos"]["post"]["responses"].update(
+            _problems(409, s409="You hold as many todos as one may (TODOS_PER_USER)")
+        )
+        lifetime = document["components"]["schemas"]["TokenCreate"]["properties"]["expiresInDays"]
+        lifetime["maximum"] = min(token_max_days, TOKEN_DAYS_LIMIT)
         _storage_failures(paths)
         for public in ("/health", "/ready"):
             paths[public]["get"]["security"] = []

@@ -99,11 +99,14 @@ def _versions(versions: frozenset[int] | None) -> tuple[ColumnElement[bool], dic
     return todos.c.version.in_(params), values
 
 
-# Clear-completed on SQLite deletes this many rows per statement: each statement holds
-# the one connection and the write lock, so readers wait for one batch (~20 ms), not for
-# all. PostgreSQL readers never wait on a delete (they see the old rows until its
-# commit), so there it is one statement.
+# Clear-completed deletes in batches of this many rows per statement. On SQLite each
+# statement holds the one connection and the write lock, so readers wait for one batch
+# (~20 ms), not for all. PostgreSQL readers never wait on a delete (they see the old rows
+# until its commit), but one statement over a million rows would hold its locks, its WAL
+# and its connection for as long as it runs (and outlive any statement timeout): larger
+# batches there, each short.
 SQLITE_DELETE_BATCH = 2500
+POSTGRES_DELETE_BATCH = 10_000
 
 # Rows of a page in list order, whichever order the statement returned them in.
 _list_order = itemgetter(POSITION, ID)
@@ -208,13 +211,11 @@ def page_query(
 
 
 def delete_many_query(
-    *, owner: int, completed: bool | None, category: str | None, max_id: int, batch: int | None
+    *, owner: int, completed: bool | None, category: str | None, max_id: int, batch: int
 ) -> Delete:
-    """Delete the owner's matching todos with ids up to `max_id`: all, or the first `batch`."""
+    """Delete the first `batch` of the owner's matching todos with ids up to `max_id`."""
     where = _filter(owner, completed, category)
     id_bound = _param("max_id", max_id, todos.c.id)
-    if batch is None:
-        return delete(todos).where(where, todos.c.id <= id_bound)
     # Each batch reads the filter's index from its start, where the previous batch left
     # nothing behind. The id bound is written `id + 0`: as a plain range the planner
     # walks the primary key instead, past every row a previous batch kept.
@@ -227,11 +228,24 @@ def delete_many_query(
     return delete(todos).where(todos.c.id.in_(ids.scalar_subquery()))
 
 
+# A quota is counted again after this many creates in one process (see `_has_room`).
+QUOTA_RECOUNT = 100
+# Owners whose room is remembered at most; past it the memory starts over.
+MAX_OWNERS_REMEMBERED = 10_000
+
+
 class TodoRepository:
     def __init__(self, database: TodoDatabase) -> None:
         self._db = database
+        # Per owner: creates this process may make before counting again.
+        self._room: dict[int, int] = {}
 
-    async def create(self, owner: int, fields: Mapping[str, Any]) -> Row:
+    async def create(
+        self, owner: int, fields: Mapping[str, Any], most: int | None = None
+    ) -> Row | None:
+        """The new todo; None (nothing made) when the owner has `most` todos already."""
+        if most is not None and not await self._has_room(owner, most):
+            return None
         names = tuple(fields)
 
         def build() -> Any:
@@ -252,6 +266,33 @@ class TodoRepository:
         values = {**fields, "owner": owner, "now": _now()}
         rows = await self._db.rows(("create", names), build, values)
         return rows[0]  # type: ignore[no-any-return]
+
+    async def _has_room(self, owner: int, most: int) -> bool:
+        """Whether the owner may have one more todo, counted at most every QUOTA_RECOUNT
+        creates here: counting reads up to `most` index entries, which would cost every
+        create of a long list more than the insert itself. Between counts this process
+        uses up what the last one left (at most QUOTA_RECOUNT), so other processes can
+        overshoot `most` by no more than that each; a refusal always follows a fresh count.
+        """
+        room = self._room.get(owner, 0)
+        if room <= 0:
+            [(held,)] = await self._db.rows(
+                ("count_up_to",),
+                lambda: select(func.count()).select_from(
+                    select(todos.c.id)
+                    .where(_owned())
+                    .limit(_param("most", None, todos.c.version))
+                    .subquery()
+                ),
+                {"owner": owner, "most": most},
+            )
+            room = min(most - held, QUOTA_RECOUNT)
+            if room <= 0:
+                return False
+            if len(self._room) >= MAX_OWNERS_REMEMBERED:
+                self._room.clear()
+        self._room[owner] = room - 1
+        return True
 
     async def get(self, owner: int, todo_id: int) -> Row | None:
         """The todo if it exists and is the owner's: another's is as missing as no todo."""
@@ -345,8 +386,8 @@ class TodoRepository:
         return bool(rows)
 
     async def delete_many(self, owner: int, *, completed: bool | None, category: str | None) -> int:
-        """Delete every matching todo of the owner that exists now (on SQLite in batches);
-        returns how many.
+        """Delete every matching todo of the owner that exists now, in batches; returns how
+        many.
 
         Todos created meanwhile are not touched (the ids stop at today's largest), so the
         loop ends however busy the writers are.
@@ -354,7 +395,7 @@ class TodoRepository:
         [(max_id,)] = await self._db.rows(("max_id",), lambda: select(func.max(todos.c.id)), {})
         if max_id is None:
             return 0
-        batch = SQLITE_DELETE_BATCH if self._db.dialect_name == "sqlite" else None
+        batch = SQLITE_DELETE_BATCH if self._db.dialect_name == "sqlite" else POSTGRES_DELETE_BATCH
         shape = ("delete_many", *_filter_shape(completed, category))
         values = {"owner": owner, "completed": completed, "category": category, "max_id": max_id}
 
@@ -368,7 +409,7 @@ class TodoRepository:
             # A count, not the deleted ids: 100k ids would be decoded on the event loop.
             count = await self._db.changed(shape, build, values)
             deleted += count
-            if batch is None or count < batch:
+            if count < batch:
                 return deleted
 
     async def categories(self, owner: int) -> list[Row]:

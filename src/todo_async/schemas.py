@@ -20,6 +20,7 @@ from todo_async import pagination
 from todo_async.accounts.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from todo_async.database.tables import (
     CATEGORY_MAX_LENGTH,
+    DEFAULT_TOKEN_DAYS,
     ORDER_LIMIT,
     TITLE_MAX_LENGTH,
     TOKEN_NAME_MAX_LENGTH,
@@ -88,7 +89,7 @@ class TodoPatch(_Input):
     order: Order | MISSING | None = Field(default=MISSING, description=ORDER_DOC)
 
 
-class Todo(BaseModel):
+class ExportedTodo(BaseModel):
     id: int
     title: str
     category: str | None
@@ -96,6 +97,9 @@ class Todo(BaseModel):
     order: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class Todo(ExportedTodo):
     url: str = Field(description="This todo's absolute URL.")
 
 
@@ -179,8 +183,31 @@ class SignIn(_Input):
     password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)]
 
 
+# The bound on the lifetime a request may ask for; TOKEN_MAX_DAYS may set a lower one,
+# which the served OpenAPI document then names.
+TOKEN_DAYS_LIMIT = 3650
+
+
 class TokenCreate(_Input):
     name: TokenName
+    expires_in_days: int = Field(
+        default=DEFAULT_TOKEN_DAYS,
+        ge=1,
+        le=TOKEN_DAYS_LIMIT,
+        alias="expiresInDays",
+        description="Days until the token stops working (at most the service's maximum).",
+    )
+
+
+class PasswordChange(_Input):
+    current_password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)] = Field(
+        alias="currentPassword"
+    )
+    new_password: Password = Field(alias="newPassword")
+
+
+class AccountDeletion(_Input):
+    password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)]
 
 
 class _Output(BaseModel):
@@ -206,6 +233,16 @@ class Token(_Output):
     id: int
     name: str
     created_at: dt.datetime
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None = Field(
+        description="When a request last came with it (to the minute); null if never."
+    )
+
+
+class Export(_Output):
+    username: str
+    exported_at: dt.datetime
+    todos: list[ExportedTodo] = Field(description="Every todo, in list order.")
 
 
 class NewToken(Token):

@@ -38,6 +38,8 @@ class Settings:
     cors_allow_origins: tuple[str, ...] = ("*",)
     # Peers whose X-Forwarded-* headers are believed: the load balancer.
     forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
+    # Hosts an X-Forwarded-Host (from such a peer) may name; any other is ignored.
+    forwarded_allow_hosts: tuple[str, ...] = ()
     # The header those peers name the viewer's scheme in (CloudFront-Forwarded-Proto behind
     # CloudFront, whose load balancer hop is plain HTTP).
     forwarded_proto_header: str = "x-forwarded-proto"
@@ -57,6 +59,22 @@ class Settings:
     # Whether POST /api/users creates accounts; closed, only `todo-async users add` does.
     sign_up_open: bool = True
     session_ttl_s: int = 14 * 24 * 3600
+    # A session unused for this long ends, whatever its lifetime left.
+    session_idle_s: int = 24 * 3600
+    # The longest lifetime a token may be given (its maker picks one up to this).
+    token_max_days: int = 365
+    # What one user may hold at most.
+    todos_per_user: int = 10_000
+    tokens_per_user: int = 20
+    sessions_per_user: int = 20
+    # argon2id's cost: OWASP's baseline (2 passes over 19 MiB, one lane).
+    password_hash_time_cost: int = 2
+    password_hash_memory_kib: int = 19 * 1024
+    # Hashes waiting or running per process before sign-in and sign-up answer 503.
+    password_hash_queue: int = 8
+    # Sign-ups the whole service accepts per minute, and one client address per hour.
+    sign_up_per_minute: int = 30
+    sign_up_per_address_per_hour: int = 10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -82,6 +100,7 @@ class Settings:
             forwarded_allow_ips=_split(
                 env.get("FORWARDED_ALLOW_IPS", ",".join(defaults.forwarded_allow_ips))
             ),
+            forwarded_allow_hosts=_split(env.get("FORWARDED_ALLOW_HOSTS", "")),
             forwarded_proto_header=env.get(
                 "FORWARDED_PROTO_HEADER", defaults.forwarded_proto_header
             ).lower(),
@@ -96,7 +115,26 @@ class Settings:
             sign_up_open=_choice("SIGN_UP", env.get("SIGN_UP", "open"), ("open", "closed"))
             == "open",
             session_ttl_s=int(env.get("SESSION_TTL", defaults.session_ttl_s)),
+            session_idle_s=_positive(env, "SESSION_IDLE", defaults.session_idle_s),
+            token_max_days=_positive(env, "TOKEN_MAX_DAYS", defaults.token_max_days),
+            todos_per_user=_positive(env, "TODOS_PER_USER", defaults.todos_per_user),
+            tokens_per_user=_positive(env, "TOKENS_PER_USER", defaults.tokens_per_user),
+            sessions_per_user=_positive(env, "SESSIONS_PER_USER", defaults.sessions_per_user),
+            password_hash_time_cost=_positive(env, "PASSWORD_HASH_TIME_COST", 2),
+            password_hash_memory_kib=_positive(env, "PASSWORD_HASH_MEMORY_KIB", 19 * 1024),
+            password_hash_queue=_positive(env, "PASSWORD_HASH_QUEUE", defaults.password_hash_queue),
+            sign_up_per_minute=_positive(env, "SIGN_UP_PER_MINUTE", defaults.sign_up_per_minute),
+            sign_up_per_address_per_hour=_positive(
+                env, "SIGN_UP_PER_ADDRESS_PER_HOUR", defaults.sign_up_per_address_per_hour
+            ),
         )
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = int(env.get(name, default))
+    if value < 1:
+        raise ValueError(f"{name}={value}: expected a whole number of at least 1")
+    return value
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import subprocess
 import sys
 
 import pytest
 
+from todo_async.accounts.credentials import digest
 from todo_async.accounts.passwords import PASSWORD_MIN_LENGTH
 from todo_async.accounts.store import AccountStore
 from todo_async.database.engine import open_database
@@ -90,3 +93,39 @@ async def test_adopt_existing_gives_the_open_list_to_the_new_user(database_url: 
         [ann] = await AccountStore(database).users()
     assert await titles_of(database_url, ann.id) == ["from open mode", "also"]
     assert await titles_of(database_url, OPEN_LIST_OWNER) == []
+
+
+async def test_password_sign_out_and_export(database_url: str) -> None:
+    users(database_url, "add", "ann", stdin=PASSWORD + "\n")
+    database = open_database(Settings(database_url=database_url))
+    async with database:
+        accounts = AccountStore(database)
+        found = await accounts.password_hash("ann")
+        assert found is not None
+        ann = found[0]
+        await TodoRepository(database).create(ann.id, {"title": "mine", "completed": False})
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        await accounts.start_session(ann.id, digest("s1"), later, 5)
+        await accounts.create_token(ann.id, "ci", digest("tdat_1"), dt.timedelta(days=1), 5)
+
+        signed_out = users(database_url, "sign-out", "ann")
+        assert (signed_out.returncode, signed_out.stdout) == (0, "ended 1 session(s) of ann\n")
+        await accounts.start_session(ann.id, digest("s2"), later, 5)
+        short = users(database_url, "password", "ann", stdin="short\n")
+        changed = users(database_url, "password", "ann", stdin="another long password\n")
+        exported = users(database_url, "export", "ann")
+        missing = users(database_url, "export", "nobody")
+
+        assert short.returncode == 2
+        assert changed.returncode == 0
+        assert await accounts.tokens(ann.id) == []
+        fresh = AccountStore(database)
+        assert await fresh.session_owner(digest("s2"), dt.datetime.now(dt.UTC), 3600) is None
+        hashed = await accounts.password_hash("ann")
+        assert hashed is not None
+        assert hashed[1] != found[1]
+    document = json.loads(exported.stdout)
+    assert document["username"] == "ann"
+    assert [todo["title"] for todo in document["todos"]] == ["mine"]
+    assert "url" not in document["todos"][0]
+    assert missing.returncode == 1

@@ -18,6 +18,9 @@ from todo_async.repository import TodoRepository
 from todo_async.settings import Settings
 
 HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+IDLE_S = 3600
+SESSIONS = TOKENS = 5
 
 
 @pytest.fixture
@@ -59,15 +62,15 @@ async def test_a_name_is_taken_once(accounts: AccountStore) -> None:
 async def test_a_session_names_its_user_until_it_ends_or_expires(accounts: AccountStore) -> None:
     ann = await accounts.create_user("ann", "h")
     assert ann is not None
-    await accounts.start_session(ann.id, digest("live"), now() + HOUR)
-    await accounts.start_session(ann.id, digest("expired"), now() - HOUR)
+    await accounts.start_session(ann.id, digest("live"), now() + HOUR, SESSIONS)
+    await accounts.start_session(ann.id, digest("expired"), now() - HOUR, SESSIONS)
 
-    assert await accounts.session_owner(digest("live"), now()) == Owner(ann.id, "ann")
-    assert await accounts.session_owner(digest("expired"), now()) is None
-    assert await accounts.session_owner(digest("never started"), now()) is None
+    assert await accounts.session_owner(digest("live"), now(), IDLE_S) == Owner(ann.id, "ann")
+    assert await accounts.session_owner(digest("expired"), now(), IDLE_S) is None
+    assert await accounts.session_owner(digest("never started"), now(), IDLE_S) is None
 
     await accounts.end_session(digest("live"))
-    assert await accounts.session_owner(digest("live"), now()) is None
+    assert await accounts.session_owner(digest("live"), now(), IDLE_S) is None
 
 
 async def test_a_new_session_clears_the_users_expired_ones(
@@ -75,8 +78,8 @@ async def test_a_new_session_clears_the_users_expired_ones(
 ) -> None:
     ann = await accounts.create_user("ann", "h")
     assert ann is not None
-    await accounts.start_session(ann.id, digest("old"), now() - HOUR)
-    await accounts.start_session(ann.id, digest("new"), now() + HOUR)
+    await accounts.start_session(ann.id, digest("old"), now() - HOUR, SESSIONS)
+    await accounts.start_session(ann.id, digest("new"), now() + HOUR, SESSIONS)
 
     assert await database.fetch_val("SELECT count(*) FROM sessions") == 1
 
@@ -86,19 +89,19 @@ async def test_tokens_are_listed_and_revoked_by_their_owner_only(accounts: Accou
     bob = await accounts.create_user("bob", "h")
     assert ann is not None
     assert bob is not None
-    laptop = await accounts.create_token(ann.id, "laptop", digest("tdat_a"))
-    await accounts.create_token(ann.id, "phone", digest("tdat_b"))
+    laptop = await accounts.create_token(ann.id, "laptop", digest("tdat_a"), DAY, TOKENS)
+    await accounts.create_token(ann.id, "phone", digest("tdat_b"), DAY, TOKENS)
 
     assert [token.name for token in await accounts.tokens(ann.id)] == ["laptop", "phone"]
     assert await accounts.tokens(bob.id) == []
-    assert await accounts.token_owner(digest("tdat_a")) == Owner(ann.id, "ann")
-    assert await accounts.token_owner(digest("tdat_unknown")) is None
+    assert await accounts.token_owner(digest("tdat_a"), now()) == Owner(ann.id, "ann")
+    assert await accounts.token_owner(digest("tdat_unknown"), now()) is None
 
     assert not await accounts.revoke_token(bob.id, laptop.id)
-    assert await accounts.token_owner(digest("tdat_a")) == Owner(ann.id, "ann")
+    assert await accounts.token_owner(digest("tdat_a"), now()) == Owner(ann.id, "ann")
     assert await accounts.revoke_token(ann.id, laptop.id)
     assert not await accounts.revoke_token(ann.id, laptop.id)
-    assert await accounts.token_owner(digest("tdat_a")) is None
+    assert await accounts.token_owner(digest("tdat_a"), now()) is None
     assert [token.name for token in await accounts.tokens(ann.id)] == ["phone"]
 
 
@@ -109,14 +112,14 @@ async def test_another_store_stops_believing_a_revoked_token_after_the_cache_tim
     other_worker = AccountStore(database)
     ann = await accounts.create_user("ann", "h")
     assert ann is not None
-    token = await accounts.create_token(ann.id, "ci", digest("tdat_ci"))
-    assert await other_worker.token_owner(digest("tdat_ci")) is not None
+    token = await accounts.create_token(ann.id, "ci", digest("tdat_ci"), DAY, TOKENS)
+    assert await other_worker.token_owner(digest("tdat_ci"), now()) is not None
 
     await accounts.revoke_token(ann.id, token.id)
-    assert await other_worker.token_owner(digest("tdat_ci")) is not None
+    assert await other_worker.token_owner(digest("tdat_ci"), now()) is not None
     clock = store_module.time.monotonic() + store_module.OWNER_CACHE_S
     monkeypatch.setattr(store_module.time, "monotonic", lambda: clock)
-    assert await other_worker.token_owner(digest("tdat_ci")) is None
+    assert await other_worker.token_owner(digest("tdat_ci"), now()) is None
 
 
 async def test_deleting_a_user_takes_their_todos_sessions_and_tokens_only(
@@ -129,18 +132,18 @@ async def test_deleting_a_user_takes_their_todos_sessions_and_tokens_only(
     todos = TodoRepository(database)
     for owner in (ann.id, bob.id, OPEN_LIST_OWNER):
         await todos.create(owner, {"title": f"of {owner}", "completed": False})
-    await accounts.start_session(ann.id, digest("ann's"), now() + HOUR)
-    await accounts.create_token(ann.id, "t", digest("tdat_ann"))
-    await accounts.create_token(bob.id, "t", digest("tdat_bob"))
-    assert await accounts.session_owner(digest("ann's"), now()) is not None
+    await accounts.start_session(ann.id, digest("ann's"), now() + HOUR, SESSIONS)
+    await accounts.create_token(ann.id, "t", digest("tdat_ann"), DAY, TOKENS)
+    await accounts.create_token(bob.id, "t", digest("tdat_bob"), DAY, TOKENS)
+    assert await accounts.session_owner(digest("ann's"), now(), IDLE_S) is not None
 
     assert await accounts.delete_user("ann")
     assert not await accounts.delete_user("ann")
 
     assert [user.username for user in await accounts.users()] == ["bob"]
-    assert await accounts.session_owner(digest("ann's"), now()) is None
-    assert await accounts.token_owner(digest("tdat_ann")) is None
-    assert await accounts.token_owner(digest("tdat_bob")) == Owner(bob.id, "bob")
+    assert await accounts.session_owner(digest("ann's"), now(), IDLE_S) is None
+    assert await accounts.token_owner(digest("tdat_ann"), now()) is None
+    assert await accounts.token_owner(digest("tdat_bob"), now()) == Owner(bob.id, "bob")
     remaining = await database.fetch_all("SELECT owner_id FROM todos ORDER BY owner_id")
     assert [row[0] for row in remaining] == [OPEN_LIST_OWNER, bob.id]
     assert await database.fetch_val("SELECT count(*) FROM sessions") == 0
@@ -165,3 +168,31 @@ async def test_adopting_the_open_list_moves_only_its_todos(
     assert [row[1] for row in page] == ["one", "two"]
     bobs, _ = await todos.page(bob.id, completed=None, category=None, limit=10, after=None)
     assert [row[1] for row in bobs] == ["bob's"]
+
+
+async def test_past_the_most_sessions_the_oldest_ends(accounts: AccountStore) -> None:
+    ann = await accounts.create_user("ann", "h")
+    assert ann is not None
+    for n in range(SESSIONS + 2):
+        await accounts.start_session(ann.id, digest(f"s{n}"), now() + HOUR + n * DAY, SESSIONS)
+
+    live = [
+        n
+        for n in range(SESSIONS + 2)
+        if await accounts.session_owner(digest(f"s{n}"), now(), IDLE_S)
+    ]
+    assert live == list(range(2, SESSIONS + 2))
+
+
+async def test_an_unknown_credential_is_remembered_briefly(
+    accounts: AccountStore, database: TodoDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ann = await accounts.create_user("ann", "h")
+    assert ann is not None
+    assert await accounts.token_owner(digest("tdat_later"), now()) is None
+    # Made by another worker meanwhile: this one believes its miss for UNKNOWN_CACHE_S.
+    await AccountStore(database).create_token(ann.id, "late", digest("tdat_later"), DAY, TOKENS)
+    assert await accounts.token_owner(digest("tdat_later"), now()) is None
+    clock = store_module.time.monotonic() + store_module.UNKNOWN_CACHE_S
+    monkeypatch.setattr(store_module.time, "monotonic", lambda: clock)
+    assert await accounts.token_owner(digest("tdat_later"), now()) == Owner(ann.id, "ann")

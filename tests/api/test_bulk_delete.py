@@ -44,8 +44,9 @@ async def test_delete_without_filter_deletes_all(client: httpx.AsyncClient) -> N
 async def test_batches_add_up_to_every_match(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Two full batches, then one that finds nothing left (SQLite; PostgreSQL has none).
+    # Two full batches, then one that finds nothing left, on either database.
     monkeypatch.setattr(repository, "SQLITE_DELETE_BATCH", 2)
+    monkeypatch.setattr(repository, "POSTGRES_DELETE_BATCH", 2)
     for n in range(5):
         await create(client, title=f"t{n}", completed=n != 2)
 

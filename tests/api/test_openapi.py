@@ -36,7 +36,7 @@ def served_operations(settings: Settings | None = None) -> set[tuple[str, str]]:
             methods = {
                 m.upper() for m in ("get", "post", "patch", "delete") if hasattr(route.endpoint, m)
             }
-        path = route.path.replace("{id:int}", "{id}")
+        path = route.path.replace("{id:row_id}", "{id}")
         operations |= {(path, method) for method in methods}
     return operations
 
@@ -152,4 +152,12 @@ async def test_account_schemas_carry_the_validation_rules(anonymous: httpx.Async
     username = schemas["SignUp"]["properties"]["username"]
     assert (username["minLength"], username["maxLength"]) == (3, 32)
     assert schemas["SignUp"]["properties"]["password"]["minLength"] == 10
-    assert set(schemas["NewToken"]["required"]) == {"id", "name", "createdAt", "token"}
+    assert set(schemas["NewToken"]["required"]) == {
+        "id",
+        "name",
+        "createdAt",
+        "expiresAt",
+        "lastUsedAt",
+        "token",
+    }
+    assert schemas["TokenCreate"]["properties"]["expiresInDays"]["maximum"] == 365

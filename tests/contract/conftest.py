@@ -12,6 +12,7 @@ import requests
 
 from testbed.live_server import LiveServer, live_server
 from testbed.postgres import PostgresServer
+from tests import summary
 from tests.conftest import BACKENDS
 
 
@@ -75,10 +76,11 @@ def session(tally_name: str) -> Iterator[requests.Session]:
         yield http
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def pytest_sessionfinish(session: pytest.Session) -> None:
     for name, tally in TALLIES.items():
         statuses = ", ".join(f"{status}: {n}" for status, n in sorted(tally.statuses.items()))
-        terminalreporter.write_line(
+        summary.add_line(
+            session.config,
             f"contract test on {name}: {tally.requests} requests in {tally.seconds:.0f} s"
-            f" ({statuses})"
+            f" ({statuses})",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -10,12 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from loadtest.seed import insert_rows
+from bench.seed import insert_rows
 from testbed.sqlite_lock import sqlite_write_lock
-from todo_async.database import migrations
+from todo_async.accounts.store import AccountStore
+from todo_async.database import migrations, schema_v3
 from todo_async.database.engine import open_database
 from todo_async.database.migrations import MIGRATIONS, migrate
 from todo_async.database.tables import (
+    DEFAULT_TOKEN_DAYS,
     OPEN_LIST_OWNER,
     UNORDERED,
     schema_migrations,
@@ -95,7 +98,7 @@ async def test_position_migration_keeps_every_todo_and_its_order(
         await insert_rows(database, 5_000)
         await database.execute(text('UPDATE todos SET "order" = 3000 - id WHERE id <= 10'))
 
-        assert await migrate(database) == [2, 3]
+        assert await migrate(database) == LATEST[1:]
 
         rows = await database.fetch_all(select(todos.c.id, todos.c.order, todos.c.position))
         page, _ = await TodoRepository(database).page(
@@ -116,7 +119,7 @@ async def test_owner_migration_gives_every_todo_to_the_open_list(
             assert await migrate(database) == [1, 2]
         await insert_rows(database, 1_000)
 
-        assert await migrate(database) == [3]
+        assert await migrate(database) == LATEST[2:]
 
         owners = await database.fetch_all(
             select(todos.c.owner_id, func.count()).group_by(todos.c.owner_id)
@@ -133,3 +136,27 @@ async def test_owner_migration_gives_every_todo_to_the_open_list(
     assert user_count == 0
     assert [row[ID] for row in open_page] == [1, 2, 3, 4, 5]
     assert someone_elses == []
+
+
+async def test_tokens_made_before_expiries_get_the_default_lifetime(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = open_database(Settings(database_url=database_url))
+    async with database:
+        with monkeypatch.context() as at_version_4:
+            at_version_4.setattr(migrations, "MIGRATIONS", MIGRATIONS[:4])
+            await migrate(database)
+        made = dt.datetime.now(dt.UTC)
+        await database.execute(
+            schema_v3.tokens.insert().values(
+                user_id=1, name="old", digest=b"d" * 32, created_at=made
+            )
+        )
+
+        assert await migrate(database) == LATEST[4:]
+
+        accounts = AccountStore(database)
+        (token,) = await accounts.tokens(1)
+    lifetime = token.expires_at - made
+    days = dt.timedelta(days=DEFAULT_TOKEN_DAYS)
+    assert days - dt.timedelta(seconds=1) <= lifetime < days + dt.timedelta(minutes=1)

@@ -10,14 +10,14 @@ from collections.abc import Iterator
 import pytest
 
 from imagebuild.base import default_base, resolve_base
-from imagebuild.build import Built, build_image
+from imagebuild.build import build_image
 from imagebuild.engine import Engine, EngineUnavailable, docker_engine
 from imagebuild.load import build_load_image
 from imagebuild.postgres import build_postgres_image
+from tests import summary
 
 # Set to 1 on a machine that cannot run Docker at all: the image tests are then skipped.
 SKIP_VARIABLE = "SKIP_IMAGE_TESTS"
-BUILT = pytest.StashKey[Built]()
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +40,11 @@ def base(engine: Engine) -> str:
 @pytest.fixture(scope="session")
 def image(engine: Engine, base: str, request: pytest.FixtureRequest) -> str:
     built = build_image(engine, base)
-    request.config.stash[BUILT] = built
+    summary.add_line(
+        request.config,
+        f"image {built.tag} on {built.base}: {built.size_bytes / 1e6:.0f} MB "
+        f"(build {built.seconds:.1f} s)",
+    )
     return built.tag
 
 
@@ -54,14 +58,3 @@ def postgres_image(engine: Engine, base: str) -> str:
 def load_image(engine: Engine, base: str) -> str:
     """The load generators' image."""
     return build_load_image(engine, base).tag
-
-
-def pytest_terminal_summary(
-    terminalreporter: pytest.TerminalReporter, config: pytest.Config
-) -> None:
-    built = config.stash.get(BUILT, None)
-    if built is not None:
-        terminalreporter.write_line(
-            f"image {built.tag} on {built.base}: {built.size_bytes / 1e6:.0f} MB "
-            f"(build {built.seconds:.1f} s)"
-        )

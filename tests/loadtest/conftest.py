@@ -17,9 +17,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def accounts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real service in accounts mode, as deployed, on a fresh SQLite file."""
+    """The real service in accounts mode, as deployed, on a fresh SQLite file; every Locust
+    user signs up from this one address, so sign-up takes as many as come (as a load
+    environment's settings would)."""
     directory = tmp_path_factory.mktemp("loadtest-accounts-server")
-    with live_server(
-        f"sqlite:///{directory}/todo.db", directory, env={"AUTH_MODE": "accounts"}
-    ) as running:
+    env = {
+        "AUTH_MODE": "accounts",
+        "SIGN_UP_PER_ADDRESS_PER_HOUR": "100000",
+        "SIGN_UP_PER_MINUTE": "100000",
+    }
+    with live_server(f"sqlite:///{directory}/todo.db", directory, env=env) as running:
         yield running

@@ -17,9 +17,9 @@ async def a_user_with_credentials(app: Starlette, name: str) -> tuple[str, str]:
     accounts: AccountStore = app.state.accounts
     user = await accounts.create_user(name, "not used here")
     assert user is not None
-    await accounts.create_token(user.id, "test", digest(f"tdat_{name}"))
+    await accounts.create_token(user.id, "test", digest(f"tdat_{name}"), dt.timedelta(hours=1), 5)
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-    await accounts.start_session(user.id, digest(f"session-{name}"), expires)
+    await accounts.start_session(user.id, digest(f"session-{name}"), expires, 5)
     return f"tdat_{name}", f"session-{name}"
 
 
@@ -104,3 +104,18 @@ async def test_the_health_check_and_the_page_need_no_credentials(
     assert (await anonymous.get("/health")).status_code == 200
     assert (await anonymous.get("/")).status_code == 200
     assert (await anonymous.get("/openapi.json")).status_code == 200
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_what_a_user_is_answered_no_cache_keeps(
+    accounts_app: Starlette, anonymous: httpx.AsyncClient
+) -> None:
+    token, session = await a_user_with_credentials(accounts_app, "ann")
+    by_token = {"Authorization": f"Bearer {token}"}
+    created = await anonymous.post("/api/todos", json={"title": "x"}, headers=by_token)
+    item = created.headers["location"]
+    for path in ("/api/todos", item, "/api/categories", "/api/tokens", "/api/todos/99"):
+        for headers in (by_token, {"Cookie": f"{SESSION_COOKIE}={session}"}):
+            response = await anonymous.get(path, headers=headers)
+            assert response.headers["cache-control"] == "no-store", path
+    assert created.headers["cache-control"] == "no-store"

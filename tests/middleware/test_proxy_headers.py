@@ -1,4 +1,5 @@
-"""X-Forwarded-* from the load balancer shape URLs; from anyone else they are ignored."""
+"""X-Forwarded-* from the load balancer shape URLs; from anyone else they are ignored, and
+X-Forwarded-Host only names a host of the allow-list."""
 
 from __future__ import annotations
 
@@ -24,7 +25,14 @@ FORWARDED = {
 async def client_from(
     peer: str, trusted: tuple[str, ...], database_url: str, **settings: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(database_url=database_url, forwarded_allow_ips=trusted, **settings))
+    app = create_app(
+        Settings(
+            database_url=database_url,
+            forwarded_allow_ips=trusted,
+            forwarded_allow_hosts=("todo.example.com",),
+            **settings,
+        )
+    )
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app, client=(peer, 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://10.0.1.5:5000") as http:
@@ -89,6 +97,20 @@ async def test_untrusted_peer_cannot_choose_urls(direct: httpx.AsyncClient) -> N
     response = await direct.post("/api/todos", json={"title": "x"}, headers=FORWARDED)
 
     assert response.json()["url"].startswith("http://10.0.1.5:5000/api/todos/")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_forwarded_host_off_the_allow_list_is_ignored(
+    behind_alb: httpx.AsyncClient,
+) -> None:
+    response = await behind_alb.post(
+        "/api/todos",
+        json={"title": "x"},
+        headers={**FORWARDED, "X-Forwarded-Host": "attacker.example"},
+    )
+
+    assert response.json()["url"].startswith("https://10.0.1.5:5000/api/todos/")
+    assert response.headers["location"].startswith("https://10.0.1.5:5000/")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -34,7 +34,13 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DESKTOP = {"width": 1000, "height": 720}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
-SERVER_ENV = {"SHUTDOWN_TIMEOUT": "2", "LOG_LEVEL": "warning"}
+# Every test's people sign up from this one address.
+SERVER_ENV = {
+    "SHUTDOWN_TIMEOUT": "2",
+    "LOG_LEVEL": "warning",
+    "SIGN_UP_PER_ADDRESS_PER_HOUR": "1000",
+    "SIGN_UP_PER_MINUTE": "1000",
+}
 
 expect.set_options(timeout=TIMEOUT_MS)
 

@@ -1,8 +1,11 @@
 """The page in accounts mode, in Chromium against a live server: signing up, in and out,
-and each person seeing and changing only their own list."""
+each person seeing and changing only their own list, and their own account (tokens made
+with a name and an expiry, shown once, copied and revoked; the password changed; signing
+out everywhere; the export; deleting the account)."""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Callable, Iterator
@@ -371,6 +374,9 @@ def test_too_many_failed_sign_ins_say_when_to_try_again(
     with live_server(f"sqlite:///{tmp_path / 'todo.db'}", tmp_path, env=ACCOUNTS_ENV) as server:
         account = Account(server.url, "jo-limited")
         wrong = {"username": account.username, "password": "guess guess guess"}
+        # A stranger's guesses: without the device cookie of the client that signed in,
+        # whose own budget they would spend instead of the account's.
+        account.client.cookies.clear()
         for _ in range(30):
             if account.client.post("/api/session", json=wrong).status_code == 429:
                 break
@@ -438,3 +444,110 @@ def test_phone_width(open_page: OpenPage, accounts: Accounts, new_name: NewName)
 def test_policy_is_as_strict_in_accounts_mode(http: httpx.Client) -> None:
     for path in ("/", "/api/session"):
         assert http.get(path).headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
+# ---- one's own account ---------------------------------------------------------------
+
+NEW_PASSWORD = "a different battery staple"
+
+
+def signed_in(page: Page, accounts: Accounts, username: str) -> Page:
+    accounts(username)
+    page.goto("/")
+    sign_in(page, username)
+    expect(page.get_by_role("textbox", name="New task")).to_be_visible()
+    page.get_by_text("Account and tokens").click()
+    return page
+
+
+def test_a_token_is_made_shown_once_copied_used_and_revoked(
+    page: Page, accounts: Accounts, new_name: NewName, server: LiveServer
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    signed_in(page, accounts, new_name("ann"))
+    making = page.get_by_role("form", name="New token")
+    making.get_by_label("Name").fill("laptop script")
+    making.get_by_label("Expires in (days)").fill("30")
+    making.get_by_role("button", name="Create token").click()
+
+    secret = page.locator("#new-token-value")
+    expect(secret).to_contain_text("tdat_")
+    token = secret.text_content() or ""
+    page.get_by_role("button", name="Copy").click()
+    assert page.evaluate("navigator.clipboard.readText()") == token
+    expect(page.locator("#token-list li")).to_contain_text(["laptop script (expires"])
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as api:
+        assert api.get("/api/todos").status_code == 200
+
+        page.get_by_role("button", name="Revoke laptop script").click()
+        expect(page.locator("#token-list li")).to_have_count(0)
+        assert api.get("/api/todos").status_code == 401
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(
+    page: Page, accounts: Accounts, new_name: NewName, server: LiveServer
+) -> None:
+    username = new_name("ann")
+    signed_in(page, accounts, username)
+    elsewhere = accounts(username, sign_up=False)
+    changing = form(page, "Change password")
+    changing.get_by_label("Current password").fill("not the password")
+    changing.get_by_label("New password").fill(NEW_PASSWORD)
+    changing.get_by_role("button", name="Change password").click()
+    expect(alert(page)).to_contain_text("Wrong password")
+
+    changing.get_by_label("Current password").fill(PASSWORD)
+    changing.get_by_label("New password").fill(NEW_PASSWORD)
+    changing.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("status").filter(has_text="Password changed")).to_be_visible()
+
+    add(page, "still signed in")
+    assert elsewhere.client.get("/api/todos").status_code == 401
+    new_password = {"username": username, "password": NEW_PASSWORD}
+    assert httpx.post(f"{server.url}/api/session", json=new_password).status_code == 200
+
+
+def test_sign_out_everywhere_ends_this_session_and_the_others(
+    page: Page, accounts: Accounts, new_name: NewName
+) -> None:
+    username = new_name("ann")
+    signed_in(page, accounts, username)
+    elsewhere = accounts(username, sign_up=False)
+
+    page.get_by_role("button", name="Sign out everywhere").click()
+
+    expect(form(page, "Sign in")).to_be_visible()
+    assert elsewhere.client.get("/api/todos").status_code == 401
+
+
+def test_export_downloads_every_todo(page: Page, accounts: Accounts, new_name: NewName) -> None:
+    signed_in(page, accounts, new_name("ann"))
+    add(page, "first")
+    add(page, "second")
+
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="Export my todos (JSON)").click()
+    path = downloading.value.path()
+    document = json.loads(path.read_text())
+    assert [todo["title"] for todo in document["todos"]] == ["first", "second"]
+
+
+def test_deleting_the_account_takes_the_password_and_signs_out(
+    page: Page, accounts: Accounts, new_name: NewName, server: LiveServer
+) -> None:
+    username = new_name("ann")
+    signed_in(page, accounts, username)
+    add(page, "gone with the account")
+    page.on("dialog", lambda dialog: dialog.accept())
+    deleting = form(page, "Delete account")
+    deleting.get_by_label("Password").fill("not the password")
+    deleting.get_by_role("button", name="Delete my account and todos").click()
+    expect(alert(page)).to_contain_text("Wrong password")
+    expect(titles(page)).to_have_count(1)
+
+    deleting.get_by_label("Password").fill(PASSWORD)
+    deleting.get_by_role("button", name="Delete my account and todos").click()
+
+    expect(form(page, "Sign in")).to_be_visible()
+    credentials = {"username": username, "password": PASSWORD}
+    assert httpx.post(f"{server.url}/api/session", json=credentials).status_code == 401

@@ -7,15 +7,20 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TextIO
 
 from pydantic import ValidationError
 
-from todo_async.accounts.passwords import hash_password
-from todo_async.accounts.store import AccountStore
+from todo_async.accounts import events
+from todo_async.accounts.export import export_document
+from todo_async.accounts.passwords import PasswordHashing, hashing_from
+from todo_async.accounts.store import AccountStore, User
 from todo_async.database.engine import open_database
 from todo_async.database.startup import LockWaitExpired, connect_and_migrate
 from todo_async.problems import Problem
+from todo_async.rendering import dumps
+from todo_async.repository import TodoRepository
 from todo_async.schemas import SignUp
 from todo_async.settings import Settings
 
@@ -48,20 +53,31 @@ def _ask_add(args: argparse.Namespace) -> int | None:
     return None
 
 
-async def _add(accounts: AccountStore, args: argparse.Namespace) -> int:
+@dataclass(frozen=True)
+class Tools:
+    """What the actions work with, on the configured database."""
+
+    accounts: AccountStore
+    repository: TodoRepository
+    hashing: PasswordHashing
+
+
+async def _add(tools: Tools, args: argparse.Namespace) -> int:
     account: SignUp = args.account
-    user = await accounts.create_user(account.username, await hash_password(account.password))
+    accounts = tools.accounts
+    user = await accounts.create_user(account.username, await tools.hashing.hash(account.password))
     if user is None:
         print(f"the username {account.username!r} is taken", file=sys.stderr)
         return NOT_DONE
     print(f"added {user.username}")
     if args.adopt_existing:
-        print(f"{await accounts.adopt_open_list(user.id)} todo(s) of the open list are theirs now")
+        adopted = await accounts.adopt_open_list(user.id)
+        print(f"{adopted} todo(s) of the open list are theirs now")
     return DONE
 
 
-async def _list(accounts: AccountStore, args: argparse.Namespace) -> int:
-    for user in await accounts.users():
+async def _list(tools: Tools, args: argparse.Namespace) -> int:
+    for user in await tools.accounts.users():
         print(f"{user.username}\t{user.created_at.isoformat(timespec='seconds')}")
     return DONE
 
@@ -76,22 +92,75 @@ def _ask_delete(args: argparse.Namespace) -> int | None:
     return None if answer.strip().lower() == "y" else NOT_DONE
 
 
-async def _delete(accounts: AccountStore, args: argparse.Namespace) -> int:
+async def _delete(tools: Tools, args: argparse.Namespace) -> int:
     name = args.name.lower()
-    if not await accounts.delete_user(name):
-        print(f"there is no user {name!r}", file=sys.stderr)
+    user = await _user(tools, name)
+    if user is None or not await tools.accounts.delete_user(name):
         return NOT_DONE
+    events.record("account_deleted", None, user.id)
     print(f"deleted {name}, with their todos, sessions and tokens")
     return DONE
 
 
+def _ask_new_password(args: argparse.Namespace) -> int | None:
+    try:
+        args.password = SignUp(username="someone", password=read_password()).password
+    except ValidationError as error:
+        print(Problem.invalid("body", error).detail, file=sys.stderr)
+        return REFUSED
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return REFUSED
+    return None
+
+
+async def _user(tools: Tools, name: str) -> User | None:
+    found = await tools.accounts.password_hash(name.lower())
+    if found is None:
+        print(f"there is no user {name.lower()!r}", file=sys.stderr)
+        return None
+    return found[0]
+
+
+async def _password(tools: Tools, args: argparse.Namespace) -> int:
+    user = await _user(tools, args.name)
+    if user is None:
+        return NOT_DONE
+    await tools.accounts.change_password(user.id, await tools.hashing.hash(args.password), None)
+    events.record("password_changed", None, user.id)
+    print(f"changed the password of {user.username}: every session and token of theirs ended")
+    return DONE
+
+
+async def _sign_out(tools: Tools, args: argparse.Namespace) -> int:
+    user = await _user(tools, args.name)
+    if user is None:
+        return NOT_DONE
+    ended = await tools.accounts.end_sessions(user.id)
+    events.record("signed_out_everywhere", None, user.id, sessions=ended)
+    print(f"ended {ended} session(s) of {user.username}")
+    return DONE
+
+
+async def _export(tools: Tools, args: argparse.Namespace) -> int:
+    user = await _user(tools, args.name)
+    if user is None:
+        return NOT_DONE
+    document = await export_document(tools.repository, user.id, user.username)
+    sys.stdout.buffer.write(dumps(document) + b"\n")
+    return DONE
+
+
 Ask = Callable[[argparse.Namespace], int | None]
-Act = Callable[[AccountStore, argparse.Namespace], Awaitable[int]]
+Act = Callable[[Tools, argparse.Namespace], Awaitable[int]]
 # Each action: what it asks at the terminal first (an exit code ends it there), then its work.
 ACTIONS: dict[str, tuple[Ask, Act]] = {
     "add": (_ask_add, _add),
     "list": (lambda args: None, _list),
     "delete": (_ask_delete, _delete),
+    "password": (_ask_new_password, _password),
+    "sign-out": (lambda args: None, _sign_out),
+    "export": (lambda args: None, _export),
 }
 
 
@@ -106,7 +175,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         database = open_database(settings)
         try:
             await connect_and_migrate(database, settings.migration_lock_timeout)
-            return await action(AccountStore(database), args)
+            tools = Tools(AccountStore(database), TodoRepository(database), hashing_from(settings))
+            return await action(tools, args)
         finally:
             await database.disconnect()
 

@@ -13,6 +13,8 @@ SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
 # A personal access token says what it is (for secret scanners and for people).
 TOKEN_PREFIX = "tdat_"
 _SECRET_BYTES = 32
+# Longer than any secret this service hands out: not worth a lookup.
+MAX_SECRET = 200
 
 
 def session_cookie(scheme: str) -> str:

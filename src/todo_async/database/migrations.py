@@ -13,16 +13,18 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex, ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
 
-from todo_async.database import schema_v1, schema_v2
+from todo_async.database import schema_v1, schema_v2, schema_v3
 from todo_async.database.engine import TodoDatabase
 from todo_async.database.tables import (
-    account_indexes,
+    DEFAULT_TOKEN_DAYS,
+    attempt_buckets,
+    devices,
+    guard_indexes,
     list_indexes,
     schema_migrations,
     sessions,
     todos,
     tokens,
-    users,
 )
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,29 @@ def _compile_add_generated_column(
     )
 
 
+class ExpireTokensMadeBefore(ExecutableDDLElement):
+    """Give every token without an expiry one DEFAULT_TOKEN_DAYS from now."""
+
+
+@compiles(ExpireTokensMadeBefore)
+def _compile_expire_on_postgres(
+    element: ExpireTokensMadeBefore, compiler: DDLCompiler, **_: Any
+) -> str:
+    return (
+        f"UPDATE tokens SET expires_at = now() + interval '{DEFAULT_TOKEN_DAYS} days' "
+        "WHERE expires_at IS NULL"
+    )
+
+
+@compiles(ExpireTokensMadeBefore, "sqlite")
+def _compile_expire_on_sqlite(
+    element: ExpireTokensMadeBefore, compiler: DDLCompiler, **_: Any
+) -> str:
+    # The text SQLAlchemy stores for a datetime on SQLite, in UTC.
+    moment = f"strftime('%Y-%m-%d %H:%M:%S.000000', 'now', '+{DEFAULT_TOKEN_DAYS} days')"
+    return f"UPDATE tokens SET expires_at = {moment} WHERE expires_at IS NULL"
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -104,13 +129,32 @@ MIGRATIONS: tuple[Migration, ...] = (
         3,
         "users, sessions and tokens; an owner for every todo, first in every list index",
         (
-            CreateTable(users),
-            CreateTable(sessions),
-            CreateTable(tokens),
-            *(CreateIndex(index) for index in account_indexes),
+            CreateTable(schema_v3.users),
+            CreateTable(schema_v3.sessions),
+            CreateTable(schema_v3.tokens),
+            *(CreateIndex(index) for index in schema_v3.account_indexes),
             AddColumn(todos.c.owner_id),
             *(DropIndex(index) for index in schema_v2.list_indexes),
             *(CreateIndex(index) for index in list_indexes),
+        ),
+    ),
+    Migration(
+        4,
+        "attempt buckets shared by every process; the devices users signed in from",
+        (
+            CreateTable(attempt_buckets),
+            CreateTable(devices),
+            *(CreateIndex(index) for index in guard_indexes),
+        ),
+    ),
+    Migration(
+        5,
+        "tokens expire and show when they were last used; sessions end when idle",
+        (
+            AddColumn(sessions.c.last_seen_at),
+            AddColumn(tokens.c.expires_at),
+            AddColumn(tokens.c.last_used_at),
+            ExpireTokensMadeBefore(),
         ),
     ),
 )

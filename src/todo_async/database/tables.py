@@ -6,6 +6,7 @@ from sqlalchemy import (
     Column,
     Computed,
     DateTime,
+    Double,
     Index,
     Integer,
     LargeBinary,
@@ -24,6 +25,9 @@ ORDER_LIMIT = 2**53 - 1
 UNORDERED = 2**62
 USERNAME_MAX_LENGTH = 32
 TOKEN_NAME_MAX_LENGTH = 100
+BUCKET_KEY_MAX_LENGTH = 100
+# A token's lifetime when its maker names none.
+DEFAULT_TOKEN_DAYS = 90
 # The owner of open mode's shared list, which no user is (user ids start at 1).
 OPEN_LIST_OWNER = 0
 
@@ -103,6 +107,9 @@ sessions = Table(
     Column("digest", LargeBinary(32), primary_key=True),
     Column("user_id", BigInteger, nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    # When a request last came with it, to the minute: a session idle too long ends.
+    # Null only for sessions older than the column: seen at their next request.
+    Column("last_seen_at", DateTime(timezone=True), nullable=True),
 )
 
 tokens = Table(
@@ -113,6 +120,11 @@ tokens = Table(
     Column("name", String(TOKEN_NAME_MAX_LENGTH), nullable=False),
     Column("digest", LargeBinary(32), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Every token ends; tokens made before expiries existed were given one when the
+    # column was added (null would never match `expires_at > now`, so it would end at once).
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    # When a request last came with it, to the minute.
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
     sqlite_autoincrement=True,
 )
 
@@ -120,6 +132,33 @@ tokens = Table(
 account_indexes = (
     Index("ix_sessions_user", sessions.c.user_id),
     Index("ix_tokens_user", tokens.c.user_id, tokens.c.id),
+)
+
+# Leaky buckets of attempts (failed sign-ins, sign-ups), shared by every worker and task:
+# a key ("account:ann", "address:2001:db8::/64", ...) holds a level that drains at its
+# limit's rate since `at` (Unix seconds). A row whose level has drained is deleted.
+attempt_buckets = Table(
+    "attempt_buckets",
+    metadata,
+    Column("key", String(BUCKET_KEY_MAX_LENGTH), primary_key=True),
+    Column("level", Double, nullable=False),
+    Column("at", Double, nullable=False),
+)
+
+# Browsers a user signed in from (the device cookie's digest): each keeps a failure budget
+# of its own, so strangers' guesses at the account never lock its owner out of them.
+devices = Table(
+    "devices",
+    metadata,
+    Column("digest", LargeBinary(32), primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# The buckets drained long enough to be forgotten, found by age; a user's devices.
+guard_indexes = (
+    Index("ix_attempt_buckets_at", attempt_buckets.c.at),
+    Index("ix_devices_user", devices.c.user_id),
 )
 
 schema_migrations = Table(

@@ -2,7 +2,9 @@
 
 The cookie holds a random secret the database knows only by its digest. HttpOnly keeps it
 from scripts, SameSite=Strict from other sites' requests, Secure and the __Host- name (over
-HTTPS) from plain HTTP; it lasts as long as the session does on the server.
+HTTPS) from plain HTTP; it lasts as long as the session does on the server. A second
+cookie, the device cookie (`guard`), marks a browser that signed in before, with the same
+attributes.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from todo_async.accounts import events
 from todo_async.accounts.credentials import digest, new_session_secret, session_cookie
-from todo_async.accounts.identity import CHALLENGE, owner_of
-from todo_async.accounts.passwords import verify_password
-from todo_async.accounts.sign_in_limits import SignInLimits
+from todo_async.accounts.guard import DEVICE_TTL_S, device_cookie
+from todo_async.accounts.identity import owner_of
 from todo_async.endpoints.account_state import account_store, settings_of
+from todo_async.endpoints.password_check import checked_user
 from todo_async.endpoints.resource import Resource
-from todo_async.problems import Problem
 from todo_async.rendering import JSONResponse
 from todo_async.request_input import read_json
 from todo_async.schemas import SessionState, SignIn
@@ -28,9 +30,9 @@ from todo_async.schemas import SessionState, SignIn
 _PRIVATE = {"Cache-Control": "no-store"}
 
 
-def _set_cookie(request: Request, response: Response, secret: str, max_age: int) -> None:
+def _set_cookie(request: Request, response: Response, name: str, secret: str, max_age: int) -> None:
     response.set_cookie(
-        session_cookie(request.url.scheme),
+        name,
         secret,
         max_age=max_age,
         path="/",
@@ -38,6 +40,10 @@ def _set_cookie(request: Request, response: Response, secret: str, max_age: int)
         httponly=True,
         samesite="strict",
     )
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    _set_cookie(request, response, session_cookie(request.url.scheme), "", 0)
 
 
 class Session(Resource):
@@ -51,28 +57,32 @@ class Session(Resource):
     async def post(self, request: Request) -> Response:
         settings = settings_of(request)
         body = await read_json(request, SignIn, settings.max_body_bytes)
-        limits: SignInLimits = request.app.state.sign_in_limits
-        attempt = limits.attempt(request.client.host if request.client else None)
+        user, from_device = await checked_user(request, body.username, body.password)
         store = account_store(request)
-        found = await store.password_hash(body.username)
-        if found is not None:
-            attempt.account(found[0].id)
-        # An unknown name costs a hash too, and gets the same answer: neither the time
-        # nor the words tell which usernames exist.
-        verified = await verify_password(found[1] if found else None, body.password)
-        if found is None or not verified:
-            raise Problem(401, "Wrong username or password.", headers=CHALLENGE)
-        attempt.succeeded()
-        user = found[0]
         replaced = request.cookies.get(session_cookie(request.url.scheme))
         if replaced:
             await store.end_session(digest(replaced))
         secret = new_session_secret()
-        expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=settings.session_ttl_s)
-        await store.start_session(user.id, digest(secret), expires_at)
+        now = dt.datetime.now(dt.UTC)
+        await store.start_session(
+            user.id,
+            digest(secret),
+            now + dt.timedelta(seconds=settings.session_ttl_s),
+            settings.sessions_per_user,
+        )
+        device_name = device_cookie(request.url.scheme)
+        device_secret = request.cookies.get(device_name) if from_device else None
+        device_secret = device_secret or new_session_secret()
+        await store.remember_device(
+            user.id, digest(device_secret), now + dt.timedelta(seconds=DEVICE_TTL_S)
+        )
+        events.record("sign_in", request, user.id)
         state = SessionState(username=user.username, mode="accounts")
         response = JSONResponse(state.model_dump(), headers=_PRIVATE)
-        _set_cookie(request, response, secret, settings.session_ttl_s)
+        _set_cookie(
+            request, response, session_cookie(request.url.scheme), secret, settings.session_ttl_s
+        )
+        _set_cookie(request, response, device_name, device_secret, DEVICE_TTL_S)
         return response
 
     async def delete(self, request: Request) -> Response:
@@ -81,7 +91,7 @@ class Session(Resource):
         if secret:
             await account_store(request).end_session(digest(secret))
         response = Response(status_code=204)
-        _set_cookie(request, response, "", 0)
+        clear_session_cookie(request, response)
         return response
 
 

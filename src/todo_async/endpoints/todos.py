@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from todo_async.accounts.identity import owner_of
+from todo_async.accounts.identity import Owner, owner_of
 from todo_async.endpoints.resource import Resource
 from todo_async.pagination import Cursor
 from todo_async.preconditions import etag, expected_versions, precondition_failed
@@ -44,6 +44,14 @@ def _repository(request: Request) -> TodoRepository:
 
 def _max_body(request: Request) -> int:
     return int(request.app.state.settings.max_body_bytes)
+
+
+def _quota(request: Request, owner: Owner) -> int | None:
+    """How many todos a user may hold; open mode's shared list has no bound."""
+    if owner.username is None:
+        return None
+    most: int = request.app.state.settings.todos_per_user
+    return most
 
 
 def _collection_url(request: Request) -> str:
@@ -89,7 +97,7 @@ def _moment(value: str | dt.datetime) -> str | dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _todo(row: Row, collection_url: str) -> dict[str, Any]:
+def todo_document(row: Row, collection_url: str) -> dict[str, Any]:
     return {
         "id": row[ID],
         "title": row[TITLE],
@@ -103,7 +111,7 @@ def _todo(row: Row, collection_url: str) -> dict[str, Any]:
 
 
 def _item_response(request: Request, row: Row, status: int = 200) -> JSONResponse:
-    body = _todo(row, _collection_url(request))
+    body = todo_document(row, _collection_url(request))
     headers = {"ETag": etag(row[VERSION])}
     if status == 201:
         headers["Location"] = body["url"]
@@ -136,12 +144,14 @@ class TodoCollection(Resource):
         if next_cursor is not None:
             query_string = request.scope["query_string"]
             headers["Link"] = _next_link(collection_url, query_string, next_cursor)
-        return JSONResponse([_todo(row, collection_url) for row in rows], headers=headers)
+        return JSONResponse([todo_document(row, collection_url) for row in rows], headers=headers)
 
     async def post(self, request: Request) -> Response:
-        owner = owner_of(request).id
+        owner = owner_of(request)
         todo = await read_json(request, TodoCreate, _max_body(request))
-        row = await _repository(request).create(owner, todo.model_dump())
+        row = await _repository(request).create(owner.id, todo.model_dump(), _quota(request, owner))
+        if row is None:
+            raise Problem(409, "You have as many todos as one may: delete some first.")
         return _item_response(request, row, 201)
 
     async def delete(self, request: Request) -> Response:
@@ -196,5 +206,5 @@ class TodoItem(Resource):
 
 routes = [
     Route("/api/todos", TodoCollection, name="todos"),
-    Route("/api/todos/{id:int}", TodoItem, name="todo"),
+    Route("/api/todos/{id:row_id}", TodoItem, name="todo"),
 ]

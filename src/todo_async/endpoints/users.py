@@ -6,8 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from todo_async.accounts.passwords import hash_password
-from todo_async.endpoints.account_state import account_store, settings_of
+from todo_async.accounts import events
+from todo_async.accounts.events import client_address
+from todo_async.endpoints.account_state import account_store, guard_of, hashing_of, settings_of
 from todo_async.problems import Problem
 from todo_async.rendering import JSONResponse
 from todo_async.request_input import read_json
@@ -19,11 +20,16 @@ async def sign_up(request: Request) -> Response:
     if not settings.sign_up_open:
         raise Problem(403, "Sign-up is closed: ask the administrator for an account.")
     body = await read_json(request, SignUp, settings.max_body_bytes)
-    user = await account_store(request).create_user(
-        body.username, await hash_password(body.password)
-    )
+    hashing = hashing_of(request)
+    with hashing.slot():
+        # Every attempt counts, made or not: a burst from one address or from everywhere is
+        # refused before it costs a hash.
+        await guard_of(request).sign_up(client_address(request))
+        password_hash = await hashing.hash(body.password)
+    user = await account_store(request).create_user(body.username, password_hash)
     if user is None:
         raise Problem(409, f"The username {body.username!r} is taken.")
+    events.record("sign_up", request, user.id)
     account = Account(username=user.username, created_at=user.created_at)
     return JSONResponse(account.model_dump(), 201)
 

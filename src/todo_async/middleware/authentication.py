@@ -5,6 +5,10 @@ Open mode puts the shared list there. Accounts mode reads a personal access toke
 or with one the store does not know, gets an unauthenticated user, and each endpoint that
 needs an owner answers it 401 (`identity.owner_of`). A request that sends a token is
 judged by that token alone, even when a cookie comes with it.
+
+What a request with valid credentials gets is that user's: its response carries
+`Cache-Control: no-store` (unless it says otherwise), so no shared or browser cache keeps
+one user's todos, categories or tokens.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 
 from starlette.authentication import AuthCredentials, UnauthenticatedUser
-from starlette.requests import cookie_parser
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.requests import HTTPConnection, cookie_parser
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from todo_async.accounts.credentials import digest, session_cookie
+from todo_async.accounts import events
+from todo_async.accounts.credentials import MAX_SECRET, digest, session_cookie
 from todo_async.accounts.identity import OPEN_LIST, Owner
-from todo_async.accounts.store import AccountStore
+from todo_async.accounts.store import AccountStore, ExpiredToken
 
 _OPEN = AuthCredentials(["open"])
 _BY_TOKEN = AuthCredentials(["token"])
@@ -25,39 +30,46 @@ _BY_SESSION = AuthCredentials(["session"])
 _NONE = AuthCredentials()
 _ANONYMOUS = UnauthenticatedUser()
 _BEARER = b"bearer "
-# Longer than any secret this service hands out: not worth a lookup.
-_MAX_SECRET = 200
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 class AuthenticationMiddleware:
-    def __init__(self, app: ASGIApp, *, accounts: AccountStore | None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, accounts: AccountStore | None, session_idle_s: float
+    ) -> None:
         """`accounts` None: open mode, every request works on the shared list."""
         self.app = app
         self.accounts = accounts
+        self.session_idle_s = session_idle_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             if self.accounts is None:
                 scope["user"], scope["auth"] = OPEN_LIST, _OPEN
             else:
-                scope["user"], scope["auth"] = await self._authenticate(
-                    scope["headers"], session_cookie(scope["scheme"])
-                )
+                scope["user"], scope["auth"] = await self._authenticate(scope)
+                if scope["auth"] is not _NONE:
+                    await self.app(scope, receive, _private(send))
+                    return
         await self.app(scope, receive, send)
 
     async def _authenticate(
-        self, headers: list[tuple[bytes, bytes]], cookie_name: str
+        self, scope: Scope
     ) -> tuple[Owner | UnauthenticatedUser, AuthCredentials]:
         assert self.accounts is not None
         cookie = None
-        for name, value in headers:
+        now = dt.datetime.now(dt.UTC)
+        for name, value in scope["headers"]:
             if name == b"authorization":
                 if value[:7].lower() != _BEARER:
                     return _ANONYMOUS, _NONE
                 token = value[7:].strip().decode("latin-1")
                 owner = None
-                if len(token) <= _MAX_SECRET:
-                    owner = await self.accounts.token_owner(digest(token))
+                if len(token) <= MAX_SECRET:
+                    owner = await self.accounts.token_owner(digest(token), now)
+                if isinstance(owner, ExpiredToken):
+                    events.record("token_expired", HTTPConnection(scope), owner.user_id)
+                    return _ANONYMOUS, _NONE
                 return (owner, _BY_TOKEN) if owner else (_ANONYMOUS, _NONE)
             if name == b"cookie":
                 cookie = value
@@ -65,8 +77,19 @@ class AuthenticationMiddleware:
             return _ANONYMOUS, _NONE
         # Over HTTPS only the __Host- cookie counts: a plain one may have been set by anyone
         # on the path over plain HTTP.
-        secret = cookie_parser(cookie.decode("latin-1")).get(cookie_name)
-        if not secret or len(secret) > _MAX_SECRET:
+        secret = cookie_parser(cookie.decode("latin-1")).get(session_cookie(scope["scheme"]))
+        if not secret or len(secret) > MAX_SECRET:
             return _ANONYMOUS, _NONE
-        owner = await self.accounts.session_owner(digest(secret), dt.datetime.now(dt.UTC))
+        owner = await self.accounts.session_owner(digest(secret), now, self.session_idle_s)
         return (owner, _BY_SESSION) if owner else (_ANONYMOUS, _NONE)
+
+
+def _private(send: Send) -> Send:
+    async def send_private(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = message.setdefault("headers", [])
+            if not any(name.lower() == b"cache-control" for name, _ in headers):
+                message["headers"] = [*headers, _NO_STORE]
+        await send(message)
+
+    return send_private

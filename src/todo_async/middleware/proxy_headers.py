@@ -1,8 +1,11 @@
-"""Believe X-Forwarded-For/Proto/Host only from the load balancer.
+"""Believe X-Forwarded-For/Proto only from the load balancer, X-Forwarded-Host only when it
+names a host of the allow-list.
 
 Absolute URLs (a todo's `url`, `Location`, `Link`) must name the address the client
 used, which only the load balancer knows; a client talking to the app directly must not
-be able to choose them.
+be able to choose them. A load balancer passes X-Forwarded-Host on from its own client
+(an ALB neither sets nor strips it), so even from a trusted peer the header is the
+client's word: it is taken only for a host the service is known to be served as.
 
 Behind CloudFront the load balancer's X-Forwarded-Proto names its own plain-HTTP hop and
 X-Forwarded-For ends with CloudFront's edge, so the viewer's scheme and address are read
@@ -28,8 +31,10 @@ class ProxyHeadersMiddleware:
         trusted: Iterable[str],
         proto_header: str = "x-forwarded-proto",
         client_header: str | None = None,
+        hosts: Iterable[str] = (),
     ) -> None:
         self.app = app
+        self.hosts = frozenset(host.lower() for host in hosts)
         self.proto_header = proto_header.lower().encode("latin-1")
         self.client_header = client_header.lower().encode("latin-1") if client_header else None
         self.names = {b"x-forwarded-for", self.proto_header, b"x-forwarded-host"}
@@ -70,7 +75,7 @@ class ProxyHeadersMiddleware:
         if proto and proto.lower() in ("http", "https"):
             scope["scheme"] = proto.lower()
         host = _last(forwarded.get(b"x-forwarded-host"))
-        if host:
+        if host and host.lower() in self.hosts:
             scope["headers"] = [
                 *((name, value) for name, value in scope["headers"] if name != b"host"),
                 (b"host", host.encode("latin-1")),

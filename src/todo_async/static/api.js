@@ -152,3 +152,34 @@ export async function signOut() {
 export async function signUp(username, password) {
   return (await send("POST", "/api/users", { body: { username, password } })).json();
 }
+
+// ---- one's own account -----------------------------------------------------------------
+
+/** Every other session and every token ends; this session goes on. */
+export async function changePassword(currentPassword, newPassword) {
+  await send("PUT", "/api/account/password", { body: { currentPassword, newPassword } });
+}
+
+/** Every session ends, this one too. */
+export async function signOutEverywhere() {
+  await send("DELETE", "/api/account/sessions");
+}
+
+/** The account goes, with every todo, session and token of it. */
+export async function deleteAccount(password) {
+  await send("DELETE", "/api/account", { body: { password } });
+}
+
+/** [{id, name, createdAt, expiresAt, lastUsedAt}] */
+export async function listTokens() {
+  return (await send("GET", "/api/tokens")).json();
+}
+
+/** {id, name, createdAt, expiresAt, lastUsedAt, token}: the secret, shown this once. */
+export async function createToken(name, expiresInDays) {
+  return (await send("POST", "/api/tokens", { body: { name, expiresInDays } })).json();
+}
+
+export async function revokeToken(id) {
+  await send("DELETE", `/api/tokens/${encodeURIComponent(id)}`);
+}

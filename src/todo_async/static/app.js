@@ -2,6 +2,7 @@
 // Text from the server only ever goes into textContent and attributes, never into HTML.
 
 import { hideSignIn, setUpAccount, showAccount, showSignIn } from "./account.js";
+import { setUpAccountSettings, showAccountSettings } from "./account_settings.js";
 import * as api from "./api.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -169,6 +170,7 @@ function signedIn(username, { quiet = false } = {}) {
   state.user = username;
   state.view = "list";
   showAccount(username);
+  showAccountSettings(Boolean(username));
   hideSignIn();
   ui.todos.hidden = false;
   ui.summary.hidden = false;
@@ -200,6 +202,7 @@ function sessionEnded() {
 
 function showSignedOut(options) {
   state.view = "signed-out";
+  showAccountSettings(false);
   ui.todos.hidden = true;
   ui.summary.hidden = true;
   document.title = "Todos";
@@ -784,5 +787,6 @@ document.addEventListener("visibilitychange", () => {
 window.addEventListener("online", refresh);
 
 setUpAccount({ signedIn, signedOut, report });
+setUpAccountSettings({ signedOut, report });
 showEmpty("Loading…");
 start();

@@ -1,6 +1,6 @@
 """Fill the todos table with many rows in one statement: 1M rows in seconds.
 
-    python -m loadtest.seed --database-url sqlite:///todo.db --rows 1000000
+    python -m bench.seed --database-url sqlite:///todo.db --rows 1000000
 
 Row n (from 1): title "todo n", category "c" + (n mod 10), completed when n mod 3 is 0,
 no `order` (the common case: every todo in creation order). The schema is migrated

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-SCRIPT = Path(__file__).parent.parent / "wrk" / "todos.lua"
+SCRIPT = Path(__file__).parent / "todos.lua"
 # How many seeded todos the get and patch runs cycle through.
 SEEDED = 100
 

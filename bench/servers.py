@@ -14,7 +14,7 @@ from testbed.live_server import wait_healthy
 from testbed.ports import free_port
 from testbed.processes import stop
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,14 @@ class App:
             ]
         if self.kind == "floor":
             return [
-                *(sys.executable, "-m", "uvicorn", "loadtest.bench.floor:app", *bind),
+                *(sys.executable, "-m", "uvicorn", "bench.floor:app", *bind),
                 *("--loop", "uvloop", "--http", "httptools", "--no-access-log"),
                 *("--log-level", "warning", "--workers", str(self.workers)),
             ]
         return [
             *(sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"),
             *("--workers", str(self.workers), "--threads", "8", "--worker-class", "gthread"),
-            "loadtest.bench.seed_app:app",
+            "bench.seed_app:app",
         ]
 
     def env(self, database_url: str) -> dict[str, str]:
@@ -62,8 +62,13 @@ class App:
             **os.environ,
             "DATABASE_URL": database_url,
             "AUTH_MODE": self.auth_mode,
+            # Creates run for seconds at full speed, as one user: far past a person's quota.
+            "TODOS_PER_USER": str(BENCH_TODOS_PER_USER),
             "PYTHONPATH": path,
         }
+
+
+BENCH_TODOS_PER_USER = 10_000_000
 
 
 @dataclass(frozen=True)

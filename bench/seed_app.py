@@ -3,7 +3,7 @@
 One sqlite3 connection per thread (WAL), the same queries and JSON as the floor.
 `BENCH_DATABASE_URL` names the SQLite file.
 
-    gunicorn --workers 1 --threads 8 loadtest.bench.seed_app:app
+    gunicorn --workers 1 --threads 8 bench.seed_app:app
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from loadtest.bench.floor import CREATE, GET, LIST, PATCH
+from bench.floor import CREATE, GET, LIST, PATCH
 
 app = Flask(__name__)
 _local = threading.local()

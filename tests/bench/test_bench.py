@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from loadtest.bench import proc, report, wrk
-from loadtest.bench.floor import numbered
+from bench import proc, report, wrk
+from bench.floor import numbered
 
 REPORTED = {"requests", "rps", "p50_ms", "p99_ms", "non_2xx", "socket_errors", "cpu_us"}
 
@@ -100,7 +100,7 @@ def test_floor_numbers_placeholders_for_asyncpg() -> None:
 def test_benchmark_reports_every_app_and_endpoint_as_json() -> None:
     if shutil.which("wrk") is None:
         pytest.fail("wrk is not installed: scripts/system-deps.sh bench installs it")
-    command = [sys.executable, "-m", "loadtest.bench", "--databases", "sqlite", "--rounds", "1"]
+    command = [sys.executable, "-m", "bench", "--databases", "sqlite", "--rounds", "1"]
     command += ["--duration", "1", "--warmup", "0", "--connections", "4"]
     output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=180)
 

@@ -10,7 +10,7 @@ Servers are pinned to the last core and wrk to the first when there are two or m
 Prints one JSON line per run, then medians with same-round ratios. `--baseline DIR`
 adds the service run from another checkout's src/ (e.g. `git archive main src`).
 
-    python -m loadtest.bench --rounds 3 --duration 5
+    python -m bench --rounds 3 --duration 5
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import Any
 
 import httpx
 
-from loadtest.bench import proc, report, wrk
-from loadtest.bench.servers import App, Running, running
+from bench import proc, report, wrk
+from bench.servers import App, Running, running
 from testbed.accounts import sign_up
 from testbed.postgres import find_binaries, running_postgres
 

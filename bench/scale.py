@@ -1,6 +1,6 @@
 """List latency and clear-completed at scale: 1k, 100k and 1M todos, SQLite and PostgreSQL.
 
-For each database and size: a version-1 database is seeded (loadtest.seed) and then
+For each database and size: a version-1 database is seeded (bench.seed) and then
 migrated, timing the migration; one server (one uvicorn worker, pinned to the first
 core when there are two) answers wrk (pinned to the second) for page 1 and for a deep
 page (the cursor at 90 % of the filtered list, or as deep as leaves a full page after
@@ -12,7 +12,7 @@ longest wait is reported.
 
 Prints one JSON object per measurement, then Markdown tables.
 
-    python -m loadtest.bench_scale --sizes 1000,100000,1000000 --duration 2 --rounds 6
+    python -m bench.scale --sizes 1000,100000,1000000 --duration 2 --rounds 6
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ from unittest import mock
 import httpx
 from sqlalchemy import func, select
 
-from loadtest.seed import COMPLETED_EVERY, insert_rows
+from bench.seed import COMPLETED_EVERY, insert_rows
+from bench.wrk import SCRIPT as WRK_SCRIPT
 from testbed.live_server import LiveServer, live_server
 from testbed.postgres import PostgresServer, find_binaries, running_postgres
 from todo_async.database import migrations
@@ -47,7 +48,6 @@ from todo_async.database.tables import UNORDERED, todos
 from todo_async.pagination import Cursor
 from todo_async.settings import Settings
 
-WRK_SCRIPT = Path(__file__).parent / "wrk" / "todos.lua"
 PAGE = 20
 # Query strings of the four list filters, and the condition each one selects.
 FILTERS: dict[str, dict[str, Any]] = {

@@ -7,7 +7,7 @@ persistent aiosqlite connection that every request shares (WAL, statements inter
 PostgreSQL: an asyncpg pool the size of the service's. `BENCH_DATABASE_URL` names the
 database.
 
-    uvicorn loadtest.bench.floor:app
+    uvicorn bench.floor:app
 """
 
 from __future__ import annotations

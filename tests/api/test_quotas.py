@@ -1,0 +1,35 @@
+"""What one user may hold: past the most todos, a 409 problem and nothing made."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from asgi_lifespan import LifespanManager
+
+from tests.api.accounts import new_user
+from tests.api.test_bad_input import assert_problem
+from todo_async.app import create_app
+from todo_async.settings import Settings
+
+
+async def test_a_user_holds_no_more_than_the_most_todos(accounts_settings: Settings) -> None:
+    app = create_app(dataclasses.replace(accounts_settings, todos_per_user=3))
+    async with LifespanManager(app):
+        ann, bob = await new_user(app, "ann"), await new_user(app, "bob")
+        statuses = [
+            (await ann.api.post("/api/todos", json={"title": f"t{n}"})).status_code
+            for n in range(3)
+        ]
+        refused = await ann.api.post("/api/todos", json={"title": "one too many"})
+        # Someone else's todos are theirs to count.
+        bobs = await bob.api.post("/api/todos", json={"title": "bob's"})
+        await ann.api.delete("/api/todos?completed=false&category=")
+        again = await ann.api.post("/api/todos", json={"title": "room again"})
+        for user in (ann, bob):
+            await user.api.aclose()
+            await user.browser.aclose()
+
+    assert statuses == [201, 201, 201]
+    assert "as many todos" in str(assert_problem(refused, 409)["detail"])
+    assert bobs.status_code == 201
+    assert again.status_code == 201
