@@ -19,9 +19,7 @@ from todo_async.accounts.store import AccountStore
 from todo_async.database.engine import open_database, open_migration_database
 from todo_async.database.startup import connect_and_migrate, migrate_as_owner
 from todo_async.endpoints import account, categories, health, session, todos, tokens, users
-from todo_async.heap import start_up_objects_frozen
 from todo_async.middleware.authentication import AuthenticationMiddleware
-from todo_async.middleware.cors import CORSMiddleware
 from todo_async.middleware.cross_site import CrossSiteProtectionMiddleware
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
@@ -37,6 +35,8 @@ from todo_async.problems import (
 )
 from todo_async.rendering import JSONResponse
 from todo_async.repository import TodoRepository
+from todo_async.serving.cors import CORSMiddleware
+from todo_async.serving.gc_freeze import start_up_objects_frozen
 from todo_async.settings import Settings
 from todo_async.stop_signals import interruptible
 

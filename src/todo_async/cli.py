@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
-from todo_async.logging_config import logging_config, skip_unprinted_record_fields
+from todo_async.logging_config import logging_config
 from todo_async.settings import Settings
 
 # As argparse's usage errors: the command line (with its environment) asks for the wrong thing.
@@ -48,7 +48,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
-    from todo_async.http_protocol import HttpToolsProtocol
+    from todo_async.serving.access_log import skip_unprinted_record_fields
+    from todo_async.serving.joined_writes import HttpToolsProtocol
     from todo_async.workers import Supervisor
 
     skip_unprinted_record_fields()

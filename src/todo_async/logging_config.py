@@ -29,14 +29,6 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, separators=(",", ":"), default=str)
 
 
-def skip_unprinted_record_fields() -> None:
-    """No line prints a record's thread or process: stop looking them up for every record
-    (the logging module's documented switches; one record per request adds up)."""
-    logging.logThreads = False
-    logging.logProcesses = False
-    logging.logMultiprocessing = False
-
-
 def logging_config(level: str) -> dict[str, Any]:
     level = level.upper()
     return {
@@ -44,7 +36,7 @@ def logging_config(level: str) -> dict[str, Any]:
         "disable_existing_loggers": False,
         "formatters": {
             # Request lines are JSON already, a loop turn's in one record
-            # (todo_async.middleware.request_log).
+            # (todo_async.serving.access_log).
             "message": {"format": "%(message)s"},
             "json": {"()": JsonFormatter},
         },

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,6 +12,7 @@ from starlette.requests import Request
 
 from todo_async.problems import Problem
 from todo_async.schemas import TodoId
+from todo_async.serving.query_cache import per_query_string
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -50,18 +50,12 @@ def read_row_id(request: Request, missing: Callable[[int], Problem]) -> int:
         raise missing(row_id) from None
 
 
-# Clients repeat the same few query strings (a page size, a filter); validating one costs
-# more than the query it filters, so the model validated from each is kept. Bounded: a
-# cursor makes every query string of a walk through the pages new.
-QUERY_CACHE_SIZE = 1024
-
-
 def read_query(request: Request, model: type[Model]) -> Model:
     query: Model = _validated_query(model, request.scope["query_string"])
     return query
 
 
-@functools.lru_cache(maxsize=QUERY_CACHE_SIZE)
+@per_query_string
 def _validated_query(model: type[Model], query_string: bytes) -> Model:
     # Models are not changed once validated, so requests with one query string share one.
     params = QueryParams(query_string)

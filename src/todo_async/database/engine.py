@@ -9,6 +9,12 @@ from databases import Database
 from databases.core import Connection
 from sqlalchemy.sql import ClauseElement
 
+from todo_async.database.databases_internals import (
+    backend,
+    connection_backend,
+    held_connection,
+    hold_connection,
+)
 from todo_async.database.incidents import Incidents
 from todo_async.database.prepared import Prepared, PreparesStatements, RunsPrepared
 from todo_async.database.transactions import TodoConnection, TodoTransaction, milliseconds
@@ -28,7 +34,7 @@ class TodoDatabase(Database):
 
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(url, **options)
-        self._statements = cast(PreparesStatements, self._backend)
+        self._statements = cast(PreparesStatements, backend(self))
         self._prepared: dict[Hashable, Prepared] = {}
         # Storage failures the requests met, and the answers that end them.
         self.incidents = Incidents()
@@ -55,12 +61,12 @@ class TodoDatabase(Database):
         SQLite it then never runs on the event loop.
         """
         prepared = self._prepare(shape, build)
-        held = self._global_connection or self._connection
+        held = held_connection(self)
         if held is None:
             rows = await self._statements.rows(prepared, values, short=short)
         else:
             async with held:
-                rows = await cast(RunsPrepared, held._connection).rows(prepared, values)
+                rows = await cast(RunsPrepared, connection_backend(held)).rows(prepared, values)
         if self.incidents.any_open:
             self.incidents.answered(wrote=prepared.writes and held is None)
         return rows
@@ -73,12 +79,12 @@ class TodoDatabase(Database):
         On SQLite never on the event loop: it may change many rows (clear-completed).
         """
         prepared = self._prepare(shape, build)
-        held = self._global_connection or self._connection
+        held = held_connection(self)
         if held is None:
             count = await self._statements.changed(prepared, values)
         else:
             async with held:
-                count = await cast(RunsPrepared, held._connection).changed(prepared, values)
+                count = await cast(RunsPrepared, connection_backend(held)).changed(prepared, values)
         if self.incidents.any_open:
             self.incidents.answered(wrote=held is None)
         return count
@@ -93,8 +99,8 @@ class TodoDatabase(Database):
 
     def connection(self) -> Connection:
         # The base class makes a plain Connection for a task that has none; make ours.
-        if self._global_connection is None and not self._connection:
-            self._connection = TodoConnection(self, self._backend)
+        if held_connection(self) is None:
+            hold_connection(self, TodoConnection(self, backend(self)))
         return super().connection()
 
     def transaction(self, *, force_rollback: bool = False, **kwargs: Any) -> TodoTransaction:

@@ -1,14 +1,6 @@
 """The `databases` PostgreSQL (asyncpg) backend, with compiled statements kept per shape,
 a `lock_timeout` transaction option, a bounded wait for a pooled connection, and pooled
-connections handed back without a reset.
-
-asyncpg's pool resets every connection it gets back (`SELECT pg_advisory_unlock_all();
-CLOSE ALL; UNLISTEN *; RESET ALL;`): a second round trip to the server for every
-statement run outside a transaction. The service leaves no session state behind: its
-lock and its setting belong to the transaction (`pg_advisory_xact_lock`, `SET LOCAL`),
-it opens no cursor outside one and listens to nothing. So the pool only does what it
-always does (it rolls back a transaction left open) and sends no reset.
-"""
+connections handed back without a reset (`todo_async.serving.pool_reset`)."""
 
 from __future__ import annotations
 
@@ -25,10 +17,17 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
+from todo_async.database.databases_internals import (
+    asyncpg_connection,
+    asyncpg_pool,
+    dialect,
+    set_asyncpg_connection,
+)
 from todo_async.database.failures import PoolWaitExpired
 from todo_async.database.prepared import Prepared
-from todo_async.database.statement_cache import StatementCache
 from todo_async.database.transactions import lock_timeout_ms
+from todo_async.serving.pool_reset import POOL_WITHOUT_RESET
+from todo_async.serving.statement_cache import StatementCache
 
 
 @dataclass(frozen=True)
@@ -45,10 +44,6 @@ class NumberedStatement:
         return cls(compiled.string % numbered, names)
 
 
-async def _nothing_to_reset(connection: Any) -> None:
-    """What the pool runs on a connection it gets back, after its own rollback: nothing."""
-
-
 def _rowcount(status: str) -> int:
     """The row count of a command tag such as "DELETE 5000"."""
     return int(status.rsplit(" ", 1)[1])
@@ -58,28 +53,29 @@ class PostgresBackend(stock.PostgresBackend):
     def __init__(self, database_url: DatabaseURL | str, **options: Any) -> None:
         # The longest a statement waits for a pooled connection (seconds).
         self.pool_timeout: float | None = options.pop("pool_timeout", None)
-        super().__init__(database_url, **{"reset": _nothing_to_reset, **options})
-        self._statements = StatementCache(self._dialect, NumberedStatement.of)
+        super().__init__(database_url, **{**POOL_WITHOUT_RESET, **options})
+        self._statements = StatementCache(dialect(self), NumberedStatement.of)
 
     def connection(self) -> PostgresConnection:
-        return PostgresConnection(self, self._dialect, self._statements)
+        return PostgresConnection(self, dialect(self), self._statements)
 
     async def acquire(self) -> asyncpg.Connection:
         """A pooled connection, waited for (and connected, if the pool must) for at most
         `pool_timeout` seconds; past that, PoolWaitExpired."""
-        assert self._pool is not None, "DatabaseBackend is not running"
+        pool = asyncpg_pool(self)
+        assert pool is not None, "DatabaseBackend is not running"
         try:
             # asyncio.timeout rather than acquire's own timeout: that one runs every
             # acquire in a task of its own.
             async with asyncio.timeout(self.pool_timeout):
-                return await self._pool.acquire()
+                return await pool.acquire()
         except TimeoutError:
             if self.pool_timeout is None:
                 raise
             raise PoolWaitExpired(f"no pooled connection within {self.pool_timeout:g} s") from None
 
     def prepare(self, query: ClauseElement) -> Prepared:
-        compiled = query.compile(dialect=self._dialect)
+        compiled = query.compile(dialect=dialect(self))
         statement = NumberedStatement.of(compiled)
         return Prepared.of(compiled, statement.sql, statement.names)
 
@@ -104,8 +100,9 @@ class PostgresBackend(stock.PostgresBackend):
             await self._release(connection)
 
     async def _release(self, connection: asyncpg.Connection) -> None:
-        assert self._pool is not None, "DatabaseBackend is not running"
-        await self._pool.release(connection)
+        pool = asyncpg_pool(self)
+        assert pool is not None, "DatabaseBackend is not running"
+        await pool.release(connection)
 
 
 class PostgresConnection(stock.PostgresConnection):
@@ -120,8 +117,8 @@ class PostgresConnection(stock.PostgresConnection):
         self._statements = statements
 
     async def acquire(self) -> None:
-        assert self._connection is None, "Connection is already acquired"
-        self._connection = await self._backend.acquire()
+        assert asyncpg_connection(self) is None, "Connection is already acquired"
+        set_asyncpg_connection(self, await self._backend.acquire())
 
     def _compile(self, query: ClauseElement) -> tuple[str, list[Any], Any]:
         if isinstance(query, DDLElement):
@@ -135,21 +132,27 @@ class PostgresConnection(stock.PostgresConnection):
         return statement.sql, args, compiled._result_columns
 
     async def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any]:
-        assert self._connection is not None, "Connection is not acquired"
-        return list(await self._connection.fetch(prepared.sql, *prepared.args(values)))
+        connection = asyncpg_connection(self)
+        assert connection is not None, "Connection is not acquired"
+        return list(await connection.fetch(prepared.sql, *prepared.args(values)))
 
     async def changed(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
-        assert self._connection is not None, "Connection is not acquired"
-        return _rowcount(await self._connection.execute(prepared.sql, *prepared.args(values)))
+        connection = asyncpg_connection(self)
+        assert connection is not None, "Connection is not acquired"
+        return _rowcount(await connection.execute(prepared.sql, *prepared.args(values)))
 
     def transaction(self) -> TransactionBackend:
         return PostgresTransaction(self)
 
 
 class PostgresTransaction(stock.PostgresTransaction):
+    def __init__(self, connection: PostgresConnection) -> None:
+        super().__init__(connection)
+        self._on = connection
+
     async def start(self, is_root: bool, extra_options: dict[Any, Any]) -> None:
         options = {key: value for key, value in extra_options.items() if key != "lock_timeout"}
         await super().start(is_root, options)
         timeout_ms = lock_timeout_ms(extra_options)
         if timeout_ms is not None:
-            await self._connection.raw_connection.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
+            await self._on.raw_connection.execute(f"SET LOCAL lock_timeout = {timeout_ms}")

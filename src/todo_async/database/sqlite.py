@@ -5,15 +5,11 @@ pragmas; under load that is several times slower and fails with "database is loc
 Here the connections stay open, in WAL mode with a busy timeout.
 
 A short read (one that seeks an index: a todo, a page) runs on a read-only connection
-of the event loop's own: it takes tens of microseconds, less than handing it to a
-thread and back, and in WAL mode a reader does not wait for writers. Should it have to
-wait all the same (another process holds the database exclusively), it goes to the
-thread. Every write goes to a shared connection served by aiosqlite's thread, as does a
-read that may read much of the table (a summary): measured, writes on the loop were
-slower, as each commit's writes to the log then hold up every other request. There,
-single statements are queued without waiting for each other; a transaction holds that
-connection alone from BEGIN to its end, and single statements wait until it is over
-instead of joining it.
+of the event loop's own (`todo_async.serving.sqlite_loop_reads`). Every write goes to a
+shared connection served by aiosqlite's thread, as does a read that may read much of the
+table (a summary). There, single statements are queued without waiting for each other;
+a transaction holds that connection alone from BEGIN to its end, and single statements
+wait until it is over instead of joining it.
 
 WAL checkpoints run on a third connection, in its own thread, a few times a second:
 SQLite's automatic checkpoint would run them at the end of a write, holding every
@@ -43,8 +39,9 @@ from sqlalchemy.sql.ddl import DDLElement
 
 from todo_async.database.failures import cause, storage_failure
 from todo_async.database.prepared import Prepared
-from todo_async.database.statement_cache import StatementCache
-from todo_async.database.transactions import lock_timeout_ms, lock_wait_expired, milliseconds
+from todo_async.database.transactions import lock_timeout_ms, milliseconds
+from todo_async.serving.sqlite_loop_reads import LoopReads
+from todo_async.serving.statement_cache import StatementCache
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +65,7 @@ class PersistentConnection:
         # How long a write waits for another process's write lock before SQLITE_BUSY.
         self.busy_timeout_ms = busy_timeout_ms
         self._connection: aiosqlite.Connection | None = None
-        self._on_loop: sqlite3.Connection | None = None
+        self._on_loop: LoopReads | None = None
         self._checkpoints: asyncio.Task[None] | None = None
         self._transaction = asyncio.Lock()
         # Set while no transaction is open: what single statements wait for.
@@ -93,7 +90,7 @@ class PersistentConnection:
                 await connection.execute(pragma)
             if not in_memory:
                 # Each ":memory:" connection would be a database of its own: none there.
-                self._on_loop = self._connect_on_loop()
+                self._on_loop = LoopReads.open(self._path)
                 checkpointer = await aiosqlite.connect(self._path, isolation_level=None)
                 self._checkpoints = asyncio.create_task(self._checkpoint_often(checkpointer))
         except BaseException:
@@ -103,37 +100,14 @@ class PersistentConnection:
             raise
         self._connection = connection
 
-    def _connect_on_loop(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self._path, isolation_level=None)
-        try:
-            for pragma in (
-                "PRAGMA query_only=ON",
-                # Never wait on the event loop: a read that would is run elsewhere.
-                "PRAGMA busy_timeout=0",
-            ):
-                connection.execute(pragma)
-        except BaseException:
-            connection.close()
-            raise
-        return connection
-
     def _close_on_loop(self) -> None:
         if self._on_loop is not None:
             self._on_loop.close()
             self._on_loop = None
 
     def read_on_loop(self, prepared: Prepared, args: Sequence[Any]) -> list[Any] | None:
-        """A short read's rows, read right here; None if it must run on the thread (a write,
-        or a read that would have to wait: SQLITE_BUSY at once, as busy_timeout is 0)."""
-        connection = self._on_loop
-        if connection is None or prepared.writes:
-            return None
-        try:
-            return connection.execute(prepared.sql, args).fetchall()
-        except sqlite3.OperationalError as error:
-            if lock_wait_expired(error):
-                return None
-            raise
+        """A short read's rows, read on the loop; None if it must run on the thread."""
+        return None if self._on_loop is None else self._on_loop.rows(prepared, args)
 
     async def _checkpoint_often(self, checkpointer: aiosqlite.Connection) -> None:
         """PASSIVE checkpoints: they wait for no reader or writer, and none waits for them."""

@@ -22,6 +22,16 @@ from typing import Any
 from databases.core import Connection, Transaction
 from databases.interfaces import TransactionBackend
 
+from todo_async.database.databases_internals import (
+    backend_transaction,
+    connection_backend,
+    set_backend_transaction,
+    transaction_connection,
+    transaction_lock,
+    transaction_options,
+    transaction_stack,
+)
+
 # SQLSTATE lock_not_available: a wait that PostgreSQL's lock_timeout ended.
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -51,18 +61,20 @@ class TodoConnection(Connection):
 
 class TodoTransaction(Transaction):
     async def start(self) -> TodoTransaction:
-        connection = self._connection
-        backend = self._transaction = connection._connection.transaction()
-        async with connection._transaction_lock:
-            is_root = not connection._transaction_stack
+        connection = transaction_connection(self)
+        backend = connection_backend(connection).transaction()
+        set_backend_transaction(self, backend)
+        async with transaction_lock(connection):
+            stack = transaction_stack(connection)
+            is_root = not stack
             await connection.__aenter__()
             try:
-                await backend.start(is_root=is_root, extra_options=self._extra_options)
+                await backend.start(is_root=is_root, extra_options=transaction_options(self))
             except BaseException:
                 # A cancelled BEGIN may still run to completion: roll back whatever it opened.
                 await self._abandon(connection, backend)
                 raise
-            connection._transaction_stack.append(self)
+            stack.append(self)
         return self
 
     async def commit(self) -> None:
@@ -72,11 +84,12 @@ class TodoTransaction(Transaction):
         await self._end(lambda backend: backend.rollback())
 
     async def _end(self, finish: Callable[[TransactionBackend], Awaitable[None]]) -> None:
-        connection = self._connection
-        async with connection._transaction_lock:
-            assert connection._transaction_stack[-1] is self
-            connection._transaction_stack.pop()
-            backend = self._transaction
+        connection = transaction_connection(self)
+        async with transaction_lock(connection):
+            stack = transaction_stack(connection)
+            assert stack[-1] is self
+            stack.pop()
+            backend = backend_transaction(self)
             assert backend is not None
             try:
                 await finish(backend)
@@ -85,11 +98,11 @@ class TodoTransaction(Transaction):
                 # next holder of the connection must not find itself inside it.
                 await self._abandon(connection, backend)
                 raise
-            self._transaction = None
+            set_backend_transaction(self, None)
             await connection.__aexit__()
 
     async def _abandon(self, connection: Connection, backend: TransactionBackend) -> None:
-        self._transaction = None
+        set_backend_transaction(self, None)
         try:
             # The first error is the one worth reporting; this one would only hide it.
             with contextlib.suppress(Exception):

@@ -20,7 +20,6 @@ from todo_async.accounts.identity import Owner, owner_of
 from todo_async.accounts.store import User
 from todo_async.endpoints.account_state import account_store, hashing_of, settings_of
 from todo_async.endpoints.password_check import checked_user
-from todo_async.endpoints.resource import Resource
 from todo_async.endpoints.session import clear_session_cookie
 from todo_async.endpoints.tokens import signed_in_session
 from todo_async.problems import Problem
@@ -28,6 +27,7 @@ from todo_async.rendering import JSONResponse
 from todo_async.repository import TodoRepository
 from todo_async.request_input import read_json
 from todo_async.schemas import Account, AccountDeletion, PasswordChange
+from todo_async.serving.endpoint import HTTPEndpoint
 
 
 async def _user(request: Request, owner: Owner) -> User:
@@ -37,7 +37,7 @@ async def _user(request: Request, owner: Owner) -> User:
     return found[0]
 
 
-class AccountItem(Resource):
+class AccountItem(HTTPEndpoint):
     async def get(self, request: Request) -> Response:
         user = await _user(request, owner_of(request))
         return JSONResponse(

@@ -21,10 +21,10 @@ from todo_async.accounts.guard import DEVICE_TTL_S, device_cookie
 from todo_async.accounts.identity import owner_of
 from todo_async.endpoints.account_state import account_store, settings_of
 from todo_async.endpoints.password_check import checked_user
-from todo_async.endpoints.resource import Resource
 from todo_async.rendering import JSONResponse
 from todo_async.request_input import read_json
 from todo_async.schemas import SessionState, SignIn
+from todo_async.serving.endpoint import HTTPEndpoint
 
 # What the session answers is this user's, and sign-in's answer starts a session.
 _PRIVATE = {"Cache-Control": "no-store"}
@@ -46,7 +46,7 @@ def clear_session_cookie(request: Request, response: Response) -> None:
     _set_cookie(request, response, session_cookie(request.url.scheme), "", 0)
 
 
-class Session(Resource):
+class Session(HTTPEndpoint):
     """Accounts mode: who is signed in, sign in, sign out."""
 
     async def get(self, request: Request) -> Response:

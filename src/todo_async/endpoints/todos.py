@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -13,7 +12,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from todo_async.accounts.identity import Owner, owner_of
-from todo_async.endpoints.resource import Resource
 from todo_async.pagination import Cursor
 from todo_async.preconditions import etag, expected_versions, precondition_failed
 from todo_async.problems import Problem
@@ -30,11 +28,11 @@ from todo_async.repository import (
     Row,
     TodoRepository,
 )
-from todo_async.request_input import QUERY_CACHE_SIZE, read_json, read_query, read_row_id
+from todo_async.request_input import read_json, read_query, read_row_id
 from todo_async.schemas import Deleted, ListQuery, TodoCreate, TodoFilter, TodoPatch
-
-MAX_ORIGINS = 64
-_collection_urls: dict[tuple[Any, ...], str] = {}
+from todo_async.serving.endpoint import HTTPEndpoint
+from todo_async.serving.query_cache import per_query_string
+from todo_async.serving.url_for import url_for
 
 
 def _repository(request: Request) -> TodoRepository:
@@ -54,20 +52,6 @@ def _quota(request: Request, owner: Owner) -> int | None:
     return most
 
 
-def _collection_url(request: Request) -> str:
-    """url_for("todos"), kept per origin: building a URL costs more than the query."""
-    scope = request.scope
-    host = next((value for name, value in scope["headers"] if name == b"host"), None)
-    root_path = scope.get("app_root_path", scope.get("root_path", ""))
-    key = (scope["scheme"], host, scope.get("server"), root_path)
-    url = _collection_urls.get(key)
-    if url is None:
-        if len(_collection_urls) >= MAX_ORIGINS:
-            _collection_urls.clear()  # a client inventing Host headers gets no bigger cache
-        url = _collection_urls[key] = str(request.url_for("todos"))
-    return url
-
-
 def _next_link(collection_url: str, query_string: bytes, cursor: Cursor) -> str:
     """The Link header for the next page: this request's URL with its cursor replaced."""
     kept = _query_without_cursor(query_string)
@@ -75,7 +59,7 @@ def _next_link(collection_url: str, query_string: bytes, cursor: Cursor) -> str:
     return f'<{collection_url}?{kept}{separator}cursor={cursor.encode()}>; rel="next"'
 
 
-@functools.lru_cache(maxsize=QUERY_CACHE_SIZE)
+@per_query_string
 def _query_without_cursor(query_string: bytes) -> str:
     # As URL.include_query_params: the other parameters re-encoded in their order, and the
     # cursor last (its characters need no escaping); a list request comes only to the
@@ -111,7 +95,7 @@ def todo_document(row: Row, collection_url: str) -> dict[str, Any]:
 
 
 def _item_response(request: Request, row: Row, status: int = 200) -> JSONResponse:
-    body = todo_document(row, _collection_url(request))
+    body = todo_document(row, url_for(request, "todos"))
     headers = {"ETag": etag(row[VERSION])}
     if status == 201:
         headers["Location"] = body["url"]
@@ -128,7 +112,7 @@ def _filters(query: TodoFilter) -> dict[str, Any]:
     return {"completed": completed, "category": category}
 
 
-class TodoCollection(Resource):
+class TodoCollection(HTTPEndpoint):
     """/api/todos: list, create, delete many."""
 
     async def get(self, request: Request) -> Response:
@@ -139,7 +123,7 @@ class TodoCollection(Resource):
         rows, next_cursor = await _repository(request).page(
             owner, **_filters(query), limit=query.limit, after=after
         )
-        collection_url = _collection_url(request)
+        collection_url = url_for(request, "todos")
         headers = {}
         if next_cursor is not None:
             query_string = request.scope["query_string"]
@@ -162,7 +146,7 @@ class TodoCollection(Resource):
         return JSONResponse(Deleted(deleted=count).model_dump())
 
 
-class TodoItem(Resource):
+class TodoItem(HTTPEndpoint):
     """/api/todos/{id}: read, change, delete one."""
 
     async def get(self, request: Request) -> Response:

@@ -18,11 +18,11 @@ from todo_async.accounts.credentials import digest, new_token
 from todo_async.accounts.identity import owner_of
 from todo_async.accounts.store import TokenInfo
 from todo_async.endpoints.account_state import account_store, settings_of
-from todo_async.endpoints.resource import Resource
 from todo_async.problems import Problem
 from todo_async.rendering import JSONResponse
 from todo_async.request_input import read_json, read_row_id
 from todo_async.schemas import NewToken, Token, TokenCreate
+from todo_async.serving.endpoint import HTTPEndpoint
 
 
 def _token(info: TokenInfo) -> Token:
@@ -41,7 +41,7 @@ def signed_in_session(request: Request) -> None:
         raise Problem(403, "Only a signed-in session may do this, not a token.")
 
 
-class TokenCollection(Resource):
+class TokenCollection(HTTPEndpoint):
     async def get(self, request: Request) -> Response:
         owner = owner_of(request)
         tokens = await account_store(request).tokens(owner.id)
@@ -84,7 +84,7 @@ class TokenCollection(Resource):
         return JSONResponse(created.model_dump(), 201, headers=headers)
 
 
-class TokenItem(Resource):
+class TokenItem(HTTPEndpoint):
     async def delete(self, request: Request) -> Response:
         """Revoke a token: requests with it are refused from now on."""
         owner = owner_of(request)

@@ -1,14 +1,10 @@
 """One JSON log line per request, and a request id that follows it through the load balancer.
 
-The lines of one event-loop turn go to the access logger as one record, at the end of the
-turn: a record per request (and a write per record) cost more than the rest of a small
-request's handling, while a turn under load often finishes several requests.
+The lines go out once per event-loop turn (`todo_async.serving.access_log`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import itertools
 import logging
 import os
@@ -18,7 +14,7 @@ import time
 from pydantic_core import to_json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-logger = logging.getLogger("todo_async.access")
+from todo_async.serving.access_log import access_lines, logger
 
 _INCOMING_ID_HEADERS = (b"x-request-id", b"x-amzn-trace-id")
 # Ids taken from a client go into logs and headers: printable, bounded, no spaces.
@@ -27,38 +23,6 @@ _VALID_ID = re.compile(rb"[A-Za-z0-9._:;=/+\-]{1,200}")
 # reading the system's random source on every request.
 _ID_PREFIX = os.urandom(8).hex()
 _id_counter = itertools.count()
-
-
-class LinesPerTurn:
-    """Lines waiting for the end of the loop turn that logged them."""
-
-    def __init__(self) -> None:
-        self._pending: list[bytes] = []
-        # The loop whose turn will flush them.
-        self._flushing_on: asyncio.AbstractEventLoop | None = None
-
-    def add(self, line: bytes) -> None:
-        loop = asyncio.get_running_loop()
-        if loop is not self._flushing_on:
-            # The turn's first line; or lines of a loop that stopped before its turn ended.
-            self.flush()
-            loop.call_soon(self.flush)
-            self._flushing_on = loop
-        self._pending.append(line)
-
-    def flush(self) -> None:
-        self._flushing_on = None
-        lines, self._pending = self._pending, []
-        if lines:
-            # As logger.info, without its search of the stack for a caller's file and
-            # line, which the line does not print and which costs more than the rest.
-            message = b"\n".join(lines).decode()
-            logger.handle(logger.makeRecord(logger.name, logging.INFO, "", 0, message, (), None))
-
-
-access_lines = LinesPerTurn()
-# Lines of a turn the loop did not finish (the process stopping) go out at exit.
-atexit.register(access_lines.flush)
 
 
 class RequestLogMiddleware:

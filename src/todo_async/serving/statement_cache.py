@@ -4,6 +4,9 @@
 a small table. SQLAlchemy's cache key identifies a statement's shape apart from its
 bound values: the compiled form is kept per shape, and each execution only extracts
 its values.
+
+Overrides: the compile step of `databases`' connections (`_compile`), in both backends
+(`todo_async.database.sqlite`, `todo_async.database.postgres`).
 """
 
 from __future__ import annotations

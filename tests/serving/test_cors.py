@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from todo_async.middleware.cors import CORSMiddleware
+from todo_async.serving.cors import CORSMiddleware
 
 OPTIONS = {"allow_origins": ["*"], "expose_headers": ["ETag"], "allow_methods": ["GET"]}
 

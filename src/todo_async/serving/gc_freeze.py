@@ -8,6 +8,9 @@ every object with the event loop stopped: 40-60 ms, most of a list request's p99
 Frozen, those objects are skipped by every collection (reference counting still frees
 them); unfrozen again at shutdown, so that an app started and stopped many times in
 one process (the tests) keeps nothing frozen.
+
+Overrides: CPython's default, a full collection that walks every tracked object.
+Entered around the serving part of the lifespan in `todo_async.app`.
 """
 
 import gc

@@ -4,6 +4,9 @@ Without an Origin header all the middleware does is add `Origin` to the response
 header. Most requests (the load balancer's, other services', curl's) send none: they skip
 the parsing of the request's headers and rebuilding of the response's that a cross-origin
 request needs. Requests with an Origin get Starlette's handling unchanged.
+
+Overrides: `starlette.middleware.cors.CORSMiddleware.__call__`; `todo_async.app` adds it
+with the options it would give Starlette's.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from testbed.live_server import live_server
-from todo_async.http_protocol import MAX_HELD_BYTES, JoinedWrites
+from todo_async.serving.joined_writes import MAX_HELD_BYTES, JoinedWrites
 
 
 class RecordingTransport:

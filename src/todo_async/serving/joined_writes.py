@@ -5,6 +5,9 @@ system calls and two TCP segments for every small response. Here a connection's 
 wait for the end of the loop turn that made them (the same turn, for a response built
 in one piece) and go out joined. A write that brings the waiting bytes past
 `MAX_HELD_BYTES` goes out at once, so a large body is never held back.
+
+Overrides: the transport uvicorn's `HttpToolsProtocol` writes to. Registered as uvicorn's
+`http` protocol class in `todo_async.cli.serve`.
 """
 
 from __future__ import annotations
