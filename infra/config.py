@@ -109,6 +109,11 @@ class Settings:
     # How the service's connections to RDS check the server: its certificate against the RDS
     # certificate authorities and name ("verify-full"), or encryption alone ("require").
     database_ssl_mode: str = "verify-full"
+    # The service's sign-up limits (SIGN_UP_PER_MINUTE, SIGN_UP_PER_ADDRESS_PER_HOUR); unset:
+    # the service's own defaults. A stack whose every client shares one address (the local
+    # stack's tests and load runs, all from loopback) raises them.
+    sign_up_per_minute: int | None = None
+    sign_up_per_address_per_hour: int | None = None
 
     def __post_init__(self) -> None:
         if self.nat_gateways not in (1, 2):
@@ -148,12 +153,27 @@ class Settings:
             raise ValueError(
                 f"databaseSslMode={self.database_ssl_mode!r}: 'verify-full' or 'require'"
             )
+        for key, value in (
+            ("signUpPerMinute", self.sign_up_per_minute),
+            ("signUpPerAddressPerHour", self.sign_up_per_address_per_hour),
+        ):
+            if value is not None and value < 1:
+                raise ValueError(f"{key}={value}: give at least 1")
         if self.log_level.lower() not in {"critical", "error", "warning", "info", "debug"}:
             raise ValueError(f"logLevel {self.log_level!r} is not a Python logging level")
 
     @property
     def front_door(self) -> FrontDoor:
         return FrontDoor.LOAD_BALANCER if self.certificate_arn else FrontDoor.CLOUDFRONT
+
+    @property
+    def sign_up_environment(self) -> dict[str, str]:
+        """The service's sign-up limits given as context, as its environment variables."""
+        given = {
+            "SIGN_UP_PER_MINUTE": self.sign_up_per_minute,
+            "SIGN_UP_PER_ADDRESS_PER_HOUR": self.sign_up_per_address_per_hour,
+        }
+        return {name: str(value) for name, value in given.items() if value is not None}
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -202,4 +222,10 @@ class Settings:
                 "restrictDefaultSecurityGroup", defaults.restrict_default_security_group
             ),
             database_ssl_mode=read.text("databaseSslMode", defaults.database_ssl_mode),
+            sign_up_per_minute=_optional_number(read, "signUpPerMinute"),
+            sign_up_per_address_per_hour=_optional_number(read, "signUpPerAddressPerHour"),
         )
+
+
+def _optional_number(read: Context, key: str) -> int | None:
+    return None if read.optional(key) is None else read.number(key, 0)

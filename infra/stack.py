@@ -124,6 +124,7 @@ class TodoAsyncStack(Stack):
             # (plain HTTP) and X-Forwarded-For ends with CloudFront's edge; CloudFront's own
             # headers name the viewer's scheme and address.
             viewer_headers=VIEWER_HEADERS_BEHIND_CLOUDFRONT if cloudfront else {},
+            sign_up_limits=settings.sign_up_environment,
         )
 
         # Plain logical ids for what the LocalStack harness and operators look up.

@@ -33,6 +33,15 @@ def test_defaults_without_any_context() -> None:
     assert defaults.restrict_default_security_group is True
 
 
+def test_sign_up_limits_reach_the_service_only_when_given() -> None:
+    assert settings().sign_up_environment == {}
+    given = settings(signUpPerMinute="600", signUpPerAddressPerHour="5000")
+    assert given.sign_up_environment == {
+        "SIGN_UP_PER_MINUTE": "600",
+        "SIGN_UP_PER_ADDRESS_PER_HOUR": "5000",
+    }
+
+
 def test_a_certificate_makes_the_load_balancer_the_front_door() -> None:
     given = settings(
         certificateArn="arn:aws:acm:us-east-1:1:certificate/x", ingressCidr="192.0.2.0/24"
@@ -106,6 +115,8 @@ def test_empty_strings_mean_unset() -> None:
         ({"wafSignInRateLimit": "0"}, "AWS WAF takes 10 to"),
         ({"restrictDefaultSecurityGroup": "no"}, "not true or false"),
         ({"databaseSslMode": "prefer"}, "'verify-full' or 'require'"),
+        ({"signUpPerMinute": "0"}, "give at least 1"),
+        ({"signUpPerAddressPerHour": "many"}, "not a whole number"),
     ],
 )
 def test_invalid_context_is_refused_with_a_reason(context: dict[str, str], message: str) -> None:
