@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagebuild.engine import REPO_ROOT, Engine
+from hostkit.docker import Engine
+from imagebuild import REPO_ROOT
 
 DEFAULT_TAG = "todo-async:local"
 BUILD_TIMEOUT = 1800.0

@@ -38,9 +38,10 @@ from unittest import mock
 import httpx
 from sqlalchemy import func, select
 
+from hostkit.postgres import find_binaries
 from loadtest.seed import COMPLETED_EVERY, insert_rows
 from testbed.live_server import LiveServer, live_server
-from testbed.postgres import PostgresServer, find_binaries, running_postgres
+from testbed.postgres import PostgresServer, running_postgres
 from todo_async.database import migrations
 from todo_async.database.engine import TodoDatabase, open_database
 from todo_async.database.tables import UNORDERED, todos

@@ -1,15 +1,11 @@
-"""A throwaway PostgreSQL server from the installed server binaries.
-
-initdb and postgres refuse to run as root, so as root they run as the `postgres` user
-(the child process itself switches user, so the PID we hold is the server's) in a
-directory it owns. It listens on 127.0.0.1 and a free port and is stopped by its PID.
+"""A throwaway PostgreSQL server from the installed server binaries (hostkit.postgres finds
+them and the account they run under), in a directory that account owns. It listens on
+127.0.0.1 and a free port and is stopped by its PID.
 """
 
 from __future__ import annotations
 
 import contextlib
-import glob
-import os
 import shutil
 import signal
 import subprocess
@@ -18,21 +14,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from testbed.ports import free_port
-from testbed.processes import stop
-
-
-def find_binaries() -> Path | None:
-    """The directory holding initdb and postgres, newest version first."""
-    found = shutil.which("initdb")
-    if found and shutil.which("postgres"):
-        return Path(found).resolve().parent
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if (Path(candidate) / "initdb").exists():
-            return Path(candidate)
-    return None
+from hostkit.ports import free_port
+from hostkit.postgres import RunAs, find_binaries
+from hostkit.processes import stop
 
 
 @dataclass(frozen=True)
@@ -57,26 +42,21 @@ class PostgresServer:
         subprocess.run(command, check=True, capture_output=True)
 
 
-def _run_as(owner: str | None) -> dict[str, Any]:
-    return {"user": owner, "group": owner, "extra_groups": []} if owner else {}
-
-
 @contextlib.contextmanager
 def running_postgres(database: str = "todo") -> Iterator[PostgresServer]:
     bindir = find_binaries()
     if bindir is None:
         raise RuntimeError("no PostgreSQL server binaries (initdb, postgres) found")
-    owner = "postgres" if os.geteuid() == 0 else None
+    run_as = RunAs.postgres()
     workdir = Path(tempfile.mkdtemp(prefix="todo-pg-"))
     datadir = workdir / "data"
-    if owner:
-        shutil.chown(workdir, owner, owner)
+    run_as.own(workdir)
     port = free_port()
     process: subprocess.Popen[bytes] | None = None
     try:
         initdb = [str(bindir / "initdb"), "-D", str(datadir), "-U", "todo", "-A", "trust"]
         initdb += ["-E", "UTF8", "--no-sync"]
-        subprocess.run(initdb, check=True, capture_output=True, **_run_as(owner))
+        subprocess.run(initdb, check=True, capture_output=True, **run_as.popen_kwargs())
         server = [str(bindir / "postgres"), "-D", str(datadir), "-h", "127.0.0.1"]
         server += ["-p", str(port), "-k", str(workdir), "-c", "max_connections=200"]
         with (workdir / "postgres.log").open("wb") as log:
@@ -85,7 +65,7 @@ def running_postgres(database: str = "todo") -> Iterator[PostgresServer]:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                **_run_as(owner),
+                **run_as.popen_kwargs(),
             )
         _wait_ready(bindir, port, process, workdir)
         running = PostgresServer("127.0.0.1", port, "todo", database, process.pid, bindir)

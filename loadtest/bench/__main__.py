@@ -29,10 +29,11 @@ from typing import Any
 
 import httpx
 
+from hostkit.postgres import find_binaries
 from loadtest.bench import proc, report, wrk
 from loadtest.bench.servers import App, Running, running
 from testbed.accounts import sign_up
-from testbed.postgres import find_binaries, running_postgres
+from testbed.postgres import running_postgres
 
 SERVICE = App("service", "service")
 ACCOUNTS = App(report.ACCOUNTS_APP, "service", auth_mode="accounts")

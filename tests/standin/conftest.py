@@ -1,2 +1,2 @@
-"""Unit tests of the local stand-in (localstack/standin, imported as `standin`: see
-pytest's pythonpath in pyproject.toml): no LocalStack."""
+"""Unit tests of the local stand-in (localstack/standin, the harness distribution's
+`standin`), laid out as its subpackages are: no LocalStack."""
