@@ -4,10 +4,7 @@ instance served for real: its master user, password and database, TLS only."""
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +41,6 @@ DB = {
 }
 
 
-@pytest.fixture
-def directory() -> Iterator[Path]:
-    """A directory the postgres account can reach (pytest's own are root's alone)."""
-    path = Path(tempfile.mkdtemp(prefix="standin-rds-"))
-    path.chmod(0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
 def databases(stack: Stack, directory: Path) -> ManagedDatabases:
     return ManagedDatabases(
         stack,
@@ -63,9 +51,9 @@ def databases(stack: Stack, directory: Path) -> ManagedDatabases:
     )
 
 
-def test_endpoints_and_the_resolving_stack(directory: Path) -> None:
+def test_endpoints_and_the_resolving_stack(reachable_dir: Path) -> None:
     stack = with_instances(Db=DB)
-    managed = databases(stack, directory)
+    managed = databases(stack, reachable_dir)
     host = "db.standin.us-east-1.rds.amazonaws.com"
     assert list(managed.endpoints) == [(host, 5432)]
     resolving = managed.resolving(stack)
@@ -77,20 +65,20 @@ def test_endpoints_and_the_resolving_stack(directory: Path) -> None:
         stack.resolve({"Fn::GetAtt": ["Db", "Endpoint.Address"]})  # the stack as it was
 
 
-def test_a_newer_deployment_with_the_same_instances_is_adopted(directory: Path) -> None:
-    managed = databases(with_instances(Db=DB), directory)
+def test_a_newer_deployment_with_the_same_instances_is_adopted(reachable_dir: Path) -> None:
+    managed = databases(with_instances(Db=DB), reachable_dir)
     assert managed.adopt(with_instances(Db={**DB, "DBName": "other"})) is not None
     assert managed.adopt(with_instances(Db={**DB, "Port": 5433})) is None
     assert managed.adopt(with_instances(Db=DB, Db2=DB)) is None
 
 
-def test_other_engines_are_refused(directory: Path) -> None:
+def test_other_engines_are_refused(reachable_dir: Path) -> None:
     with pytest.raises(HarnessError, match="engine mysql has no local stand-in"):
-        databases(with_instances(Db={**DB, "Engine": "mysql"}), directory)
+        databases(with_instances(Db={**DB, "Engine": "mysql"}), reachable_dir)
 
 
-async def test_instance_served_with_its_credentials_over_tls_only(directory: Path) -> None:
-    managed = databases(with_instances(Db=DB), directory)
+async def test_instance_served_with_its_credentials_over_tls_only(reachable_dir: Path) -> None:
+    managed = databases(with_instances(Db=DB), reachable_dir)
     await managed.start()
     try:
         (status,) = managed.describe()
@@ -108,4 +96,4 @@ async def test_instance_served_with_its_credentials_over_tls_only(directory: Pat
         await connection.close()
     finally:
         await managed.stop()
-    assert (directory / "Db" / "pgdata" / "PG_VERSION").exists()  # kept until local-down
+    assert (reachable_dir / "Db" / "pgdata" / "PG_VERSION").exists()  # kept until local-down

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -41,15 +39,6 @@ def test_postgres_bindir_says_what_is_missing(
     monkeypatch.setenv("PATH", str(tmp_path))  # nor one on PATH
     with pytest.raises(HarnessError, match="no PostgreSQL server under"):
         postgres_bindir(tmp_path)
-
-
-@pytest.fixture
-def reachable_dir() -> Iterator[Path]:
-    """A directory the postgres account can reach (pytest's own are root's alone)."""
-    directory = Path(tempfile.mkdtemp(prefix="standin-pg-"))
-    directory.chmod(0o755)
-    yield directory
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
