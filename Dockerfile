@@ -3,7 +3,9 @@
 # Run:   docker run -p 5000:5000 todo-async
 #        (SQLite in /app/data unless DATABASE_URL and DATABASE_PASSWORD point at PostgreSQL;
 #        accounts mode: sign up with POST /api/users, or -e AUTH_MODE=open for one shared list)
-ARG BASE_IMAGE=python:3.11.14-slim-bookworm
+# Pinned by digest (Docker Hub's index for the tag): a rebuilt tag cannot change the image
+# unnoticed. `make image` builds on a local stand-in where no registry answers (BASE_IMAGE).
+ARG BASE_IMAGE=python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d
 
 # --- builder: resolve and install into a virtualenv that the final stage copies as is ---
 FROM ${BASE_IMAGE} AS builder
@@ -40,6 +42,15 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --shell /usr/sbin/nologin app
 COPY --from=builder /opt/venv /opt/venv
+# The RDS certificate authorities, so that connections to RDS verify its certificate
+# (ssl=verify-full, with PGSSLROOTCERT set by the stack in rds mode). No Debian or PyPI package
+# ships them: fetched at build time over HTTPS. An empty RDS_CA_BUNDLE_URL leaves them out
+# (`make image` where no route out exists; the local stack uses ssl=require).
+ARG RDS_CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+RUN mkdir /etc/ssl/rds && if [ -n "$RDS_CA_BUNDLE_URL" ]; then \
+        python -c 'import sys, urllib.request; urllib.request.urlretrieve(*sys.argv[1:])' \
+            "$RDS_CA_BUNDLE_URL" /etc/ssl/rds/global-bundle.pem; \
+    fi
 WORKDIR /app
 # The default DATABASE_URL (sqlite:///data/todo.db) writes here when no database is given.
 RUN mkdir data && chown app:app data

@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 # or says how to: one list for every target and .ci/run.
 SYSTEM_DEPS := scripts/system-deps.sh
 
-.PHONY: run test lint lock lock-check types pytest image image-load bench bench-scale clean synth deploy destroy deploy-load destroy-load load load-master load-worker load-smoke
+.PHONY: run test docs docs-serve lint lock lock-check types pytest image image-load bench bench-scale clean synth deploy destroy deploy-load destroy-load load load-master load-worker load-smoke
 
 # Only the service's own dependencies, exactly as the image installs them: enough to serve.
 $(VENV)/.run-stamp: pyproject.toml requirements.lock
@@ -24,13 +24,25 @@ $(VENV)/.run-stamp: pyproject.toml requirements.lock
 # Everything the checks and test suites use, and the harness (localstack/pyproject.toml:
 # the stand-in and hostkit, importable from anywhere).
 $(VENV)/.dev-stamp: pyproject.toml localstack/pyproject.toml $(VENV)/.run-stamp
-	$(BIN)/pip install -q -e '.[test,lint,browser,infra,load,bench]' -e localstack
+	$(BIN)/pip install -q -e '.[test,lint,browser,infra,load,bench,docs]' -e localstack
 	touch $@
 
 run: $(VENV)/.run-stamp
 	$(BIN)/todo-async serve --host $(HOST) --port $(PORT)
 
-test: lint lock-check types pytest test-full-stack
+test: lint lock-check types docs pytest test-full-stack
+
+# The documentation site (mkdocs.yml, docs/) into site/, strictly: a broken link or anchor,
+# or a page missing from the navigation, fails the build. docs-serve rebuilds on each change.
+DOCS_PORT ?= 8000
+# mkdocs-material's banner about its successor, printed on every build.
+DOCS_ENV := NO_MKDOCS_2_WARNING=1
+
+docs: $(VENV)/.dev-stamp
+	$(DOCS_ENV) $(BIN)/mkdocs build --strict
+
+docs-serve: $(VENV)/.dev-stamp
+	$(DOCS_ENV) $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 # requirements.lock (every runtime dependency, transitive ones included) and
 # build-requirements.lock (the build backend), with hashes: `make lock` after changing
@@ -52,7 +64,7 @@ pytest: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) test image
 	$(BIN)/pytest
 
-# The service image todo-async:local from ./Dockerfile (see README "Container image"): starts a
+# The service image todo-async:local from ./Dockerfile (see docs/container-image.md): starts a
 # Docker engine if none runs (and stops it after), makes a local stand-in for the Python base
 # image when BASE_IMAGE cannot be pulled. BASE_IMAGE=... picks another base.
 image: $(VENV)/.run-stamp
@@ -73,7 +85,7 @@ bench-scale: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) bench
 	$(BIN)/python -m loadtest.bench_scale --sizes 1000,100000,1000000 --duration 2 --rounds 6
 
-# --- Load tests: see README "Load tests" ---
+# --- Load tests: see docs/load-tests.md ---
 # make load PROFILE=smoke|step|spike|soak HOST=URL RESULTS=DIR LOAD_ARGS="-u 50 ..."
 PROFILE ?= smoke
 RESULTS ?= results
@@ -100,7 +112,7 @@ load-worker: $(VENV)/.dev-stamp
 load-smoke: PROFILE = smoke
 load-smoke: load
 
-# --- AWS (CDK): see README "Deploying to AWS" ---
+# --- AWS (CDK): see docs/deploying.md ---
 # The CDK CLI and cdklocal, pinned in package-lock.json.
 node_modules/.npm-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -127,7 +139,7 @@ destroy: $(VENV)/.dev-stamp node_modules/.npm-stamp
 
 # The load generators' stack (infra/load), beside a deployed service stack and aimed at its
 # load balancer; only this stack is touched. LOAD_CONTEXT="-c loadWorkers=4 -c loadArgs='...'"
-# sizes it (README "Load generators on AWS").
+# sizes it (docs/load-tests.md, "Load generators on AWS").
 LOAD_CONTEXT ?=
 LOAD_STACK = $(CDK) $(1) --exclusively -c database=$(DATABASE) -c loadGenerators=true $(CDK_CONTEXT) $(LOAD_CONTEXT)
 
@@ -137,7 +149,7 @@ deploy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
 destroy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
 	$(call LOAD_STACK,destroy '*Load')
 
-# --- Local full stack: see README "Local full stack" ---
+# --- Local full stack: see docs/local-stack.md ---
 # LocalStack, `cdklocal deploy` of infra/, and the ECS service/ALB stand-in, all through
 # `python -m standin` (localstack/standin). LOCAL_DATABASE=rds (default: several tasks
 # behind the load balancer) or sidecar; LOCAL_RUNTIME=process (default: each container as a
@@ -191,4 +203,4 @@ local-load: $(VENV)/.local-stamp
 	$(STANDIN) run-load --profile $(PROFILE) --workers $(if $(filter-out 0,$(WORKERS)),$(WORKERS),2) --load-args="$(LOAD_ARGS)"
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build site *.egg-info .mypy_cache .ruff_cache .pytest_cache

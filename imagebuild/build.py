@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hostkit.docker import Engine
 from imagebuild import REPO_ROOT
+from imagebuild.base import LOCAL_BASE
 
 DEFAULT_TAG = "todo-async:local"
 BUILD_TIMEOUT = 1800.0
@@ -31,10 +32,13 @@ def build_image(
     engine: Engine, base: str, tag: str = DEFAULT_TAG, context: Path = REPO_ROOT
 ) -> Built:
     started = time.monotonic()
+    # The local stand-in base means no route out: no RDS CA bundle to fetch (the Dockerfile).
+    offline = ["--build-arg", "RDS_CA_BUNDLE_URL="] if base == LOCAL_BASE else []
     engine.run(
         "build",
         "--build-arg",
         f"BASE_IMAGE={base}",
+        *offline,
         "--tag",
         tag,
         str(context),

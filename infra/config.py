@@ -48,9 +48,22 @@ _LOG_RETENTION: dict[int, logs.RetentionDays] = {
 }
 
 
+# What AWS WAF accepts as a rate-based rule's limit (requests per evaluation window).
+WAF_MIN_RATE_LIMIT = 10
+WAF_MAX_RATE_LIMIT = 2_000_000_000
+
+
 class DatabaseMode(StrEnum):
     SIDECAR = "sidecar"
     RDS = "rds"
+
+
+class FrontDoor(StrEnum):
+    """Where viewers' HTTPS ends: CloudFront with its own certificate (no domain needed), or
+    the load balancer's HTTPS listener with the certificate given as certificateArn."""
+
+    CLOUDFRONT = "cloudfront"
+    LOAD_BALANCER = "loadBalancer"
 
 
 class AuthMode(StrEnum):
@@ -63,7 +76,7 @@ class AuthMode(StrEnum):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the stack varies on; see README "Deploying to AWS" for each key."""
+    """Everything the stack varies on; see docs/deploying.md, "Context options", for each key."""
 
     database: DatabaseMode = DatabaseMode.SIDECAR
     auth_mode: AuthMode = AuthMode.ACCOUNTS
@@ -84,6 +97,18 @@ class Settings:
     log_level: str = "info"
     stack_name: str = "TodoAsync"
     region: str | None = None
+    # The CloudFront front door's prefix list (com.amazonaws.global.cloudfront.origin-facing);
+    # empty: looked up at deploy time in the stack's region.
+    cloudfront_prefix_list_id: str | None = None
+    # WAF rate-based rules: requests per client address per WAF_RATE_WINDOW_S, everything /
+    # POST /api/session and POST /api/users.
+    waf_rate_limit: int = 2000
+    waf_sign_in_rate_limit: int = 20
+    # Strip the VPC default security group's rules (a Lambda-backed custom resource).
+    restrict_default_security_group: bool = True
+    # How the service's connections to RDS check the server: its certificate against the RDS
+    # certificate authorities and name ("verify-full"), or encryption alone ("require").
+    database_ssl_mode: str = "verify-full"
 
     def __post_init__(self) -> None:
         if self.nat_gateways not in (1, 2):
@@ -105,8 +130,30 @@ class Settings:
                 f"logRetentionDays={self.log_retention_days} is not a CloudWatch period"
             )
         ipaddress.ip_network(self.ingress_cidr)
+        if self.ingress_cidr != "0.0.0.0/0" and not self.certificate_arn:
+            raise ValueError(
+                "ingressCidr narrows the load balancer's HTTPS listener, which exists only with "
+                "certificateArn; without it CloudFront is the front door and the load balancer "
+                "admits CloudFront alone"
+            )
+        for key, limit in (
+            ("wafRateLimit", self.waf_rate_limit),
+            ("wafSignInRateLimit", self.waf_sign_in_rate_limit),
+        ):
+            if not WAF_MIN_RATE_LIMIT <= limit <= WAF_MAX_RATE_LIMIT:
+                raise ValueError(
+                    f"{key}={limit}: AWS WAF takes {WAF_MIN_RATE_LIMIT} to {WAF_MAX_RATE_LIMIT}"
+                )
+        if self.database_ssl_mode not in ("verify-full", "require"):
+            raise ValueError(
+                f"databaseSslMode={self.database_ssl_mode!r}: 'verify-full' or 'require'"
+            )
         if self.log_level.lower() not in {"critical", "error", "warning", "info", "debug"}:
             raise ValueError(f"logLevel {self.log_level!r} is not a Python logging level")
+
+    @property
+    def front_door(self) -> FrontDoor:
+        return FrontDoor.LOAD_BALANCER if self.certificate_arn else FrontDoor.CLOUDFRONT
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -146,4 +193,13 @@ class Settings:
             log_level=read.text("logLevel", defaults.log_level),
             stack_name=read.text("stackName", defaults.stack_name),
             region=read.optional("region"),
+            cloudfront_prefix_list_id=read.optional("cloudFrontPrefixListId"),
+            waf_rate_limit=read.number("wafRateLimit", defaults.waf_rate_limit),
+            waf_sign_in_rate_limit=read.number(
+                "wafSignInRateLimit", defaults.waf_sign_in_rate_limit
+            ),
+            restrict_default_security_group=read.flag(
+                "restrictDefaultSecurityGroup", defaults.restrict_default_security_group
+            ),
+            database_ssl_mode=read.text("databaseSslMode", defaults.database_ssl_mode),
         )

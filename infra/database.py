@@ -2,8 +2,10 @@
 
 `sidecar`: PostgreSQL runs as a second container in the service's task, its data on an
 encrypted EFS access point so it outlives the task. `rds`: an RDS PostgreSQL instance in
-the private subnets. Either way the password lives only in Secrets Manager and reaches the
-containers as an ECS secret.
+the private subnets. Either way the service migrates as the owner (`todo`) and serves as a
+runtime role (`todo_app`) that can only read and write the tables (the app makes and grants
+it, src/todo_async/database/roles.py). Both passwords are generated in Secrets Manager and
+reach the containers only as ECS secrets.
 """
 
 from __future__ import annotations
@@ -22,30 +24,52 @@ from constructs import Construct
 
 DB_NAME = "todo"
 DB_USER = "todo"
+# The role the service serves as: rows only, no DDL.
+DB_RUNTIME_USER = "todo_app"
 DB_PORT = 5432
-# The official image through ECR Public (no Docker Hub pull limits); Debian-based, so the
-# `postgres` user is uid/gid 999, which the EFS access point below is made for.
-POSTGRES_IMAGE = "public.ecr.aws/docker/library/postgres:17.9-bookworm"
+# Where the image keeps the RDS certificate authorities (Dockerfile, RDS_CA_BUNDLE_URL).
+RDS_CA_BUNDLE = "/etc/ssl/rds/global-bundle.pem"
+# The official image through ECR Public (no Docker Hub pull limits), pinned by digest (the
+# tag's index, the same manifest as on Docker Hub); Debian-based, so the `postgres` user is
+# uid/gid 999, which the EFS access point below is made for.
+POSTGRES_IMAGE = (
+    "public.ecr.aws/docker/library/postgres:17.9-bookworm"
+    "@sha256:47f917f7409eacd22fc5dfb1dee634e1b55cf0c01d1a7eb701be2227a03e0641"
+)
 POSTGRES_UID = "999"
 PGDATA_MOUNT = "/var/lib/postgresql/data"
+# Where PostgreSQL writes besides its data directory: the socket and lock files, and the
+# entrypoint's scratch files. Task-local volumes, so the root filesystem can be read-only.
+POSTGRES_SCRATCH = {"pgrun": "/var/run/postgresql", "pgtmp": "/tmp"}
 
 
 class Database(Construct):
     """What the service needs from a database: a URL, the password secret, network access,
     and (sidecar only) a container to run beside the app."""
 
-    #: the app's DATABASE_URL; carries no password (that arrives as DATABASE_PASSWORD).
+    #: the app's DATABASE_URL (the runtime role) and MIGRATION_DATABASE_URL (the owner);
+    #: neither carries a password (those arrive as DATABASE_PASSWORD and
+    #: MIGRATION_DATABASE_PASSWORD).
     url: str
+    migration_url: str
+    #: more of the app's environment the database needs.
+    environment: dict[str, str] = {}  # noqa: RUF012 (never changed in place)
 
     def __init__(self, scope: Construct, construct_id: str, *, retain_data: bool) -> None:
         super().__init__(scope, construct_id)
         self.removal_policy = RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY
-        self.secret = secretsmanager.Secret(
+        self.secret = self._credentials("Secret", DB_USER, "the owner: migrations")
+        self.runtime_secret = self._credentials(
+            "RuntimeSecret", DB_RUNTIME_USER, "the service's runtime role: rows only"
+        )
+
+    def _credentials(self, construct_id: str, username: str, who: str) -> secretsmanager.Secret:
+        secret = secretsmanager.Secret(
             self,
-            "Secret",
-            description="todo-async PostgreSQL credentials (username, password)",
+            construct_id,
+            description=f"todo-async PostgreSQL credentials of {who} (username, password)",
             generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template=json.dumps({"username": DB_USER}),
+                secret_string_template=json.dumps({"username": username}),
                 generate_string_key="password",
                 password_length=32,
                 # Letters and digits only: safe in a URL, a shell and a libpq string.
@@ -53,7 +77,7 @@ class Database(Construct):
             ),
             removal_policy=self.removal_policy,
         )
-        Validations.of(self.secret).acknowledge(
+        Validations.of(secret).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-SMG4",
                 reason=(
@@ -64,10 +88,16 @@ class Database(Construct):
                 ),
             ),
         )
+        return secret
 
     @property
     def password(self) -> ecs.Secret:
+        """The owner's."""
         return ecs.Secret.from_secrets_manager(self.secret, "password")
+
+    @property
+    def runtime_password(self) -> ecs.Secret:
+        return ecs.Secret.from_secrets_manager(self.runtime_secret, "password")
 
     @property
     @abstractmethod
@@ -89,7 +119,8 @@ class Database(Construct):
 class SidecarDatabase(Database):
     """PostgreSQL in the task, data on an encrypted EFS access point owned by uid 999."""
 
-    url = f"postgresql://{DB_USER}@localhost:{DB_PORT}/{DB_NAME}"
+    url = f"postgresql://{DB_RUNTIME_USER}@localhost:{DB_PORT}/{DB_NAME}"
+    migration_url = f"postgresql://{DB_USER}@localhost:{DB_PORT}/{DB_NAME}"
 
     def __init__(
         self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc, retain_data: bool
@@ -205,11 +236,17 @@ class SidecarDatabase(Database):
             ),
             # Time for a clean shutdown checkpoint before SIGKILL.
             stop_timeout=Duration.seconds(60),
+            readonly_root_filesystem=True,
             logging=logging,
         )
         container.add_mount_points(
             ecs.MountPoint(container_path=PGDATA_MOUNT, source_volume="pgdata", read_only=False)
         )
+        for volume, path in POSTGRES_SCRATCH.items():
+            task_definition.add_volume(name=volume)
+            container.add_mount_points(
+                ecs.MountPoint(container_path=path, source_volume=volume, read_only=False)
+            )
         return container
 
 
@@ -225,6 +262,7 @@ class RdsDatabase(Database):
         retain_data: bool,
         instance_type: str,
         multi_az: bool,
+        ssl_mode: str,
     ) -> None:
         super().__init__(scope, construct_id, retain_data=retain_data)
 
@@ -259,11 +297,13 @@ class RdsDatabase(Database):
             deletion_protection=retain_data,
             removal_policy=RemovalPolicy.SNAPSHOT if retain_data else RemovalPolicy.DESTROY,
         )
-        # PostgreSQL 15+ on RDS refuses unencrypted connections (rds.force_ssl=1).
-        self.url = (
-            f"postgresql://{DB_USER}@{self.instance.db_instance_endpoint_address}:{DB_PORT}"
-            f"/{DB_NAME}?ssl=require"
-        )
+        # PostgreSQL 15+ on RDS refuses unencrypted connections (rds.force_ssl=1); verify-full
+        # also checks the certificate against the RDS CAs the image carries (Dockerfile).
+        address = f"{self.instance.db_instance_endpoint_address}:{DB_PORT}/{DB_NAME}"
+        self.url = f"postgresql://{DB_RUNTIME_USER}@{address}?ssl={ssl_mode}"
+        self.migration_url = f"postgresql://{DB_USER}@{address}?ssl={ssl_mode}"
+        if ssl_mode == "verify-full":
+            self.environment = {"PGSSLROOTCERT": RDS_CA_BUNDLE}
         Validations.of(self.instance).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-RDS11",

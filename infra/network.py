@@ -30,6 +30,7 @@ class Network(Construct):
         nat_gateways: int,
         eip_allocation_ids: Sequence[str] = (),
         log_retention: logs.RetentionDays,
+        restrict_default_security_group: bool,
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -50,9 +51,9 @@ class Network(Construct):
                     name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=24
                 ),
             ],
-            # Nothing uses the default security group. Stripping its rules takes a
-            # Lambda-backed custom resource, which LocalStack cannot run without Docker.
-            restrict_default_security_group=False,
+            # Nothing uses the default security group: strip its rules (a Lambda-backed
+            # custom resource, which the local deploy turns off: LocalStack runs no Lambda here).
+            restrict_default_security_group=restrict_default_security_group,
         )
         # Accepted and rejected flows, kept as long as the application's logs.
         self.flow_log_group = logs.LogGroup(

@@ -64,6 +64,7 @@ class Service(Construct):
         auth_mode: AuthMode,
         cors_allow_origins: str,
         log_level: str,
+        viewer_headers: dict[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -94,6 +95,7 @@ class Service(Construct):
             essential=True,
             environment={
                 "DATABASE_URL": database.url,
+                "MIGRATION_DATABASE_URL": database.migration_url,
                 # Set in both modes: the app serves an open list beyond loopback only when
                 # AUTH_MODE says so.
                 "AUTH_MODE": auth_mode.value,
@@ -102,8 +104,13 @@ class Service(Construct):
                 "CORS_ALLOW_ORIGINS": cors_allow_origins,
                 "LOG_LEVEL": log_level,
                 "SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT_SECONDS),
+                **viewer_headers,
+                **database.environment,
             },
-            secrets={"DATABASE_PASSWORD": database.password},
+            secrets={
+                "DATABASE_PASSWORD": database.runtime_password,
+                "MIGRATION_DATABASE_PASSWORD": database.password,
+            },
             port_mappings=[
                 ecs.PortMapping(container_port=APP_PORT, name="http", protocol=ecs.Protocol.TCP)
             ],
@@ -150,8 +157,13 @@ class Service(Construct):
             "SecurityGroup",
             vpc=vpc,
             description="todo-async tasks: port 5000 from the load balancer only",
-            # Egress to ECR, Secrets Manager, CloudWatch Logs and the database.
-            allow_all_outbound=True,
+            # Out only to the database (opened by `database.connect`) and HTTPS.
+            allow_all_outbound=False,
+        )
+        # ECR, S3 (image layers), Secrets Manager and CloudWatch Logs, through the NAT gateways:
+        # their addresses are not fixed, the port is.
+        self.security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs"
         )
 
         # Sidecar: one task owns the database files, so never run two (stop, then start).

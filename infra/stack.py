@@ -5,14 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnElement, CfnOutput, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IConstruct
 
-from infra.config import DatabaseMode, Settings
+from infra.config import DatabaseMode, FrontDoor, Settings
 from infra.database import Database, RdsDatabase, SidecarDatabase
+from infra.distribution import Distribution
 from infra.exports import ServiceExports
+from infra.firewall import Firewall
 from infra.network import Network
+from infra.origin_verification import OriginVerification
 from infra.service import Service
 from infra.traffic import Traffic
+
+# Where AWS WAF keeps WebACLs for CloudFront.
+CLOUDFRONT_WAF_REGION = "us-east-1"
+VIEWER_HEADERS_BEHIND_CLOUDFRONT = {
+    "FORWARDED_PROTO_HEADER": "CloudFront-Forwarded-Proto",
+    "FORWARDED_CLIENT_HEADER": "CloudFront-Viewer-Address",
+}
 
 
 class TodoAsyncStack(Stack):
@@ -21,6 +32,13 @@ class TodoAsyncStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         Tags.of(self).add("project", "todo-async")
+        cloudfront = settings.front_door is FrontDoor.CLOUDFRONT
+        if cloudfront and self.region != CLOUDFRONT_WAF_REGION:
+            raise ValueError(
+                f"region {self.region}: CloudFront's WAF WebACL must be created in "
+                f"{CLOUDFRONT_WAF_REGION}, so the CloudFront front door deploys there; elsewhere "
+                "give certificateArn (HTTPS on the load balancer, its WAF in the same region)"
+            )
 
         network = Network(
             self,
@@ -28,16 +46,47 @@ class TodoAsyncStack(Stack):
             nat_gateways=settings.nat_gateways,
             eip_allocation_ids=settings.nat_eip_allocation_ids,
             log_retention=settings.log_retention,
+            restrict_default_security_group=settings.restrict_default_security_group,
         )
+        origin = OriginVerification(self, "OriginVerification") if cloudfront else None
         traffic = Traffic(
             self,
             "Traffic",
             vpc=network.vpc,
             public_subnets=network.public_subnets,
+            front_door=settings.front_door,
             ingress_cidr=settings.ingress_cidr,
             certificate_arn=settings.certificate_arn,
+            given_prefix_list_id=settings.cloudfront_prefix_list_id,
+            origin=origin,
             log_expiration_days=settings.log_retention_days,
         )
+        firewall = Firewall(
+            self,
+            "Firewall",
+            waf_scope="CLOUDFRONT" if cloudfront else "REGIONAL",
+            rate_limit=settings.waf_rate_limit,
+            sign_in_rate_limit=settings.waf_sign_in_rate_limit,
+        )
+        distribution: Distribution | None = None
+        if cloudfront:
+            assert origin is not None
+            distribution = Distribution(
+                self,
+                "FrontDoor",
+                load_balancer=traffic.load_balancer,
+                origin=origin,
+                web_acl_arn=firewall.web_acl.attr_arn,
+            )
+            url = distribution.url
+        else:
+            wafv2.CfnWebACLAssociation(
+                self,
+                "WebAclAssociation",
+                resource_arn=traffic.load_balancer.load_balancer_arn,
+                web_acl_arn=firewall.web_acl.attr_arn,
+            )
+            url = f"https://{traffic.load_balancer.load_balancer_dns_name}"
         database: Database
         if settings.database is DatabaseMode.RDS:
             database = RdsDatabase(
@@ -47,6 +96,7 @@ class TodoAsyncStack(Stack):
                 retain_data=settings.retain_data,
                 instance_type=settings.db_instance_type,
                 multi_az=settings.db_multi_az,
+                ssl_mode=settings.database_ssl_mode,
             )
         else:
             database = SidecarDatabase(
@@ -70,6 +120,10 @@ class TodoAsyncStack(Stack):
             auth_mode=settings.auth_mode,
             cors_allow_origins=settings.cors_allow_origins,
             log_level=settings.log_level,
+            # Behind CloudFront the load balancer's X-Forwarded-Proto names its own hop
+            # (plain HTTP) and X-Forwarded-For ends with CloudFront's edge; CloudFront's own
+            # headers name the viewer's scheme and address.
+            viewer_headers=VIEWER_HEADERS_BEHIND_CLOUDFRONT if cloudfront else {},
         )
 
         # Plain logical ids for what the LocalStack harness and operators look up.
@@ -81,13 +135,19 @@ class TodoAsyncStack(Stack):
             "TargetGroup": traffic.target_group,
             "HttpListener": traffic.http_listener,
             "HttpsListener": traffic.https_listener,
+            "WebAcl": firewall.web_acl,
             "DatabaseSecret": database.secret,
+            "DatabaseRuntimeSecret": database.runtime_secret,
             "Cluster": service.cluster,
             "LogGroup": service.log_group,
             "TaskDefinition": service.task_definition,
             "ServiceSecurityGroup": service.security_group,
             "Service": service.service,
         }
+        if distribution is not None and origin is not None:
+            named["Distribution"] = distribution.distribution
+            named["OriginSecret"] = origin.secret
+            named["OriginListenerRule"] = traffic.origin_rule
         if isinstance(database, SidecarDatabase):
             named["FileSystem"] = database.file_system
             named["FileSystemSecurityGroup"] = database.security_group
@@ -97,7 +157,9 @@ class TodoAsyncStack(Stack):
             named["DatabaseSecurityGroup"] = database.security_group
         for logical_id, construct in named.items():
             if construct is not None:
-                resource = construct.node.default_child
+                resource = (
+                    construct if isinstance(construct, CfnElement) else construct.node.default_child
+                )
                 assert isinstance(resource, CfnElement), logical_id
                 resource.override_logical_id(logical_id)
 
@@ -113,11 +175,13 @@ class TodoAsyncStack(Stack):
             value=Fn.join(",", private_subnets),
             export_name=exports.private_subnet_ids,
         )
+        # The name is kept for the load generators' import; the value is the HTTPS URL
+        # viewers use (the front door's), not the load balancer's own.
         CfnOutput(
             self,
             "LoadBalancerUrl",
-            value=traffic.url,
-            description="Service URL",
+            value=url,
+            description="Service URL (HTTPS)",
             export_name=exports.load_balancer_url,
         )
         CfnOutput(self, "ClusterName", value=service.cluster.cluster_name)

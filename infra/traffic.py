@@ -8,6 +8,10 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.cloudfront_prefix_list import cloudfront_prefix_list_id
+from infra.config import FrontDoor
+from infra.origin_verification import OriginVerification
+
 APP_PORT = 5000
 HEALTH_CHECK_PATH = "/health"
 # Long enough for in-flight requests to finish, far shorter than the 300 s default, so a
@@ -15,10 +19,20 @@ HEALTH_CHECK_PATH = "/health"
 DEREGISTRATION_DELAY = Duration.seconds(30)
 
 
+# What the load balancer answers a request that did not come through the front door.
+_REFUSED = (
+    '{"type":"about:blank","title":"Forbidden","status":403,'
+    '"detail":"Use the service\'s public URL."}'
+)
+
+
 class Traffic(Construct):
     """Internet-facing ALB in the public subnets forwarding to an IP target group on port 5000.
 
-    HTTP on 80 forwards; with a certificate, HTTPS on 443 forwards and 80 redirects to it.
+    Front door CloudFront: one HTTP listener on 80, open to CloudFront's origin-facing prefix
+    list only, forwarding only requests that carry the origin secret header; anything else
+    gets a fixed 403. Front door the load balancer (a certificate given): HTTPS on 443
+    forwards, 80 redirects to it, both open to `ingress_cidr`.
     Access logs go to an encrypted, SSL-only bucket.
     """
 
@@ -29,8 +43,11 @@ class Traffic(Construct):
         *,
         vpc: ec2.IVpc,
         public_subnets: ec2.SubnetSelection,
+        front_door: FrontDoor,
         ingress_cidr: str,
         certificate_arn: str | None,
+        given_prefix_list_id: str | None,
+        origin: OriginVerification | None,
         log_expiration_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -63,22 +80,6 @@ class Traffic(Construct):
             description="todo-async load balancer: HTTP(S) in from the clients, out to the tasks",
             allow_all_outbound=False,
         )
-        ports = [80, 443] if certificate_arn else [80]
-        for port in ports:
-            self.security_group.add_ingress_rule(
-                ec2.Peer.ipv4(ingress_cidr), ec2.Port.tcp(port), f"clients on {port}"
-            )
-        if ingress_cidr == "0.0.0.0/0":
-            Validations.of(self.security_group).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-EC23",
-                    reason=(
-                        "A public web service: the load balancer takes HTTP(S) from anywhere. "
-                        "Narrow it with -c ingressCidr=..."
-                    ),
-                ),
-            )
-
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self,
             "LoadBalancer",
@@ -112,33 +113,72 @@ class Traffic(Construct):
             ),
         )
 
-        if certificate_arn:
-            self.https_listener: elbv2.ApplicationListener | None = self.load_balancer.add_listener(
-                "HttpsListener",
-                port=443,
-                protocol=elbv2.ApplicationProtocol.HTTPS,
-                certificates=[elbv2.ListenerCertificate.from_arn(certificate_arn)],
-                ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
-                default_target_groups=[self.target_group],
-                open=False,
-            )
-            self.http_listener = self.load_balancer.add_listener(
-                "HttpListener",
-                port=80,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                default_action=elbv2.ListenerAction.redirect(
-                    protocol="HTTPS", port="443", permanent=True
-                ),
-                open=False,
-            )
-            self.url = f"https://{self.load_balancer.load_balancer_dns_name}"
+        self.https_listener: elbv2.ApplicationListener | None = None
+        if front_door is FrontDoor.CLOUDFRONT:
+            assert origin is not None
+            self._cloudfront_only(given_prefix_list_id=given_prefix_list_id, origin=origin)
         else:
-            self.https_listener = None
-            self.http_listener = self.load_balancer.add_listener(
-                "HttpListener",
-                port=80,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                default_target_groups=[self.target_group],
-                open=False,
+            assert certificate_arn
+            self._https(ingress_cidr=ingress_cidr, certificate_arn=certificate_arn)
+
+    def _cloudfront_only(
+        self, *, given_prefix_list_id: str | None, origin: OriginVerification
+    ) -> None:
+        # One port only: a prefix list counts as its size (55 entries for CloudFront's)
+        # against the security group's 60-rule quota.
+        self.security_group.add_ingress_rule(
+            ec2.Peer.prefix_list(cloudfront_prefix_list_id(self, given_prefix_list_id)),
+            ec2.Port.tcp(80),
+            "CloudFront's origin-facing addresses on 80",
+        )
+        self.http_listener = self.load_balancer.add_listener(
+            "HttpListener",
+            port=80,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            default_action=elbv2.ListenerAction.fixed_response(
+                403, content_type="application/problem+json", message_body=_REFUSED
+            ),
+            open=False,
+        )
+        self.origin_rule = elbv2.ApplicationListenerRule(
+            self,
+            "FromCloudFront",
+            listener=self.http_listener,
+            priority=1,
+            conditions=[elbv2.ListenerCondition.http_header(origin.header, [origin.value])],
+            action=elbv2.ListenerAction.forward([self.target_group]),
+        )
+
+    def _https(self, *, ingress_cidr: str, certificate_arn: str) -> None:
+        for port in (80, 443):
+            self.security_group.add_ingress_rule(
+                ec2.Peer.ipv4(ingress_cidr), ec2.Port.tcp(port), f"clients on {port}"
             )
-            self.url = f"http://{self.load_balancer.load_balancer_dns_name}"
+        if ingress_cidr == "0.0.0.0/0":
+            Validations.of(self.security_group).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-EC23",
+                    reason=(
+                        "A public web service: the load balancer takes HTTP(S) from anywhere "
+                        "(HTTP only to be redirected). Narrow it with -c ingressCidr=..."
+                    ),
+                ),
+            )
+        self.https_listener = self.load_balancer.add_listener(
+            "HttpsListener",
+            port=443,
+            protocol=elbv2.ApplicationProtocol.HTTPS,
+            certificates=[elbv2.ListenerCertificate.from_arn(certificate_arn)],
+            ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+            default_target_groups=[self.target_group],
+            open=False,
+        )
+        self.http_listener = self.load_balancer.add_listener(
+            "HttpListener",
+            port=80,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            default_action=elbv2.ListenerAction.redirect(
+                protocol="HTTPS", port="443", permanent=True
+            ),
+            open=False,
+        )

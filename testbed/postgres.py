@@ -11,7 +11,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,10 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def running_postgres(database: str = "todo") -> Iterator[PostgresServer]:
+def running_postgres(
+    database: str = "todo", server_options: Sequence[str] = ()
+) -> Iterator[PostgresServer]:
+    """A server of its own; `server_options` are more `postgres` arguments (`-c ssl=on`...)."""
     bindir = find_binaries()
     if bindir is None:
         raise RuntimeError("no PostgreSQL server binaries (initdb, postgres) found")
@@ -59,6 +62,7 @@ def running_postgres(database: str = "todo") -> Iterator[PostgresServer]:
         subprocess.run(initdb, check=True, capture_output=True, **run_as.popen_kwargs())
         server = [str(bindir / "postgres"), "-D", str(datadir), "-h", "127.0.0.1"]
         server += ["-p", str(port), "-k", str(workdir), "-c", "max_connections=200"]
+        server += server_options
         with (workdir / "postgres.log").open("wb") as log:
             process = subprocess.Popen(
                 server,

@@ -29,6 +29,15 @@ DEPLOYED = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 STEADY_TIMEOUT = 300
 TEST_TIMEOUT = 1800
 DATABASE_MODES = ("rds", "sidecar")
+# What only the local deploy sets. LocalStack runs no Lambda here (no image registry), so no
+# Lambda-backed custom resource: the CloudFront prefix list id is given (any id: LocalStack
+# records no security-group rules) and the VPC's default security group is left as it is.
+# The RDS stand-in's certificate is self-signed: encrypted, not verified against RDS's CAs.
+LOCAL_ONLY_CONTEXT = (
+    ("cloudFrontPrefixListId", "pl-00000000000000000"),
+    ("restrictDefaultSecurityGroup", "false"),
+    ("databaseSslMode", "require"),
+)
 
 
 def local_up(database: str, image: str, extra_context: str = "", runtime: str = "process") -> None:
@@ -50,7 +59,12 @@ def local_up(database: str, image: str, extra_context: str = "", runtime: str = 
 
     allocation_ids = eips.ensure_eips(aws.client("ec2"), settings.nat_gateways)
     eip_ids = ",".join(allocation_ids)
-    ours = (("image", image), ("natEipAllocationIds", eip_ids), ("database", database))
+    ours = (
+        ("image", image),
+        ("natEipAllocationIds", eip_ids),
+        ("database", database),
+        *LOCAL_ONLY_CONTEXT,
+    )
     context = Context(ours + extra.pairs)
     context.save()
     phases.done("EIP allocation")

@@ -15,8 +15,8 @@ from starlette.routing import Route
 from todo_async import web
 from todo_async.accounts.sign_in_limits import SignInLimits
 from todo_async.accounts.store import AccountStore
-from todo_async.database.engine import open_database
-from todo_async.database.startup import connect_and_migrate
+from todo_async.database.engine import open_database, open_migration_database
+from todo_async.database.startup import connect_and_migrate, migrate_as_owner
 from todo_async.endpoints import categories, health, session, todos, tokens, users
 from todo_async.heap import start_up_objects_frozen
 from todo_async.middleware.authentication import AuthenticationMiddleware
@@ -42,6 +42,7 @@ from todo_async.stop_signals import interruptible
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = open_database(settings)
+    owner = open_migration_database(settings)
     accounts = AccountStore(database)
     accounts_mode = settings.auth_mode == "accounts"
     openapi = build_openapi(accounts=accounts_mode)
@@ -54,7 +55,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             with interruptible("waiting for the database at start-up"):
-                await connect_and_migrate(database, settings.migration_lock_timeout)
+                if owner is None:
+                    await connect_and_migrate(database, settings.migration_lock_timeout)
+                else:
+                    await migrate_as_owner(
+                        owner,
+                        database,
+                        settings.database_password,
+                        settings.migration_lock_timeout,
+                    )
             with start_up_objects_frozen():
                 yield
         finally:
@@ -74,7 +83,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(StartupFailuresMiddleware),
-            Middleware(ProxyHeadersMiddleware, trusted=settings.forwarded_allow_ips),
+            Middleware(
+                ProxyHeadersMiddleware,
+                trusted=settings.forwarded_allow_ips,
+                proto_header=settings.forwarded_proto_header,
+                client_header=settings.forwarded_client_header,
+            ),
             Middleware(SecurityHeadersMiddleware),
             Middleware(RequestLogMiddleware),
             Middleware(

@@ -84,13 +84,23 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from todo_async.database.engine import open_database
-    from todo_async.database.startup import LockWaitExpired, connect_and_migrate
+    from todo_async.database.engine import open_database, open_migration_database
+    from todo_async.database.startup import (
+        LockWaitExpired,
+        connect_and_migrate,
+        migrate_as_owner,
+    )
 
     async def run() -> list[int]:
         database = open_database(settings)
+        owner = open_migration_database(settings)
         try:
-            return await connect_and_migrate(database, settings.migration_lock_timeout)
+            if owner is None:
+                return await connect_and_migrate(database, settings.migration_lock_timeout)
+            # As the service starts: the owner migrates and grants the runtime role.
+            return await migrate_as_owner(
+                owner, database, settings.database_password, settings.migration_lock_timeout
+            )
         finally:
             await database.disconnect()
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from todo_async.accounts.credentials import SESSION_COOKIE
+from todo_async.accounts.credentials import SECURE_SESSION_COOKIE, SESSION_COOKIE
 from todo_async.schemas import (
     Account,
     CategorySummary,
@@ -171,7 +171,10 @@ SECURITY_SCHEMES = {
         "type": "apiKey",
         "in": "cookie",
         "name": SESSION_COOKIE,
-        "description": "The session POST /api/session starts (the web page's)",
+        "description": (
+            f"The session POST /api/session starts (the web page's); over HTTPS the cookie "
+            f"is {SECURE_SESSION_COOKIE}"
+        ),
     },
 }
 # Either credential will do.
@@ -198,7 +201,10 @@ def _accounts_paths() -> dict[str, Any]:
     token_id = {**ID_PARAMETER, "schema": TypeAdapter[int](TokenId).json_schema()}
     set_cookie = {
         "Set-Cookie": {
-            "description": f"{SESSION_COOKIE}=...; HttpOnly; SameSite=Strict; Path=/",
+            "description": (
+                f"{SESSION_COOKIE}=...; HttpOnly; SameSite=Strict; Path=/ (over HTTPS: "
+                f"{SECURE_SESSION_COOKIE}=...; Secure; HttpOnly; SameSite=Strict; Path=/)"
+            ),
             "required": True,
             "schema": {"type": "string"},
         }

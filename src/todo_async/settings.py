@@ -20,11 +20,21 @@ class Settings:
     # Kept apart from the URL so an orchestrator can inject it from a secret store.
     database_password: str | None = None
     database_pool_size: int = 10
+    # The owner migrations run as, when the service itself runs as a role that can only read
+    # and write the tables (PostgreSQL; see database/roles.py). Its password, kept apart too.
+    migration_database_url: str | None = None
+    migration_database_password: str | None = None
     # "normal" survives a killed process; "full" also survives power loss, at a cost per write.
     sqlite_synchronous: str = "normal"
     cors_allow_origins: tuple[str, ...] = ("*",)
     # Peers whose X-Forwarded-* headers are believed: the load balancer.
     forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
+    # The header those peers name the viewer's scheme in (CloudFront-Forwarded-Proto behind
+    # CloudFront, whose load balancer hop is plain HTTP).
+    forwarded_proto_header: str = "x-forwarded-proto"
+    # And the header naming the viewer's address ("address:port"), when not X-Forwarded-For's
+    # hops (CloudFront-Viewer-Address behind CloudFront).
+    forwarded_client_header: str | None = None
     log_level: str = "info"
     shutdown_timeout: int = 25
     # How long start-up waits for another process's lock on the database (seconds).
@@ -46,11 +56,17 @@ class Settings:
             database_url=env.get("DATABASE_URL", defaults.database_url),
             database_password=env.get("DATABASE_PASSWORD") or None,
             database_pool_size=int(env.get("DATABASE_POOL_SIZE", defaults.database_pool_size)),
+            migration_database_url=env.get("MIGRATION_DATABASE_URL") or None,
+            migration_database_password=env.get("MIGRATION_DATABASE_PASSWORD") or None,
             sqlite_synchronous=env.get("SQLITE_SYNCHRONOUS", defaults.sqlite_synchronous).lower(),
             cors_allow_origins=_split(env.get("CORS_ALLOW_ORIGINS", "*")),
             forwarded_allow_ips=_split(
                 env.get("FORWARDED_ALLOW_IPS", ",".join(defaults.forwarded_allow_ips))
             ),
+            forwarded_proto_header=env.get(
+                "FORWARDED_PROTO_HEADER", defaults.forwarded_proto_header
+            ).lower(),
+            forwarded_client_header=env.get("FORWARDED_CLIENT_HEADER") or None,
             log_level=env.get("LOG_LEVEL", defaults.log_level).lower(),
             shutdown_timeout=int(env.get("SHUTDOWN_TIMEOUT", defaults.shutdown_timeout)),
             migration_lock_timeout=float(

@@ -15,14 +15,17 @@ from starlette.applications import Starlette
 
 from tests.api.accounts import PASSWORD, User, http_client, sign_in, sign_up
 from tests.api.test_bad_input import assert_problem
-from todo_async.accounts.credentials import SESSION_COOKIE
+from todo_async.accounts.credentials import SECURE_SESSION_COOKIE, SESSION_COOKIE
 from todo_async.app import create_app
 from todo_async.settings import Settings
 
+# The test client's peer is 127.0.0.1, a trusted proxy by default.
+OVER_HTTPS = {"X-Forwarded-Proto": "https"}
 
-def session_cookie(response: httpx.Response) -> dict[str, str]:
+
+def session_cookie(response: httpx.Response, name: str = SESSION_COOKIE) -> dict[str, str]:
     """The Set-Cookie for the session: its value and attributes (flags map to "")."""
-    (header,) = [h for h in response.headers.get_list("set-cookie") if SESSION_COOKIE in h]
+    (header,) = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{name}=")]
     attributes = {"value": header.split(";")[0].split("=", 1)[1]}
     for part in header.split(";")[1:]:
         name, _, value = part.strip().partition("=")
@@ -53,14 +56,45 @@ async def test_the_cookie_is_secure_over_https_behind_the_proxy(
     anonymous: httpx.AsyncClient,
 ) -> None:
     await sign_up(anonymous, "ann")
-    # The test client's peer is 127.0.0.1, a trusted proxy by default.
     response = await anonymous.post(
         "/api/session",
         json={"username": "ann", "password": PASSWORD},
-        headers={"X-Forwarded-Proto": "https"},
+        headers=OVER_HTTPS,
     )
 
-    assert "secure" in session_cookie(response)
+    cookie = session_cookie(response, SECURE_SESSION_COOKIE)
+    assert "secure" in cookie
+    assert (cookie["path"], cookie["httponly"]) == ("/", "")
+    assert "domain" not in cookie  # a __Host- cookie must have none
+    assert not [h for h in response.headers.get_list("set-cookie") if h.startswith("todo_")]
+    # Sent back over HTTPS it signs the request in; sent over plain HTTP it does not count.
+    secret = {"Cookie": f"{SECURE_SESSION_COOKIE}={cookie['value']}"}
+    signed_in = await anonymous.get("/api/session", headers={**OVER_HTTPS, **secret})
+    assert signed_in.json()["username"] == "ann"
+    assert_problem(await anonymous.get("/api/session", headers=secret), 401)
+
+
+async def test_over_https_a_plain_cookie_does_not_count(
+    ann: User, anonymous: httpx.AsyncClient
+) -> None:
+    """Anyone on a plain-HTTP path can plant a plain cookie; over HTTPS only the __Host- one
+    (which a browser accepts only from HTTPS) is read."""
+    planted = {"Cookie": f"{SESSION_COOKIE}={ann.browser.cookies[SESSION_COOKIE]}"}
+    assert_problem(await anonymous.get("/api/session", headers={**OVER_HTTPS, **planted}), 401)
+
+
+async def test_sign_out_over_https_clears_the_secure_cookie(anonymous: httpx.AsyncClient) -> None:
+    await sign_up(anonymous, "ann")
+    signed_in = await anonymous.post(
+        "/api/session", json={"username": "ann", "password": PASSWORD}, headers=OVER_HTTPS
+    )
+    secret = session_cookie(signed_in, SECURE_SESSION_COOKIE)["value"]
+    cookie = {"Cookie": f"{SECURE_SESSION_COOKIE}={secret}"}
+    response = await anonymous.delete("/api/session", headers={**OVER_HTTPS, **cookie})
+
+    cleared = session_cookie(response, SECURE_SESSION_COOKIE)
+    assert (cleared["value"].strip('"'), cleared["max-age"]) == ("", "0")
+    assert_problem(await anonymous.get("/api/session", headers={**OVER_HTTPS, **cookie}), 401)
 
 
 async def test_the_session_says_who_is_signed_in(ann: User, anonymous: httpx.AsyncClient) -> None:

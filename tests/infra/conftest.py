@@ -80,8 +80,9 @@ def synthesize(outdir: Path, suffix: str = "", **overrides: Any) -> Synthesized:
 
 def no_plaintext_secrets(synth: Synthesized) -> None:
     """Assert the template carries no secret value: no secret string in a Secret resource, no
-    password-like plain environment variable, and every container secret comes from the
-    generated Secrets Manager secret."""
+    password-like plain environment variable, and every container secret comes from a
+    generated Secrets Manager secret: the runtime role's for the service, the owner's for
+    migrations and the sidecar PostgreSQL."""
     for secret in synth.of_type("AWS::SecretsManager::Secret").values():
         assert "SecretString" not in secret["Properties"]
         assert "GenerateSecretString" in secret["Properties"]
@@ -93,9 +94,12 @@ def no_plaintext_secrets(synth: Synthesized) -> None:
         # No URL with a user:password@ part.
         assert not re.search(r"://[^/@\"]+:[^/@\"]+@", json.dumps(container.get("Environment")))
         for secret in container.get("Secrets", []):
-            assert secret["ValueFrom"] == {
-                "Fn::Join": ["", [{"Ref": "DatabaseSecret"}, ":password::"]]
-            }
+            source = (
+                "DatabaseRuntimeSecret"
+                if secret["Name"] == "DATABASE_PASSWORD"
+                else ("DatabaseSecret")
+            )
+            assert secret["ValueFrom"] == {"Fn::Join": ["", [{"Ref": source}, ":password::"]]}
 
 
 @pytest.fixture(scope="module")

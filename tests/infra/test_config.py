@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk import aws_logs as logs
 
-from infra.config import AuthMode, DatabaseMode, Settings
+from infra.config import AuthMode, DatabaseMode, FrontDoor, Settings
 from tests.infra.conftest import CDK_JSON_CONTEXT
 
 
@@ -28,6 +28,16 @@ def test_defaults_without_any_context() -> None:
     assert defaults.nat_eip_allocation_ids == ()
     assert defaults.certificate_arn is None
     assert defaults.log_retention is logs.RetentionDays.ONE_MONTH
+    assert defaults.front_door is FrontDoor.CLOUDFRONT
+    assert (defaults.waf_rate_limit, defaults.waf_sign_in_rate_limit) == (2000, 20)
+    assert defaults.restrict_default_security_group is True
+
+
+def test_a_certificate_makes_the_load_balancer_the_front_door() -> None:
+    given = settings(
+        certificateArn="arn:aws:acm:us-east-1:1:certificate/x", ingressCidr="192.0.2.0/24"
+    )
+    assert given.front_door is FrontDoor.LOAD_BALANCER
 
 
 def test_command_line_strings_are_parsed() -> None:
@@ -91,6 +101,11 @@ def test_empty_strings_mean_unset() -> None:
         ({"retainData": "yes"}, "not true or false"),
         ({"logLevel": "verbose"}, "not a Python logging level"),
         ({"ingressCidr": "10.0.0.0/33"}, "does not appear to be"),
+        ({"ingressCidr": "192.0.2.0/24"}, "exists only with certificateArn"),
+        ({"wafRateLimit": "9"}, "AWS WAF takes 10 to"),
+        ({"wafSignInRateLimit": "0"}, "AWS WAF takes 10 to"),
+        ({"restrictDefaultSecurityGroup": "no"}, "not true or false"),
+        ({"databaseSslMode": "prefer"}, "'verify-full' or 'require'"),
     ],
 )
 def test_invalid_context_is_refused_with_a_reason(context: dict[str, str], message: str) -> None:

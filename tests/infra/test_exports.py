@@ -39,7 +39,8 @@ def test_the_vpc_its_private_subnets_and_the_url_are_exported_by_name(
         ),
         "LoadBalancerUrl": (
             "TodoAsync-LoadBalancerUrl",
-            {"Fn::Join": ["", ["http://", {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}]]},
+            # The HTTPS URL viewers use: CloudFront's, in front of the load balancer.
+            {"Fn::Join": ["", ["https://", {"Fn::GetAtt": ["Distribution", "DomainName"]}]]},
         ),
     }
 

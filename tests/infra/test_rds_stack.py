@@ -49,16 +49,19 @@ def test_app_uses_the_image_reference_and_no_database_container(synth: Synthesiz
 
 def test_database_url_points_at_the_instance_over_tls(synth: Synthesized) -> None:
     environment = {e["Name"]: e["Value"] for e in synth.containers()["app"]["Environment"]}
-    assert environment["DATABASE_URL"] == {
-        "Fn::Join": [
-            "",
-            [
-                "postgresql://todo@",
-                {"Fn::GetAtt": ["DatabaseInstance", "Endpoint.Address"]},
-                ":5432/todo?ssl=require",
-            ],
-        ]
-    }
+    for variable, user in (("DATABASE_URL", "todo_app"), ("MIGRATION_DATABASE_URL", "todo")):
+        assert environment[variable] == {
+            "Fn::Join": [
+                "",
+                [
+                    f"postgresql://{user}@",
+                    {"Fn::GetAtt": ["DatabaseInstance", "Endpoint.Address"]},
+                    ":5432/todo?ssl=verify-full",
+                ],
+            ]
+        }
+    # Checked against the RDS certificate authorities the image carries.
+    assert environment["PGSSLROOTCERT"] == "/etc/ssl/rds/global-bundle.pem"
 
 
 def test_the_service_runs_accounts_mode(synth: Synthesized) -> None:
@@ -187,9 +190,39 @@ def test_https_listener_forwards_and_http_redirects(synth: Synthesized) -> None:
     ]
     group = synth.resources["LoadBalancerSecurityGroup"]["Properties"]
     assert sorted(r["FromPort"] for r in group["SecurityGroupIngress"]) == [80, 443]
+    # The load balancer is the front door: no CloudFront, and no origin secret to check.
+    synth.template.resource_count_is("AWS::CloudFront::Distribution", 0)
+    synth.template.resource_count_is("AWS::ElasticLoadBalancingV2::ListenerRule", 0)
     assert synth.outputs["LoadBalancerUrl"]["Value"] == {
         "Fn::Join": ["", ["https://", {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}]]
     }
+
+
+def test_with_a_certificate_the_waf_guards_the_load_balancer(synth: Synthesized) -> None:
+    [acl] = synth.of_type("AWS::WAFv2::WebACL").values()
+    assert acl["Properties"]["Scope"] == "REGIONAL"
+    [association] = synth.of_type("AWS::WAFv2::WebACLAssociation").values()
+    assert association["Properties"] == {
+        "ResourceArn": {"Ref": "LoadBalancer"},
+        "WebACLArn": {"Fn::GetAtt": ["WebAcl", "Arn"]},
+    }
+
+
+def test_tasks_reach_out_only_to_the_database_and_https(synth: Synthesized) -> None:
+    service_group = {"Fn::GetAtt": ["ServiceSecurityGroup", "GroupId"]}
+    egress = [
+        r["Properties"]
+        for r in synth.of_type("AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"]["GroupId"] == service_group
+    ]
+    assert [(e["FromPort"], e["DestinationSecurityGroupId"]) for e in egress] == [
+        (
+            {"Fn::GetAtt": ["DatabaseInstance", "Endpoint.Port"]},
+            {"Fn::GetAtt": ["DatabaseSecurityGroup", "GroupId"]},
+        )
+    ]
+    inline = synth.resources["ServiceSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert [(r["CidrIp"], r["FromPort"]) for r in inline] == [("0.0.0.0/0", 443)]
 
 
 def test_outputs(synth: Synthesized) -> None:

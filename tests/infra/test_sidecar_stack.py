@@ -1,9 +1,10 @@
 """The default deployment (cdk.json as is): database=sidecar, image built from the Dockerfile,
-a NAT gateway per availability zone, HTTP only."""
+a NAT gateway per availability zone, HTTPS through CloudFront."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -77,13 +78,14 @@ def test_public_load_balancer_in_public_subnets(synth: Synthesized) -> None:
 
 
 def test_http_listener_on_80_forwards_to_target_group_on_5000(synth: Synthesized) -> None:
+    # Only behind the origin secret: tests/infra/test_front_door.py.
     synth.template.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
     listener = synth.resources["HttpListener"]["Properties"]
     assert listener["Port"] == 80
     assert listener["Protocol"] == "HTTP"
-    assert listener["DefaultActions"] == [
-        {"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}
-    ]
+    rule = synth.resources["OriginListenerRule"]["Properties"]
+    assert rule["ListenerArn"] == {"Ref": "HttpListener"}
+    assert rule["Actions"] == [{"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}]
     target_group = synth.resources["TargetGroup"]["Properties"]
     assert target_group["Port"] == 5000
     assert target_group["Protocol"] == "HTTP"
@@ -135,11 +137,18 @@ def test_access_log_bucket_encrypted_private_and_ssl_only(synth: Synthesized) ->
     )
 
 
-def test_load_balancer_takes_only_http_from_the_internet(synth: Synthesized) -> None:
-    group = synth.resources["LoadBalancerSecurityGroup"]["Properties"]
-    assert [(r["CidrIp"], r["FromPort"], r["ToPort"]) for r in group["SecurityGroupIngress"]] == [
-        ("0.0.0.0/0", 80, 80)
+def test_load_balancer_takes_only_http_from_cloudfront(synth: Synthesized) -> None:
+    group = {"Fn::GetAtt": ["LoadBalancerSecurityGroup", "GroupId"]}
+    assert "SecurityGroupIngress" not in synth.resources["LoadBalancerSecurityGroup"]["Properties"]
+    [ingress] = [
+        r["Properties"]
+        for r in synth.of_type("AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == group
     ]
+    assert (ingress["FromPort"], ingress["ToPort"]) == (80, 80)
+    assert "CidrIp" not in ingress
+    [lookup] = synth.of_type("Custom::AWS")
+    assert ingress["SourcePrefixListId"] == {"Fn::GetAtt": [lookup, "PrefixLists.0.PrefixListId"]}
 
 
 def test_tasks_admit_port_5000_only_from_the_load_balancer(synth: Synthesized) -> None:
@@ -163,6 +172,30 @@ def test_tasks_admit_port_5000_only_from_the_load_balancer(synth: Synthesized) -
     ]
 
 
+def test_tasks_reach_out_only_to_the_database_and_https(synth: Synthesized) -> None:
+    group = synth.resources["ServiceSecurityGroup"]["Properties"]
+    assert [(r["CidrIp"], r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in group[
+        "SecurityGroupEgress"
+    ]] == [("0.0.0.0/0", "tcp", 443, 443)]  # fmt: skip
+    service_group = {"Fn::GetAtt": ["ServiceSecurityGroup", "GroupId"]}
+    egress = [
+        r["Properties"]
+        for r in synth.of_type("AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"]["GroupId"] == service_group
+    ]
+    # The database volume's NFS port, nothing else.
+    assert [(e["FromPort"], e["DestinationSecurityGroupId"]) for e in egress] == [
+        (2049, {"Fn::GetAtt": ["FileSystemSecurityGroup", "GroupId"]})
+    ]
+
+
+def test_the_vpc_default_security_group_is_stripped_of_its_rules(synth: Synthesized) -> None:
+    [restrict] = synth.of_type("Custom::VpcRestrictDefaultSG").values()
+    assert restrict["Properties"]["DefaultSecurityGroupId"] == {
+        "Fn::GetAtt": ["Vpc", "DefaultSecurityGroup"]
+    }
+
+
 # --- container platform ---
 
 
@@ -184,14 +217,21 @@ def test_app_container(synth: Synthesized) -> None:
     assert app["PortMappings"] == [{"ContainerPort": 5000, "Name": "http", "Protocol": "tcp"}]
     environment = {e["Name"]: e["Value"] for e in app["Environment"]}
     assert environment == {
-        "DATABASE_URL": "postgresql://todo@localhost:5432/todo",
+        "DATABASE_URL": "postgresql://todo_app@localhost:5432/todo",
+        "MIGRATION_DATABASE_URL": "postgresql://todo@localhost:5432/todo",
         "AUTH_MODE": "accounts",
         "FORWARDED_ALLOW_IPS": "10.0.0.0/16",
         "CORS_ALLOW_ORIGINS": "*",
         "LOG_LEVEL": "info",
         "SHUTDOWN_TIMEOUT": "20",
+        "FORWARDED_PROTO_HEADER": "CloudFront-Forwarded-Proto",
+        "FORWARDED_CLIENT_HEADER": "CloudFront-Viewer-Address",
     }
-    assert [s["Name"] for s in app["Secrets"]] == ["DATABASE_PASSWORD"]
+    # The runtime role's password, and the owner's for migrations.
+    assert [s["Name"] for s in app["Secrets"]] == [
+        "DATABASE_PASSWORD",
+        "MIGRATION_DATABASE_PASSWORD",
+    ]
     assert app["HealthCheck"]["Command"] == [
         "CMD",
         "todo-async",
@@ -232,9 +272,11 @@ def test_app_image_is_built_from_the_dockerfile(synth: Synthesized, outdir: Path
 
 def test_db_container(synth: Synthesized) -> None:
     db = synth.containers()["db"]
-    repository, tag = db["Image"].rsplit(":", 1)
+    reference, digest = db["Image"].split("@")
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest)  # pinned by digest
+    repository, tag = reference.rsplit(":", 1)
     assert repository.endswith("/postgres")
-    major, minor = tag.split("-")[0].split(".")  # pinned to a minor release, not "latest"
+    major, minor = tag.split("-")[0].split(".")  # and a minor release, for people to read
     assert (major.isdigit(), minor.isdigit()) == (True, True)
     assert db["Essential"] is True
     assert db["User"] == "999:999"
@@ -246,9 +288,16 @@ def test_db_container(synth: Synthesized) -> None:
     assert [s["Name"] for s in db["Secrets"]] == ["POSTGRES_PASSWORD"]
     assert db["HealthCheck"]["Command"][0] == "CMD-SHELL"
     assert db["HealthCheck"]["Command"][1].startswith("pg_isready ")
+    # Read-only but for its data, its socket directory and /tmp (task-local volumes).
+    assert db["ReadonlyRootFilesystem"] is True
     assert db["MountPoints"] == [
-        {"ContainerPath": "/var/lib/postgresql/data", "ReadOnly": False, "SourceVolume": "pgdata"}
+        {"ContainerPath": "/var/lib/postgresql/data", "ReadOnly": False, "SourceVolume": "pgdata"},
+        {"ContainerPath": "/var/run/postgresql", "ReadOnly": False, "SourceVolume": "pgrun"},
+        {"ContainerPath": "/tmp", "ReadOnly": False, "SourceVolume": "pgtmp"},
     ]
+    volumes = synth.resources["TaskDefinition"]["Properties"]["Volumes"]
+    assert {"Name": "pgrun"} in volumes
+    assert {"Name": "pgtmp"} in volumes
     assert db["LogConfiguration"]["Options"]["awslogs-stream-prefix"] == "db"
 
 
@@ -288,7 +337,7 @@ def test_service_runs_in_private_subnets_behind_the_target_group(synth: Synthesi
     assert service["LoadBalancers"] == [
         {"ContainerName": "app", "ContainerPort": 5000, "TargetGroupArn": {"Ref": "TargetGroup"}}
     ]
-    assert "HttpListener" in synth.resources["Service"]["DependsOn"]
+    assert "OriginListenerRule" in synth.resources["Service"]["DependsOn"]
 
 
 # --- sidecar database ---
@@ -358,19 +407,20 @@ def test_no_rds_in_sidecar_mode(synth: Synthesized) -> None:
     synth.template.resource_count_is("AWS::RDS::DBInstance", 0)
 
 
-def test_database_secret_is_generated_and_never_plaintext(synth: Synthesized) -> None:
-    secret = synth.resources["DatabaseSecret"]
-    assert secret["DeletionPolicy"] == "Retain"
-    generate = secret["Properties"]["GenerateSecretString"]
-    assert generate["GenerateStringKey"] == "password"
-    assert generate["SecretStringTemplate"] == '{"username": "todo"}'
+def test_database_secrets_are_generated_and_never_plaintext(synth: Synthesized) -> None:
+    for logical_id, user in (("DatabaseSecret", "todo"), ("DatabaseRuntimeSecret", "todo_app")):
+        secret = synth.resources[logical_id]
+        assert secret["DeletionPolicy"] == "Retain"
+        generate = secret["Properties"]["GenerateSecretString"]
+        assert generate["GenerateStringKey"] == "password"
+        assert generate["SecretStringTemplate"] == f'{{"username": "{user}"}}'
     no_plaintext_secrets(synth)
 
 
 def test_outputs(synth: Synthesized) -> None:
     assert set(synth.outputs) >= {"LoadBalancerUrl", "ClusterName", "ServiceName", "LogGroupName"}
     assert synth.outputs["LoadBalancerUrl"]["Value"] == {
-        "Fn::Join": ["", ["http://", {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}]]
+        "Fn::Join": ["", ["https://", {"Fn::GetAtt": ["Distribution", "DomainName"]}]]
     }
     assert synth.outputs["ClusterName"]["Value"] == {"Ref": "Cluster"}
     assert synth.outputs["ServiceName"]["Value"] == {"Fn::GetAtt": ["Service", "Name"]}
@@ -395,9 +445,14 @@ def test_each_acknowledgment_is_expected_and_has_a_reason(synth: Synthesized) ->
     acknowledged = synth.acknowledgments("AwsSolutions-")
     assert set(acknowledged) == {
         "AwsSolutions-S1",
-        "AwsSolutions-EC23",
         "AwsSolutions-SMG4",
         "AwsSolutions-ECS2",
         "AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions-CFR1",
+        "AwsSolutions-CFR3",
+        "AwsSolutions-CFR4",
+        "AwsSolutions-CFR5",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSLambdaBasicExecutionRole]",
     }
     assert all(len(reason) > 40 for reason in acknowledged.values()), acknowledged

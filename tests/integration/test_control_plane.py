@@ -110,9 +110,16 @@ def test_security_groups_declared_and_created(
     assert len(groups) == 2
 
     declared = template["Resources"]
-    alb_ingress = declared["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"]
-    assert [(r["IpProtocol"], r["FromPort"], r["CidrIp"]) for r in alb_ingress] == [
-        ("tcp", 80, "0.0.0.0/0")
+    # Port 80 from CloudFront's origin-facing prefix list only (the local deploy gives an id).
+    assert "SecurityGroupIngress" not in declared["LoadBalancerSecurityGroup"]["Properties"]
+    alb_ingress = [
+        r["Properties"]
+        for r in declared.values()
+        if r["Type"] == "AWS::EC2::SecurityGroupIngress"
+        and r["Properties"]["GroupId"] == {"Fn::GetAtt": ["LoadBalancerSecurityGroup", "GroupId"]}
+    ]
+    assert [(r["IpProtocol"], r["FromPort"], r["SourcePrefixListId"]) for r in alb_ingress] == [
+        ("tcp", 80, "pl-00000000000000000")
     ]
     service_ingress = [
         r["Properties"]

@@ -71,7 +71,7 @@ def test_policy_allows_only_the_sites_own_scripts(http: httpx.Client) -> None:
 def test_hsts_only_over_https(http: httpx.Client) -> None:
     # The server trusts X-Forwarded-Proto from 127.0.0.1, as it would from the load balancer.
     response = http.get("/health", headers={"X-Forwarded-Proto": "https"})
-    assert response.headers["strict-transport-security"] == "max-age=31536000"
+    assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
 
 
 def test_cors_preflight_and_request_unchanged(http: httpx.Client) -> None:

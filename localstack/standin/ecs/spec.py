@@ -17,6 +17,7 @@ ECS_SERVICE = "AWS::ECS::Service"
 TASK_DEFINITION = "AWS::ECS::TaskDefinition"
 TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
 LISTENER = "AWS::ElasticLoadBalancingV2::Listener"
+LISTENER_RULE = "AWS::ElasticLoadBalancingV2::ListenerRule"
 LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 
 
@@ -280,22 +281,38 @@ def parse_target_group(stack: Stack, logical_id: str) -> TargetGroupSpec:
 
 
 def _listener_for(stack: Stack, target_group_id: str) -> tuple[ListenerSpec, str | None]:
-    for _logical_id, props in stack.of_type(LISTENER):
-        for action in props.get("DefaultActions") or []:
-            targets = [action.get("TargetGroupArn")]
-            targets += [
-                item.get("TargetGroupArn")
-                for item in (action.get("ForwardConfig") or {}).get("TargetGroups") or []
-            ]
-            if action.get("Type") == "forward" and any(
-                Stack.ref_target(target) == target_group_id for target in targets
-            ):
-                listener = ListenerSpec(
-                    port=int(stack.resolve(props["Port"])),
-                    protocol=str(stack.resolve(props.get("Protocol", "HTTP"))),
-                )
-                return listener, Stack.ref_target(props.get("LoadBalancerArn"))
+    listeners = dict(stack.of_type(LISTENER))
+    # A listener forwards by its default action or by a rule: behind CloudFront only a rule
+    # does (for requests carrying the origin secret), which the stand-in serves as forwarding.
+    forwarding: list[tuple[str | None, Any]] = [
+        (logical_id, props.get("DefaultActions")) for logical_id, props in listeners.items()
+    ]
+    forwarding += [
+        (Stack.ref_target(props.get("ListenerArn")), props.get("Actions"))
+        for _logical_id, props in stack.of_type(LISTENER_RULE)
+    ]
+    for listener_id, actions in forwarding:
+        if listener_id in listeners and any(
+            _forwards_to(action, target_group_id) for action in actions or []
+        ):
+            props = listeners[listener_id]
+            listener = ListenerSpec(
+                port=int(stack.resolve(props["Port"])),
+                protocol=str(stack.resolve(props.get("Protocol", "HTTP"))),
+            )
+            return listener, Stack.ref_target(props.get("LoadBalancerArn"))
     raise HarnessError(f"no listener forwards to target group {target_group_id}")
+
+
+def _forwards_to(action: dict[str, Any], target_group_id: str) -> bool:
+    targets = [action.get("TargetGroupArn")]
+    targets += [
+        item.get("TargetGroupArn")
+        for item in (action.get("ForwardConfig") or {}).get("TargetGroups") or []
+    ]
+    return action.get("Type") == "forward" and any(
+        Stack.ref_target(target) == target_group_id for target in targets
+    )
 
 
 def _attribute(attributes: list[dict[str, Any]], key: str, default: Any) -> Any:

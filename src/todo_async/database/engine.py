@@ -88,6 +88,16 @@ class TodoDatabase(Database):
         return TodoTransaction(self.connection, force_rollback=force_rollback, **kwargs)
 
 
+def open_migration_database(settings: Settings) -> TodoDatabase | None:
+    """The owner's connection for migrations, when the service runs as a runtime role."""
+    if settings.migration_database_url is None:
+        return None
+    options: dict[str, Any] = {"min_size": 1, "max_size": 1}
+    if settings.migration_database_password is not None:
+        options["password"] = settings.migration_database_password
+    return TodoDatabase(settings.migration_database_url, **options)
+
+
 def open_database(settings: Settings) -> TodoDatabase:
     """A not yet connected database for the configured URL."""
     url = settings.database_url

@@ -14,6 +14,7 @@ import time
 
 from todo_async.database.engine import TodoDatabase
 from todo_async.database.migrations import migrate, migration_lock
+from todo_async.database.roles import grant_runtime_role
 from todo_async.database.transactions import lock_wait_expired
 
 logger = logging.getLogger(__name__)
@@ -58,3 +59,17 @@ async def connect_and_migrate(database: TodoDatabase, lock_timeout: float) -> li
                 logger.warning("waiting for %s, held by another process (%.0f s left)", lock, left)
                 next_report = now + REPORT_EVERY
             await asyncio.sleep(min(RETRY_PAUSE, deadline - now))
+
+
+async def migrate_as_owner(
+    owner: TodoDatabase, runtime: TodoDatabase, password: str | None, lock_timeout: float
+) -> list[int]:
+    """Migrate as `owner`, keep `runtime`'s role to reading and writing, then connect
+    `runtime` (the service's): the owner's connection is closed before serving."""
+    try:
+        applied = await connect_and_migrate(owner, lock_timeout)
+        await grant_runtime_role(owner, runtime.url.username, password or runtime.url.password)
+    finally:
+        await owner.disconnect()
+    await runtime.connect()
+    return applied

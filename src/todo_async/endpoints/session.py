@@ -1,8 +1,8 @@
 """Sign-in and sign-out: /api/session, and the page's session cookie.
 
 The cookie holds a random secret the database knows only by its digest. HttpOnly keeps it
-from scripts, SameSite=Strict from other sites' requests, Secure (over HTTPS) from plain
-HTTP; it lasts as long as the session does on the server.
+from scripts, SameSite=Strict from other sites' requests, Secure and the __Host- name (over
+HTTPS) from plain HTTP; it lasts as long as the session does on the server.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from todo_async.accounts.credentials import SESSION_COOKIE, digest, new_session_secret
+from todo_async.accounts.credentials import digest, new_session_secret, session_cookie
 from todo_async.accounts.identity import CHALLENGE, owner_of
 from todo_async.accounts.passwords import verify_password
 from todo_async.accounts.sign_in_limits import SignInLimits
@@ -30,7 +30,7 @@ _PRIVATE = {"Cache-Control": "no-store"}
 
 def _set_cookie(request: Request, response: Response, secret: str, max_age: int) -> None:
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie(request.url.scheme),
         secret,
         max_age=max_age,
         path="/",
@@ -64,7 +64,7 @@ class Session(Resource):
             raise Problem(401, "Wrong username or password.", headers=CHALLENGE)
         attempt.succeeded()
         user = found[0]
-        replaced = request.cookies.get(SESSION_COOKIE)
+        replaced = request.cookies.get(session_cookie(request.url.scheme))
         if replaced:
             await store.end_session(digest(replaced))
         secret = new_session_secret()
@@ -77,7 +77,7 @@ class Session(Resource):
 
     async def delete(self, request: Request) -> Response:
         """Sign out: the session ends on the server and the cookie goes; 204 even if none."""
-        secret = request.cookies.get(SESSION_COOKIE)
+        secret = request.cookies.get(session_cookie(request.url.scheme))
         if secret:
             await account_store(request).end_session(digest(secret))
         response = Response(status_code=204)

@@ -15,7 +15,7 @@ from starlette.authentication import AuthCredentials, UnauthenticatedUser
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from todo_async.accounts.credentials import SESSION_COOKIE, digest
+from todo_async.accounts.credentials import digest, session_cookie
 from todo_async.accounts.identity import OPEN_LIST, Owner
 from todo_async.accounts.store import AccountStore
 
@@ -40,11 +40,13 @@ class AuthenticationMiddleware:
             if self.accounts is None:
                 scope["user"], scope["auth"] = OPEN_LIST, _OPEN
             else:
-                scope["user"], scope["auth"] = await self._authenticate(scope["headers"])
+                scope["user"], scope["auth"] = await self._authenticate(
+                    scope["headers"], session_cookie(scope["scheme"])
+                )
         await self.app(scope, receive, send)
 
     async def _authenticate(
-        self, headers: list[tuple[bytes, bytes]]
+        self, headers: list[tuple[bytes, bytes]], cookie_name: str
     ) -> tuple[Owner | UnauthenticatedUser, AuthCredentials]:
         assert self.accounts is not None
         cookie = None
@@ -61,7 +63,9 @@ class AuthenticationMiddleware:
                 cookie = value
         if cookie is None:
             return _ANONYMOUS, _NONE
-        secret = cookie_parser(cookie.decode("latin-1")).get(SESSION_COOKIE)
+        # Over HTTPS only the __Host- cookie counts: a plain one may have been set by anyone
+        # on the path over plain HTTP.
+        secret = cookie_parser(cookie.decode("latin-1")).get(cookie_name)
         if not secret or len(secret) > _MAX_SECRET:
             return _ANONYMOUS, _NONE
         owner = await self.accounts.session_owner(digest(secret), dt.datetime.now(dt.UTC))

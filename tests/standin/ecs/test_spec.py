@@ -228,3 +228,34 @@ def test_a_task_definition_without_a_role() -> None:
     document = template()
     del document["Resources"]["TaskDefinition"]["Properties"]["TaskRoleArn"]
     assert parse_service(stack(document)).task_definition.task_role is False
+
+
+def test_a_listener_forwarding_by_a_rule_behind_cloudfront() -> None:
+    """Behind CloudFront the listener refuses by default and forwards through a rule that
+    checks the origin secret header: the stand-in serves that listener."""
+    document = template()
+    resources = document["Resources"]
+    listener = resources["HttpListener"]["Properties"]
+    listener["DefaultActions"] = [
+        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403"}}
+    ]
+    resources["OriginListenerRule"] = {
+        "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "Properties": {
+            "ListenerArn": {"Ref": "HttpListener"},
+            "Priority": 1,
+            "Conditions": [{"Field": "http-header"}],
+            "Actions": [{"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}],
+        },
+    }
+    service = parse_service(stack(document))
+    assert (service.listener.port, service.listener.protocol) == (80, "HTTP")
+
+
+def test_a_listener_that_never_forwards_to_the_service_is_refused() -> None:
+    document = template()
+    document["Resources"]["HttpListener"]["Properties"]["DefaultActions"] = [
+        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403"}}
+    ]
+    with pytest.raises(HarnessError, match="no listener forwards"):
+        parse_service(stack(document))
