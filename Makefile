@@ -29,9 +29,10 @@ $(VENV)/.run-stamp: pyproject.toml requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-# Everything the checks and test suites use.
-$(VENV)/.dev-stamp: pyproject.toml $(VENV)/.run-stamp
-	$(BIN)/pip install -q -e '.[test,lint,browser,infra,load,bench,docs]'
+# Everything the checks and test suites use, and the harness (localstack/pyproject.toml:
+# the stand-in and hostkit, importable from anywhere).
+$(VENV)/.dev-stamp: pyproject.toml localstack/pyproject.toml $(VENV)/.run-stamp
+	$(BIN)/pip install -q -e '.[test,lint,browser,infra,load,bench,docs]' -e localstack
 	touch $@
 
 ##@ Develop
@@ -208,7 +209,7 @@ destroy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
 .PHONY: local-setup local-up local-down local-status local-test local-scale local-restart local-load test-full-stack
 LOCAL_DATABASE ?= rds
 LOCAL_RUNTIME ?= process
-STANDIN := PYTHONPATH=localstack $(BIN)/python -m standin
+STANDIN := $(BIN)/python -m standin
 
 $(VENV)/.local-stamp: pyproject.toml $(VENV)/.dev-stamp
 	$(BIN)/pip install -q -e '.[local]'

@@ -31,8 +31,9 @@ import httpx
 
 from bench import proc, report, wrk
 from bench.servers import App, Running, running
+from hostkit.postgres import find_binaries
 from testbed.accounts import sign_up
-from testbed.postgres import find_binaries, running_postgres
+from testbed.postgres import running_postgres
 
 SERVICE = App("service", "service")
 ACCOUNTS = App(report.ACCOUNTS_APP, "service", auth_mode="accounts")

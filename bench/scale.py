@@ -40,8 +40,9 @@ from sqlalchemy import func, select
 
 from bench.seed import COMPLETED_EVERY, insert_rows
 from bench.wrk import SCRIPT as WRK_SCRIPT
+from hostkit.postgres import find_binaries
 from testbed.live_server import LiveServer, live_server
-from testbed.postgres import PostgresServer, find_binaries, running_postgres
+from testbed.postgres import PostgresServer, running_postgres
 from todo_async.database import migrations
 from todo_async.database.engine import TodoDatabase, open_database
 from todo_async.database.tables import UNORDERED, todos

@@ -10,9 +10,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hostkit.ports import free_port
+from hostkit.processes import stop
 from testbed.live_server import wait_healthy
-from testbed.ports import free_port
-from testbed.processes import stop
 
 ROOT = Path(__file__).resolve().parents[1]
 

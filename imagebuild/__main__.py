@@ -8,9 +8,9 @@ import argparse
 import os
 import time
 
+from hostkit.docker import docker_engine
 from imagebuild.base import default_base, resolve_base
 from imagebuild.build import DEFAULT_TAG, build_image
-from imagebuild.engine import docker_engine
 from imagebuild.load import LOAD_TAG, build_load_image
 from imagebuild.postgres import POSTGRES_TAG, build_postgres_image
 

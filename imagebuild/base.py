@@ -18,7 +18,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from imagebuild.engine import REPO_ROOT, Engine
+from hostkit.docker import Engine
+from imagebuild import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 LOCAL_BASE = "local/python:3.11-slim-bookworm"

@@ -6,8 +6,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from hostkit.docker import Engine
+from imagebuild import REPO_ROOT
 from imagebuild.base import LOCAL_BASE
-from imagebuild.engine import REPO_ROOT, Engine
 
 DEFAULT_TAG = "todo-async:local"
 BUILD_TIMEOUT = 1800.0

@@ -3,8 +3,9 @@ load-generator stack's task runs, as master and as workers."""
 
 from __future__ import annotations
 
+from hostkit.docker import Engine
+from imagebuild import REPO_ROOT
 from imagebuild.build import Built, build_image
-from imagebuild.engine import REPO_ROOT, Engine
 
 LOAD_TAG = "todo-async-load:local"
 CONTEXT = REPO_ROOT / "loadtest"

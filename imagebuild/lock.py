@@ -22,7 +22,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from imagebuild.engine import REPO_ROOT
+from imagebuild import REPO_ROOT
 
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 RUNTIME_LOCK = REPO_ROOT / "requirements.lock"

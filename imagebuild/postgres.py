@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hostkit.docker import Engine
 from imagebuild.build import Built, build_image
-from imagebuild.engine import Engine
 
 POSTGRES_TAG = "local/postgres:15-bookworm"
 CONTEXT = Path(__file__).resolve().parent / "postgres-image"

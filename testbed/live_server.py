@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from testbed.ports import free_port
-from testbed.processes import stop
+from hostkit.ports import free_port
+from hostkit.processes import stop
 
 SERVER = [sys.executable, "-m", "todo_async", "serve"]
 

@@ -1,15 +1,11 @@
-"""A throwaway PostgreSQL server from the installed server binaries.
-
-initdb and postgres refuse to run as root, so as root they run as the `postgres` user
-(the child process itself switches user, so the PID we hold is the server's) in a
-directory it owns. It listens on 127.0.0.1 and a free port and is stopped by its PID.
+"""A throwaway PostgreSQL server from the installed server binaries (hostkit.postgres finds
+them and the account they run under), in a directory that account owns. It listens on
+127.0.0.1 and a free port and is stopped by its PID.
 """
 
 from __future__ import annotations
 
 import contextlib
-import glob
-import os
 import shutil
 import signal
 import subprocess
@@ -18,21 +14,10 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from testbed.ports import free_port
-from testbed.processes import stop
-
-
-def find_binaries() -> Path | None:
-    """The directory holding initdb and postgres, newest version first."""
-    found = shutil.which("initdb")
-    if found and shutil.which("postgres"):
-        return Path(found).resolve().parent
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if (Path(candidate) / "initdb").exists():
-            return Path(candidate)
-    return None
+from hostkit.ports import free_port
+from hostkit.postgres import RunAs, find_binaries
+from hostkit.processes import stop
 
 
 class PostgresProcess:
@@ -44,13 +29,13 @@ class PostgresProcess:
         bindir: Path,
         workdir: Path,
         port: int,
-        owner: str | None,
+        run_as: RunAs,
         options: Sequence[str] = (),
     ) -> None:
         self.bindir = bindir
         self.workdir = workdir
         self.port = port
-        self.owner = owner
+        self.run_as = run_as
         self.options = options
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -70,7 +55,7 @@ class PostgresProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                **_run_as(self.owner),
+                **self.run_as.popen_kwargs(),
             )
         _wait_ready(self.bindir, self.port, self._process, self.workdir)
 
@@ -107,10 +92,6 @@ class PostgresServer:
         return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
 
-def _run_as(owner: str | None) -> dict[str, Any]:
-    return {"user": owner, "group": owner, "extra_groups": []} if owner else {}
-
-
 @contextlib.contextmanager
 def running_postgres(
     database: str = "todo", server_options: Sequence[str] = ()
@@ -119,15 +100,14 @@ def running_postgres(
     bindir = find_binaries()
     if bindir is None:
         raise RuntimeError("no PostgreSQL server binaries (initdb, postgres) found")
-    owner = "postgres" if os.geteuid() == 0 else None
+    run_as = RunAs.postgres()
     workdir = Path(tempfile.mkdtemp(prefix="todo-pg-"))
-    if owner:
-        shutil.chown(workdir, owner, owner)
-    process = PostgresProcess(bindir, workdir, free_port(), owner, server_options)
+    run_as.own(workdir)
+    process = PostgresProcess(bindir, workdir, free_port(), run_as, server_options)
     try:
         initdb = [str(bindir / "initdb"), "-D", str(workdir / "data"), "-U", "todo", "-A", "trust"]
         initdb += ["-E", "UTF8", "--no-sync"]
-        subprocess.run(initdb, check=True, capture_output=True, **_run_as(owner))
+        subprocess.run(initdb, check=True, capture_output=True, **run_as.popen_kwargs())
         process.start()
         running = PostgresServer("127.0.0.1", process.port, "todo", database, bindir, process)
         running.psql(f"CREATE DATABASE {database}")

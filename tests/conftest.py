@@ -13,7 +13,8 @@ import pytest
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
-from testbed.postgres import PostgresServer, find_binaries, running_postgres
+from hostkit.postgres import find_binaries
+from testbed.postgres import PostgresServer, running_postgres
 from tests import folders, summary
 from tests.api.accounts import http_client
 from todo_async.app import create_app

@@ -16,10 +16,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from hostkit.ports import free_port
+from hostkit.processes import stop
 from testbed.in_flight import start_creates
 from testbed.live_server import LiveServer, live_server, start_server, wait_healthy
-from testbed.ports import free_port
-from testbed.processes import stop
 from testbed.sqlite_lock import sqlite_write_lock
 from todo_async.database.engine import open_database
 from todo_async.database.migrations import MIGRATIONS, migrate

@@ -30,7 +30,9 @@ import json
 import logging
 import os
 
-from . import client, daemon, environment, harness
+from . import harness
+from .aws import environment
+from .control import client, daemon
 from .errors import HarnessError
 
 

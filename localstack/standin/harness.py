@@ -14,12 +14,15 @@ import sys
 import time
 from typing import Any
 
-from imagebuild.engine import EngineUnavailable
+from hostkit.docker import EngineUnavailable
 
-from . import aws, cdk, client, docker_engine, eips, localstack_server, paths
-from .cdk import Context
+from . import aws, paths
+from .aws import cdk, eips, localstack_server
+from .aws.cdk import Context
+from .aws.stack import Stack, stack_status
+from .control import client
 from .errors import HarnessError
-from .stack import Stack, stack_status
+from .runtime.docker import engine as docker_engine
 from .timings import Phases
 
 DEPLOYED = ("CREATE_COMPLETE", "UPDATE_COMPLETE")

@@ -20,18 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hostkit.processes import ProcessRegistry
 from loadtest.publish import S3Location
 
-from . import aws, cdk, paths
-from .awslogs import CloudWatchLogs
-from .cdk import Context
+from . import aws, paths
+from .aws import cdk
+from .aws.awslogs import CloudWatchLogs
+from .aws.cdk import Context
+from .aws.stack import Stack, stack_status
+from .ecs.one_off_task import TaskOutcome, run_task
+from .ecs.spec import TASK_DEFINITION, TaskDefinitionSpec, parse_task_definition
 from .errors import HarnessError
-from .one_off_task import TaskOutcome, run_task
-from .processes import ProcessRegistry
-from .runners import LoadRunner, RunnerTable
-from .runtimes import ProcessRuntime
-from .spec import TASK_DEFINITION, TaskDefinitionSpec, parse_task_definition
-from .stack import Stack, stack_status
+from .runtime.process.load import LoadRunner
+from .runtime.process.runners import RunnerTable
+from .runtime.process.runtime import ProcessRuntime
 from .timings import Phases
 
 LOAD_IMAGE = "todo-async-load:local"
@@ -85,7 +87,7 @@ def run_folders(s3: Any, reports: S3Location) -> set[str]:
 
 def local_stack_outputs() -> dict[str, Any]:
     """What `local-up` wrote; the service must be up behind its load balancer."""
-    from . import client  # the daemon's side: imported only when a run needs it
+    from .control import client  # the daemon's side: imported only when a run needs it
 
     if not paths.OUTPUTS.exists() or client.running_pid() is None:
         raise HarnessError("the local stack is not up: make local-up first")

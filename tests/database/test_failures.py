@@ -8,7 +8,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from testbed.ports import free_port
+from hostkit.ports import free_port
 from testbed.postgres import PostgresServer
 from testbed.sqlite_lock import sqlite_write_lock
 from todo_async.database.failures import (

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from hostkit.docker import Engine, EngineUnavailable, docker_engine
 from imagebuild.base import default_base, resolve_base
 from imagebuild.build import build_image
-from imagebuild.engine import Engine, EngineUnavailable, docker_engine
 from imagebuild.load import build_load_image
 from imagebuild.postgres import build_postgres_image
 from tests import summary

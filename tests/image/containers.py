@@ -9,13 +9,13 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from imagebuild.engine import Engine
+from hostkit.docker import Engine
+from hostkit.ports import free_port
 from infra.database import DB_NAME, DB_PORT, DB_USER, PGDATA_MOUNT, POSTGRES_UID
 from infra.network import VPC_CIDR
 from infra.service import APP_COMMAND, SHUTDOWN_TIMEOUT_SECONDS, STOP_TIMEOUT
 from infra.traffic import APP_PORT
 from testbed.live_server import poll_health
-from testbed.ports import free_port
 
 STOP_TIMEOUT_SECONDS = int(STOP_TIMEOUT.to_seconds())
 DATA = "/app/data"

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from imagebuild.engine import Engine
+from hostkit.docker import Engine
 from infra.database import SidecarDatabase
 from testbed.accounts import sign_up
 from testbed.in_flight import start_creates

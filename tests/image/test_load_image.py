@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from imagebuild.engine import Engine
+from hostkit.docker import Engine
 from imagebuild.load import LOAD_UID
 from infra.load.generators import MASTER_PORT
 from testbed.live_server import live_server

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from imagebuild.engine import Engine
+from hostkit.docker import Engine
 
 
 def test_as_root_with_the_defaults_it_serves_with_password_auth(

@@ -5,7 +5,6 @@ stand-in's command line. Every test skips, saying why, when the stack is not up.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -82,7 +81,6 @@ class Standin:
         result = subprocess.run(
             [sys.executable, "-m", "standin", *arguments],
             cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO / "localstack")},
             capture_output=True,
             text=True,
             timeout=900,

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from testbed.ports import free_port
+from hostkit.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Short pauses: a handful of users make enough requests in a few seconds.

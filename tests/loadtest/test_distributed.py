@@ -17,9 +17,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from hostkit.ports import free_port
+from hostkit.processes import stop
 from testbed.live_server import LiveServer
-from testbed.ports import free_port
-from testbed.processes import stop
 from tests.loadtest.runs import (
     ROOT,
     failure_messages,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hostkit.ports import free_port
 from loadtest.__main__ import (
     DEFAULT_HOST,
     EXPECT_WORKERS_MAX_WAIT_S,
@@ -19,7 +20,6 @@ from loadtest.__main__ import (
     worker_command,
 )
 from loadtest.options import think_time, timespan
-from testbed.ports import free_port
 
 
 def test_the_host_is_the_local_load_balancer_when_the_stack_is_up(tmp_path: Path) -> None:

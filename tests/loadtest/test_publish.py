@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from hostkit.ports import free_port
 from loadtest.publish import S3Location
 from testbed.live_server import LiveServer
-from testbed.ports import free_port
 from tests.loadtest.runs import ROOT, load_command, only_run_dir, summary
 
 

@@ -9,21 +9,22 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from standin.awslogs import CloudWatchLogs
-from standin.containers import Container
-from standin.haproxy import TargetState
-from standin.processes import ProcessRegistry
-from standin.runners import Launch, RunnerTable
-from standin.runtimes import ProcessRuntime
-from standin.service import Service
-from standin.spec import (
+from standin.alb.haproxy import TargetState
+from standin.aws.awslogs import CloudWatchLogs
+from standin.aws.stack import Stack
+from standin.ecs.service import Service
+from standin.ecs.spec import (
     ContainerSpec,
     ListenerSpec,
     ServiceSpec,
     TargetGroupSpec,
     TaskDefinitionSpec,
 )
-from standin.stack import Stack
+from standin.runtime.network import Remap
+from standin.runtime.process.runners import Launch, LaunchContext, RunnerTable
+from standin.runtime.process.runtime import ProcessRuntime
+
+from hostkit.processes import ProcessRegistry
 
 IMAGE = "app:1"
 
@@ -82,11 +83,11 @@ class CommandRunner:
         self.argv = argv
         self.prepared: list[str] = []  # the containers it started, by name
 
-    async def prepare(self, container: Container, env: dict[str, str]) -> Launch:
-        self.prepared.append(container.spec.name)
-        return Launch(list(self.argv), env, container.placement.root)
+    async def prepare(self, context: LaunchContext, env: dict[str, str]) -> Launch:
+        self.prepared.append(context.spec.name)
+        return Launch(list(self.argv), env, context.root)
 
-    def health_env(self, container: Container) -> dict[str, str]:
+    def health_env(self, context: LaunchContext) -> dict[str, str]:
         return {}
 
 
@@ -99,12 +100,12 @@ class OwnCommandRunner:
     def __init__(self) -> None:
         self.started: list[str] = []
 
-    async def prepare(self, container: Container, env: dict[str, str]) -> Launch:
-        self.started.append(container.spec.name)
-        argv = container.placement.remap.apply_argv(container.spec.command)
-        return Launch(argv, env, container.placement.root)
+    async def prepare(self, context: LaunchContext, env: dict[str, str]) -> Launch:
+        self.started.append(context.spec.name)
+        argv = context.remap.apply_argv(context.spec.command)
+        return Launch(argv, env, context.root)
 
-    def health_env(self, container: Container) -> dict[str, str]:
+    def health_env(self, context: LaunchContext) -> dict[str, str]:
         return {}
 
 
@@ -197,3 +198,13 @@ async def wait_for(check: Callable[[], bool], within: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"not {what} within {within} s")
         await asyncio.sleep(0.02)
+
+
+def launch_context(
+    tmp_path: Path, remap: Remap, volumes: dict[str, Path] | None = None, **spec: object
+) -> LaunchContext:
+    """What a runner sees of a container of `container_spec(**spec)`: its storage under
+    tmp_path/root, the given volumes, its output dropped."""
+    return LaunchContext(
+        container_spec(**spec), remap, tmp_path / "root", volumes or {}, lambda line: None
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from standin.runners import postgres_bindir
+from standin.runtime.process.postgres import postgres_bindir
 
 
 async def accepting_connections(port: int, within: float = 60) -> None:

@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from standin.awslogs import CloudWatchLogs
-from standin.cdk import Context
+from standin.aws.awslogs import CloudWatchLogs
+from standin.aws.cdk import Context
+from standin.aws.stack import Stack
+from standin.ecs.one_off_task import run_task
+from standin.ecs.spec import TaskDefinitionSpec
 from standin.errors import HarnessError
 from standin.load_generators import (
     LOAD_IMAGE,
@@ -20,9 +23,6 @@ from standin.load_generators import (
     process_runtime,
     the_task_definition,
 )
-from standin.one_off_task import run_task
-from standin.spec import TaskDefinitionSpec
-from standin.stack import Stack
 
 from testbed.live_server import LiveServer, live_server
 from tests.standin.fakes import container_spec

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
+from hostkit.ports import free_port
 from testbed.live_server import live_server
-from testbed.ports import free_port
 from tests.web.conftest import ARTIFACTS, PHONE, SERVER_ENV, Api, OpenPage
 
 

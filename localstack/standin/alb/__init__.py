@@ -1,0 +1,1 @@
+"""The application load balancer: HAProxy configured from the listener and target group."""

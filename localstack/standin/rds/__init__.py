@@ -1,0 +1,1 @@
+"""The stack's RDS instances, served by one local PostgreSQL each."""

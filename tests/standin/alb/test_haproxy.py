@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from standin.alb.haproxy import HAProxy, TargetState, matcher_acl, render_config
+from standin.ecs.spec import ListenerSpec, TargetGroupSpec
+
+from hostkit.ports import free_port
+from hostkit.processes import ProcessRegistry
+
+TARGET_GROUP = TargetGroupSpec(
+    port=5000,
+    protocol="HTTP",
+    health_check_path="/health",
+    health_check_port="traffic-port",
+    health_check_protocol="HTTP",
+    interval=10,
+    timeout=5,
+    healthy_threshold=2,
+    unhealthy_threshold=3,
+    matcher="200",
+    deregistration_delay=30,
+    slow_start=0,
+)
+
+
+@pytest.mark.parametrize(
+    ("matcher", "matches", "rejects"),
+    [
+        ("200", ["200"], ["201", "2000", "500"]),
+        ("200,204", ["200", "204"], ["201"]),
+        ("200-299", ["200", "250", "299"], ["300", "199"]),
+    ],
+)
+def test_matcher(matcher: str, matches: list[str], rejects: list[str]) -> None:
+    pattern = matcher_acl(matcher).removeprefix("rstatus ")
+    assert all(re.search(pattern, code) for code in matches)
+    assert not any(re.search(pattern, code) for code in rejects)
+
+
+def test_config_follows_listener_and_target_group(tmp_path: Path) -> None:
+    config = render_config(
+        listener=ListenerSpec(port=80, protocol="HTTP"),
+        target_group=TARGET_GROUP,
+        bind_port=8080,
+        idle_timeout=60,
+        admin_socket=tmp_path / "haproxy.sock",
+    )
+    assert "bind 127.0.0.1:8080" in config
+    assert "http-check send meth GET uri /health " in config
+    assert "http-check expect rstatus (^200$)" in config
+    assert "timeout check 5s" in config
+    assert "timeout client 60s" in config
+    assert "X-Forwarded-Proto http" in config
+    assert "balance roundrobin" in config
+
+
+@pytest.mark.parametrize(
+    ("status", "check", "state"),
+    [
+        ("DOWN", "INI", "initial"),
+        ("DOWN 1/2", "L7OK", "initial"),
+        ("UP", "L7OK", "healthy"),
+        ("UP 2/3", "L7STS", "healthy"),
+        ("DOWN", "L7STS", "unhealthy"),
+        ("DOWN", "L4CON", "unhealthy"),
+        ("DRAIN", "L7OK", "draining"),
+        ("MAINT", "L7OK", "unused"),
+    ],
+)
+def test_target_states_in_elb_words(status: str, check: str, state: str) -> None:
+    assert TargetState("t", status, check, 0).alb_state == state
+
+
+class Target:
+    """A target that answers every request with 200 and keeps what it was sent: request
+    line -> headers (names in lower case)."""
+
+    def __init__(self) -> None:
+        self.requests: dict[str, dict[str, str]] = {}
+
+    async def answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        line, *head = (await reader.readuntil(b"\r\n\r\n")).decode().split("\r\n")
+        pairs = (header.split(": ", 1) for header in head if ": " in header)
+        self.requests[line] = {name.lower(): value for name, value in pairs}
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+def state_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as directory:  # short: the admin socket's path
+        yield Path(directory)
+
+
+async def test_runtime_register_health_drain_deregister(state_dir: Path) -> None:
+    """The real HAProxy: a target is `initial` until it passes `rise` checks, then takes
+    traffic with the ALB's headers; drained, then gone; stopped by its PID."""
+    target = Target()
+    server = await asyncio.start_server(target.answer, "127.0.0.1", 0)
+    target_port = server.sockets[0].getsockname()[1]
+    fast = dataclasses.replace(TARGET_GROUP, interval=1, healthy_threshold=2)
+    processes = ProcessRegistry(state_dir / "processes")
+    balancer = HAProxy(state_dir, ListenerSpec(80, "HTTP"), fast, 60, processes)
+    await balancer.start(free_port())
+    try:
+        assert balancer.pid is not None
+        assert processes.survivors() == [balancer.pid]
+        await balancer.register("task-1", "127.0.0.1", target_port)
+        assert (await balancer.targets())["task-1"].alb_state == "initial"
+        for _ in range(100):
+            if (await balancer.targets())["task-1"].alb_state == "healthy":
+                break
+            await asyncio.sleep(0.1)
+        assert (await balancer.targets())["task-1"].alb_state == "healthy"
+        async with httpx.AsyncClient() as client:
+            response = await client.get(f"http://127.0.0.1:{balancer.port}/api/todos")
+        assert response.status_code == 200
+        assert "GET /health HTTP/1.1" in target.requests  # the target group's check
+        forwarded = target.requests["GET /api/todos HTTP/1.1"]
+        assert forwarded["x-forwarded-for"] == "127.0.0.1"
+        assert forwarded["x-forwarded-proto"] == "http"
+        await balancer.drain("task-1")
+        assert (await balancer.targets())["task-1"].alb_state == "draining"
+        await balancer.deregister("task-1")
+        assert await balancer.targets() == {}
+    finally:
+        await balancer.stop()
+        server.close()
+    assert balancer.pid is None
+    assert processes.survivors() == []
