@@ -33,10 +33,14 @@ DATABASE_MODES = ("rds", "sidecar")
 # Lambda-backed custom resource: the CloudFront prefix list id is given (any id: LocalStack
 # records no security-group rules) and the VPC's default security group is left as it is.
 # The RDS stand-in's certificate is self-signed: encrypted, not verified against RDS's CAs.
+# Every client of the local stack (the integration tests, Locust's users) signs up from
+# loopback: one address, so the service's per-address sign-up limit is raised.
 LOCAL_ONLY_CONTEXT = (
     ("cloudFrontPrefixListId", "pl-00000000000000000"),
     ("restrictDefaultSecurityGroup", "false"),
     ("databaseSslMode", "require"),
+    ("signUpPerMinute", "600"),
+    ("signUpPerAddressPerHour", "10000"),
 )
 
 
