@@ -16,7 +16,7 @@ from hostkit.docker import STOP_TIMEOUT, Engine, answers, start_dockerd
 from hostkit.docker import install as install_engine
 from hostkit.processes import recorded_pid, stop_recorded
 from imagebuild.base import default_base, resolve_base
-from imagebuild.build import build_image
+from imagebuild.build import DEFAULT_TAG, build_image
 from imagebuild.postgres import POSTGRES_TAG, build_postgres_image
 
 from ... import paths
@@ -76,15 +76,13 @@ def ensure_engine() -> Engine:
 
 
 def ensure_images(engine: Engine, app_image: str) -> None:
-    """The project's image and the local PostgreSQL image, built when missing (`make image`
-    rebuilds the project's)."""
-    missing = [tag for tag in (app_image, POSTGRES_TAG) if not engine.has_image(tag)]
-    if not missing:
-        return
+    """The project's image built from this checkout, so the tasks run the code under test (the
+    builder's cache makes an unchanged checkout a few seconds' work), and the local
+    PostgreSQL image built when missing. An image given by another tag is used as it is."""
     base = resolve_base(engine, default_base())
-    if app_image in missing:
+    if app_image == DEFAULT_TAG or not engine.has_image(app_image):
         build_image(engine, base, app_image)
-    if POSTGRES_TAG in missing:
+    if not engine.has_image(POSTGRES_TAG):
         build_postgres_image(engine, base)
 
 
