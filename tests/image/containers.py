@@ -85,12 +85,14 @@ def run_container(
     data: str | None = None,
     container_port: int = APP_PORT,
     password: str | None = None,
+    migration_password: str | None = None,
     task: Container | None = None,
     wait: bool = True,
 ) -> Iterator[Container]:
     """The image as the task definition runs it: read-only root, the image's own (non-root)
     user, /tmp as task scratch space, a data mount (a named volume `data`, else a tmpfs),
-    the database password secret as an environment variable, published on 127.0.0.1 only,
+    the database passwords' secrets as environment variables (the owner's, for migrations,
+    only when given), published on 127.0.0.1 only,
     or in the network namespace of `task` (as containers of one awsvpc task share theirs).
     Removed on exit."""
     port = free_port()
@@ -100,6 +102,8 @@ def run_container(
         else f"--tmpfs={DATA}:uid=10001,gid=10001"
     )
     secret = {"DATABASE_PASSWORD": password or secrets.token_hex(16)}
+    if migration_password is not None:
+        secret["MIGRATION_DATABASE_PASSWORD"] = migration_password
     variables = [f"--env={name}={value}" for name, value in {**environment, **secret}.items()]
     network = (
         f"--network=container:{task.id}" if task else f"--publish=127.0.0.1:{port}:{container_port}"

@@ -225,15 +225,28 @@ def test_sidecar_mode_app_and_db_containers_in_one_task(
     engine: Engine, image: str, postgres_image: str
 ) -> None:
     """The deployed sidecar configuration: the db container from the PostgreSQL image, the
-    app container in its network namespace with DATABASE_URL (no password in it) and the
-    password as ECS injects the secret."""
+    app container in its network namespace with DATABASE_URL (the runtime role) and
+    MIGRATION_DATABASE_URL (the owner), no password in either, and both passwords as ECS
+    injects the secrets."""
     password = secrets.token_hex(16)
+    runtime_password = secrets.token_hex(16)
     volume = f"todo-image-test-pg-{secrets.token_hex(4)}"
-    environment = {**ECS_ENVIRONMENT, "DATABASE_URL": SidecarDatabase.url}
+    environment = {
+        **ECS_ENVIRONMENT,
+        "DATABASE_URL": SidecarDatabase.url,
+        "MIGRATION_DATABASE_URL": SidecarDatabase.migration_url,
+    }
     try:
         with run_db_container(engine, postgres_image, password=password, data=volume) as db:
             with (
-                run_container(engine, image, environment=environment, password=password, task=db),
+                run_container(
+                    engine,
+                    image,
+                    environment=environment,
+                    password=runtime_password,
+                    migration_password=password,
+                    task=db,
+                ),
                 httpx.Client(base_url=db.url, timeout=10) as http,
             ):
                 credentials = sign_up(http).headers
@@ -241,7 +254,13 @@ def test_sidecar_mode_app_and_db_containers_in_one_task(
                 created = http.post("/api/todos", json={"title": "on postgres"})
                 listed = http.get("/api/todos")
             with run_container(
-                engine, image, environment=environment, password="wrong", task=db, wait=False
+                engine,
+                image,
+                environment=environment,
+                password=runtime_password,
+                migration_password="wrong",
+                task=db,
+                wait=False,
             ) as refused:
                 refused_exit = int(engine.run("wait", refused.id, timeout=60).stdout)
                 _, refused_log = refused.logs()
@@ -250,7 +269,14 @@ def test_sidecar_mode_app_and_db_containers_in_one_task(
         # The data volume outlives the task, as the EFS volume does.
         with (
             run_db_container(engine, postgres_image, password=password, data=volume) as db,
-            run_container(engine, image, environment=environment, password=password, task=db),
+            run_container(
+                engine,
+                image,
+                environment=environment,
+                password=runtime_password,
+                migration_password=password,
+                task=db,
+            ),
         ):
             kept = httpx.get(f"{db.url}/api/todos", headers=credentials, timeout=10).json()
     finally:
@@ -259,8 +285,8 @@ def test_sidecar_mode_app_and_db_containers_in_one_task(
     assert created.status_code == 201
     assert [t["title"] for t in listed.json()] == ["on postgres"]
     assert [t["title"] for t in kept] == ["on postgres"]
-    # A wrong password stops the app at start-up, and says why in JSON (uvicorn puts the
-    # lifespan's traceback in the message).
+    # A wrong owner's password stops the app at start-up (its migrations), and says why in
+    # JSON (uvicorn puts the lifespan's traceback in the message).
     assert refused_exit != 0
     errors = [json.loads(line) for line in refused_log.splitlines()]
     failure = "password authentication failed"
