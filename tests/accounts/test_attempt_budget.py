@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
 
 from todo_async.accounts.attempt_budget import AttemptBudget, Limit, address_key
-from todo_async.database.engine import TodoDatabase, open_database
-from todo_async.database.migrations import migrate
+from todo_async.database.engine import TodoDatabase
 from todo_async.database.tables import attempt_buckets
-from todo_async.settings import Settings
 
 LIMIT = Limit(attempts=5, seconds=300)  # then one a minute
 
@@ -23,14 +20,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[TodoDatabase]:
-    db = open_database(Settings(database_url=database_url))
-    async with db:
-        await migrate(db)
-        yield db
 
 
 @pytest.fixture

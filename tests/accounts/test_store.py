@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -11,24 +10,14 @@ from todo_async.accounts import store as store_module
 from todo_async.accounts.credentials import digest
 from todo_async.accounts.identity import Owner
 from todo_async.accounts.store import AccountStore
-from todo_async.database.engine import TodoDatabase, open_database
-from todo_async.database.migrations import migrate
+from todo_async.database.engine import TodoDatabase
 from todo_async.database.tables import OPEN_LIST_OWNER
 from todo_async.repository import TodoRepository
-from todo_async.settings import Settings
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 IDLE_S = 3600
 SESSIONS = TOKENS = 5
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[TodoDatabase]:
-    db = open_database(Settings(database_url=database_url))
-    async with db:
-        await migrate(db)
-        yield db
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ SIGTERM, logs only JSON, and holds nothing it should not."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import secrets
 import socket
@@ -236,32 +237,26 @@ def test_sidecar_mode_app_and_db_containers_in_one_task(
         "DATABASE_URL": SidecarDatabase.url,
         "MIGRATION_DATABASE_URL": SidecarDatabase.migration_url,
     }
+    # The app container as the task runs it, beside whichever db container is up.
+    app = functools.partial(
+        run_container,
+        engine,
+        image,
+        environment=environment,
+        password=runtime_password,
+        migration_password=password,
+    )
     try:
         with run_db_container(engine, postgres_image, password=password, data=volume) as db:
             with (
-                run_container(
-                    engine,
-                    image,
-                    environment=environment,
-                    password=runtime_password,
-                    migration_password=password,
-                    task=db,
-                ),
+                app(task=db),
                 httpx.Client(base_url=db.url, timeout=10) as http,
             ):
                 credentials = sign_up(http).headers
                 http.headers.update(credentials)
                 created = http.post("/api/todos", json={"title": "on postgres"})
                 listed = http.get("/api/todos")
-            with run_container(
-                engine,
-                image,
-                environment=environment,
-                password=runtime_password,
-                migration_password="wrong",
-                task=db,
-                wait=False,
-            ) as refused:
+            with app(task=db, migration_password="wrong", wait=False) as refused:
                 refused_exit = int(engine.run("wait", refused.id, timeout=60).stdout)
                 _, refused_log = refused.logs()
             engine.run("stop", db.id, timeout=90)
@@ -269,14 +264,7 @@ def test_sidecar_mode_app_and_db_containers_in_one_task(
         # The data volume outlives the task, as the EFS volume does.
         with (
             run_db_container(engine, postgres_image, password=password, data=volume) as db,
-            run_container(
-                engine,
-                image,
-                environment=environment,
-                password=runtime_password,
-                migration_password=password,
-                task=db,
-            ),
+            app(task=db),
         ):
             kept = httpx.get(f"{db.url}/api/todos", headers=credentials, timeout=10).json()
     finally:
