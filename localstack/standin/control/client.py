@@ -5,11 +5,9 @@ and wait for a steady state."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from hostkit.processes import ProcessRegistry, recorded_pid, stop_recorded
 
@@ -88,7 +86,6 @@ def up(stack_name: str, app_image: str, timeout: float, runtime: str = "process"
                 runtime,
             ],
             cwd=paths.REPO,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
