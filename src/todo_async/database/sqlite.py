@@ -256,7 +256,7 @@ async def _in_thread(
     """`work(the sqlite3 connection, *args)` in aiosqlite's thread, queued behind what was
     queued before. aiosqlite has no public way to do it: `_execute` and `_conn` are its own
     (the version is pinned exactly; the SQLite tests run every path through here)."""
-    return await connection._execute(work, connection._conn, *args)  # type: ignore[no-any-return]
+    return await connection._execute(work, connection._conn, *args)  # type: ignore[no-untyped-call,no-any-return]
 
 
 async def _rowcount(
@@ -341,8 +341,8 @@ class SQLiteBackend(DatabaseBackend):
         args = prepared.args(values)
         connection = await self._pool.for_statement()
         if prepared.writes:
-            rows, _ = await _in_thread(connection, self._pool.write, prepared.sql, args)
-            return rows
+            written, _ = await _in_thread(connection, self._pool.write, prepared.sql, args)
+            return written
         if short and (rows := self._pool.read_on_loop(prepared, args)) is not None:
             return rows
         return list(await connection.execute_fetchall(prepared.sql, args))
