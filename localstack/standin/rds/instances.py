@@ -6,7 +6,9 @@ Each instance gets an endpoint host name shaped like RDS's and a free loopback p
 the task's network remapping sends `name:port` to the local server. The server takes its
 master user, password and database name from the instance's properties (the password through
 its `{{resolve:secretsmanager:...}}` reference) and, like RDS for PostgreSQL 15+
-(`rds.force_ssl=1`), accepts TCP connections over TLS only.
+(`rds.force_ssl=1`), accepts TCP connections over TLS only. `restart` reboots one, as a
+client sees a reboot or failover: a fast shutdown, a while with nothing listening, a new
+server on the same data.
 """
 
 from __future__ import annotations
