@@ -34,16 +34,13 @@ DATABASE_MODES = ("rds", "sidecar")
 # records no security-group rules) and the VPC's default security group is left as it is.
 # The RDS stand-in's certificate is self-signed: encrypted, not verified against RDS's CAs.
 # Every client of the local stack (the integration tests, Locust's users) signs up from
-# loopback: one address, so the service's per-address sign-up limit is raised. LocalStack's
-# KMS cannot create a symmetric key on Python 3.11 (uuid5 of bytes), and its SNS does not
-# encrypt: the alarm topic names SNS's AWS-managed key instead of a key of the stack's own.
+# loopback: one address, so the service's per-address sign-up limit is raised.
 LOCAL_ONLY_CONTEXT = (
     ("cloudFrontPrefixListId", "pl-00000000000000000"),
     ("restrictDefaultSecurityGroup", "false"),
     ("databaseSslMode", "require"),
     ("signUpPerMinute", "600"),
     ("signUpPerAddressPerHour", "10000"),
-    ("alarmTopicKey", "alias/aws/sns"),
 )
 
 
