@@ -5,10 +5,11 @@ pydantic models with the API's limits validate the input, every query names the 
 (the open list's, 0), the same table and indexes (the service creates them), the same
 bodies and headers (the `Link` of a next page, `ETag`, `Location`, the browser security
 headers, a request id). Each driver as it comes: SQLite through one aiosqlite connection
-(its own thread, its own transactions, a commit per write; only the durability pragmas
-the service runs with, so a write is as durable here as there); PostgreSQL through an
-asyncpg pool with its defaults. Stock uvicorn serves it. `BENCH_DATABASE_URL` names the
-database.
+(its own thread; autocommit, so each statement is its own transaction, since requests
+interleave on the connection and one's commit must not meet another's statement half
+read; only the durability pragmas the service runs with, so a write is as durable here
+as there); PostgreSQL through an asyncpg pool with its defaults. Stock uvicorn serves
+it. `BENCH_DATABASE_URL` names the database.
 
     uvicorn bench.plain:app
 """
@@ -89,7 +90,8 @@ class Database:
 
     async def open(self) -> None:
         if self.url.startswith("sqlite"):
-            self.sqlite = await aiosqlite.connect(self.url.removeprefix("sqlite:///"))
+            path = self.url.removeprefix("sqlite:///")
+            self.sqlite = await aiosqlite.connect(path, isolation_level=None)
             # The service's durability and lock wait: what a commit promises, not speed.
             await self.sqlite.execute("PRAGMA synchronous=normal")
             await self.sqlite.execute("PRAGMA busy_timeout=5000")
@@ -102,16 +104,12 @@ class Database:
         if self.pool is not None:
             await self.pool.close()
 
-    async def fetch(self, sql: str, *args: Any, write: bool = False) -> list[Sequence[Any]]:
+    async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
         if self.pool is not None:
             return list(await self.pool.fetch(sql, *args))
         assert self.sqlite is not None
-        cursor = await self.sqlite.execute(sql.replace("$", "?"), args)
-        rows: list[Sequence[Any]] = list(await cursor.fetchall())
-        await cursor.close()
-        if write:
-            await self.sqlite.commit()
-        return rows
+        # $n as SQLite's numbered ?n.
+        return list(await self.sqlite.execute_fetchall(sql.replace("$", "?"), args))
 
     def now(self) -> str | dt.datetime:
         """This moment as the schema stores it: on SQLite, UTC text without a zone."""
@@ -188,7 +186,7 @@ async def create_todo(request: Request) -> Response:
         return problem(422, "title: empty")
     values = (new.title.strip(), (new.category or "").strip() or None, new.completed, new.order)
     db = database(request)
-    rows = await db.fetch(CREATE, *values, db.now(), OPEN_LIST, write=True)
+    rows = await db.fetch(CREATE, *values, db.now(), OPEN_LIST)
     return one(rows[0], request, 201)
 
 
@@ -218,7 +216,7 @@ async def patch_todo(request: Request) -> Response:
     )
     db = database(request)
     values = [fields[name] for name in named]
-    rows = await db.fetch(sql, db.now(), request.path_params["id"], OPEN_LIST, *values, write=True)
+    rows = await db.fetch(sql, db.now(), request.path_params["id"], OPEN_LIST, *values)
     return one(rows[0], request) if rows else problem(404, "no such todo")
 
 
