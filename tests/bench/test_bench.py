@@ -130,7 +130,7 @@ def test_benchmark_reports_every_app_and_endpoint_as_json() -> None:
     if shutil.which("wrk") is None:
         pytest.fail("wrk is not installed: scripts/system-deps.sh bench installs it")
     command = [sys.executable, "-m", "bench", "--databases", "sqlite", "--rounds", "1"]
-    command += ["--duration", "0.5", "--warmup", "0", "--connections", "4"]
+    command += ["--duration", "1", "--warmup", "0", "--connections", "4"]
     command += ["--pinning", "unpinned"]
     output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=180)
 
