@@ -20,9 +20,11 @@ import argparse
 import contextlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -31,7 +33,7 @@ import httpx
 
 from bench import proc, wrk
 from bench.servers import App, Running, running
-from testbed.postgres import running_postgres
+from testbed.postgres import PostgresServer, running_postgres
 
 
 def cores() -> tuple[int, int]:
@@ -115,21 +117,61 @@ def sqlite_writes(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any
         return list(rounds("sqlite", servers, [wrk.ENDPOINTS["create"]], args))
 
 
+@dataclass(frozen=True)
+class Variant:
+    """A server on a PostgreSQL database of its own. `database_settings` are the PostgreSQL
+    server's (`ALTER DATABASE ... SET`): diagnostics, not anything the service can set."""
+
+    app: App
+    database_settings: tuple[tuple[str, str], ...] = ()
+
+
+POSTGRES_VARIANTS = {
+    variant.app.name: variant
+    for variant in (
+        Variant(App("service", "service")),
+        Variant(App("pool5", "service", settings=(("DATABASE_POOL_SIZE", "5"),))),
+        Variant(App("pool20", "service", settings=(("DATABASE_POOL_SIZE", "20"),))),
+        Variant(App("pool50", "service", settings=(("DATABASE_POOL_SIZE", "50"),))),
+        Variant(App("no-access-log", "service", settings=(("LOG_LEVEL", "warning"),))),
+        Variant(App("unprepared", "service", module="bench.unprepared")),
+        Variant(App("async-commit", "service"), (("synchronous_commit", "off"),)),
+        Variant(App("plain", "plain")),
+    )
+}
+
+
+def postgres_variants(args: argparse.Namespace) -> list[Variant]:
+    variants = [POSTGRES_VARIANTS[name] for name in args.variants.split(",")]
+    if args.baseline is not None:
+        variants.append(Variant(App("baseline", "service", src=args.baseline)))
+    return variants
+
+
+def create_database(server: PostgresServer, variant: Variant) -> str:
+    """The variant's database, with its settings and the service's schema; its URL."""
+    name = variant.app.name.replace("-", "_")
+    server.psql(f"CREATE DATABASE {name}")
+    for setting, value in variant.database_settings:
+        server.psql(f"ALTER DATABASE {name} SET {setting} = '{value}'")
+    url = server.url_for(name)
+    migrate = [sys.executable, "-m", "todo_async", "migrate"]
+    environment = {**os.environ, "DATABASE_URL": url}
+    subprocess.run(migrate, check=True, capture_output=True, env=environment)
+    return url
+
+
 def postgres_tail(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     other, service_core = cores()
-    apps = [App("service", "service")]
-    if args.baseline is not None:
-        apps.append(App("baseline", "service", src=args.baseline))
     with running_postgres() as database, contextlib.ExitStack() as stack:
         pin_tree(database.process.pid, other)
-        servers = [
-            stack.enter_context(
-                running(app, database.url, workdir, ["taskset", "-c", str(service_core)])
-            )
-            for app in apps
-        ]
-        seed(servers[0].url)
-        endpoints = [wrk.ENDPOINTS[name] for name in ("list", "get", "create", "patch")]
+        servers = []
+        for variant in postgres_variants(args):
+            url = create_database(database, variant)
+            pin = ["taskset", "-c", str(service_core)]
+            servers.append(stack.enter_context(running(variant.app, url, workdir, pin)))
+            seed(servers[-1].url)
+        endpoints = [wrk.ENDPOINTS[name] for name in args.endpoints.split(",")]
         return list(rounds("postgresql", servers, endpoints, args))
 
 
@@ -176,6 +218,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=1, help="seconds per endpoint, 0: none")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--variants",
+        default="service",
+        help=f"PostgreSQL servers to run, of: {', '.join(POSTGRES_VARIANTS)} (default: service)",
+    )
+    parser.add_argument("--endpoints", default="list,get,create,patch", help="PostgreSQL's")
     parser.add_argument(
         "--baseline", type=Path, help="also run the service from this src/ (an older checkout)"
     )

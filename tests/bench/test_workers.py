@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from bench.workers import summary
+from bench.workers import POSTGRES_VARIANTS, create_database, summary
+from testbed.postgres import running_postgres
 
 
 def _record(app: str, round_: int, rps: float) -> dict[str, object]:
@@ -56,3 +57,22 @@ def test_both_scenarios_report_every_run_as_json() -> None:
         assert run["non_2xx"] == 0
         assert run["socket_errors"] == 0
     assert "vs 1 worker" in output.stdout
+
+
+def test_a_variant_has_a_database_of_its_own_with_its_server_settings() -> None:
+    variant = POSTGRES_VARIANTS["async-commit"]
+    with running_postgres() as server:
+        url = create_database(server, variant)
+
+        assert url == server.url_for("async_commit")
+        assert server.psql("SHOW synchronous_commit", "async_commit").strip() == "off"
+        assert server.psql("SHOW synchronous_commit", "todo").strip() == "on"
+        assert server.psql("SELECT count(*) FROM todos", "async_commit").strip() == "0"
+
+
+def test_the_pool_variants_set_the_services_pool_size() -> None:
+    sizes = {
+        name: dict(POSTGRES_VARIANTS[name].app.env("postgresql://x/y"))["DATABASE_POOL_SIZE"]
+        for name in ("pool5", "pool20", "pool50")
+    }
+    assert sizes == {"pool5": "5", "pool20": "20", "pool50": "50"}
