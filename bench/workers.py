@@ -54,6 +54,7 @@ def pin_tree(pid: int, core: int) -> None:
 def measure(server: Running, endpoint: wrk.Endpoint, args: argparse.Namespace) -> dict[str, Any]:
     other, _ = cores()
     before = proc.cpu_seconds(server.pid)
+    waited_before = proc.run_queue_seconds(server.pid)
     result = wrk.run(
         server.url,
         endpoint,
@@ -62,7 +63,15 @@ def measure(server: Running, endpoint: wrk.Endpoint, args: argparse.Namespace) -
         pin=["taskset", "-c", str(other)],
     )
     used = proc.cpu_seconds(server.pid) - before
-    return {**result, "cpu_us": used / max(result["requests"], 1) * 1e6}
+    waited = proc.run_queue_seconds(server.pid) - waited_before
+    return {
+        **result,
+        "cpu_us": used / max(result["requests"], 1) * 1e6,
+        # The shares of the run the server's process spent on a core, and its event loop
+        # spent runnable but waiting for one (other processes on its core).
+        "busy": used / result["duration_s"],
+        "waiting": waited / result["duration_s"],
+    }
 
 
 def seed(url: str) -> None:
@@ -184,7 +193,8 @@ def summary(records: Sequence[dict[str, Any]]) -> str:
             record
         )
     lines = [
-        "database | endpoint | app | req/s | p50 ms | p99 ms | errors | CPU us/req | vs 1 worker"
+        "database | endpoint | app | req/s | p50 ms | p90 ms | p99 ms | errors | CPU us/req"
+        " | busy | waiting | vs 1 worker"
     ]
     for (database, endpoint, app), runs in groups.items():
         ratios = [
@@ -201,9 +211,12 @@ def summary(records: Sequence[dict[str, Any]]) -> str:
                     app,
                     f"{median(run['rps'] for run in runs):,.0f}",
                     f"{median(run['p50_ms'] for run in runs):.1f}",
+                    f"{median(run['p90_ms'] for run in runs):.1f}",
                     f"{median(run['p99_ms'] for run in runs):.1f}",
                     str(sum(int(run["non_2xx"] + run["socket_errors"]) for run in runs)),
                     f"{median(run['cpu_us'] for run in runs):.0f}",
+                    f"{median(run['busy'] for run in runs):.0%}",
+                    f"{median(run['waiting'] for run in runs):.0%}",
                     f"{median(ratios):.2f}x" if ratios else "",
                 )
             )

@@ -21,10 +21,13 @@ def _record(app: str, round_: int, rps: float) -> dict[str, object]:
         "round": round_,
         "rps": rps,
         "p50_ms": 1.0,
+        "p90_ms": 1.5,
         "p99_ms": 2.0,
         "non_2xx": 0,
         "socket_errors": 0,
         "cpu_us": 100.0,
+        "busy": 0.9,
+        "waiting": 0.1,
     }
 
 
@@ -56,6 +59,8 @@ def test_both_scenarios_report_every_run_as_json() -> None:
         assert run["requests"] > 0
         assert run["non_2xx"] == 0
         assert run["socket_errors"] == 0
+        assert 0 < run["busy"] <= 2.1  # two workers: both cores, and the supervisor
+        assert 0 <= run["waiting"] <= 1.1  # the loop thread's wait, within the run's time
     assert "vs 1 worker" in output.stdout
 
 
