@@ -12,8 +12,10 @@ import asyncio
 import csv
 import io
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from hostkit.ports import LOOPBACK
 from hostkit.processes import ProcessRegistry
@@ -38,6 +40,49 @@ def _range_regex(low: int, high: int) -> str:
     return "^(" + "|".join(str(code) for code in range(low, high + 1)) + ")$"
 
 
+class FrontSections(Protocol):
+    """What stands in front of the listener in the same HAProxy (the CloudFront stand-in):
+    its configuration sections, and the secrets they name as environment variables."""
+
+    def render(self) -> str: ...
+
+    def environment(self) -> dict[str, str]: ...
+
+
+def rule_variable(condition: int, value: int) -> str:
+    """The environment variable holding one value of a listener rule condition (a secret)."""
+    return f"LISTENER_RULE_{condition}_VALUE_{value}"
+
+
+def listener_environment(listener: ListenerSpec) -> dict[str, str]:
+    return {
+        rule_variable(i, j): value
+        for i, condition in enumerate(listener.forward_if)
+        for j, value in enumerate(condition.values)
+    }
+
+
+def _listener_rule(listener: ListenerSpec, refusal_body: Path) -> list[str]:
+    """Forward only requests meeting every condition; answer the rest with the default
+    action. The values come from the environment: the configuration holds no secret."""
+    if listener.refusal is None:
+        return []
+    acls = []
+    lines = ["    # The forwarding rule's conditions; without them, the default fixed response."]
+    for i, condition in enumerate(listener.forward_if):
+        values = " ".join(f'"${{{rule_variable(i, j)}}}"' for j in range(len(condition.values)))
+        lines.append(f"    acl rule_{i} req.hdr({condition.name}) -i -m str {values}")
+        acls.append(f"rule_{i}")
+    refusal = listener.refusal
+    body = f" file {refusal_body}" if refusal.body else ""
+    unless = f" unless {' '.join(acls)}" if acls else ""
+    lines.append(
+        f'    http-request return status {refusal.status} content-type "{refusal.content_type}"'
+        f"{body}{unless}"
+    )
+    return lines
+
+
 def render_config(
     *,
     listener: ListenerSpec,
@@ -45,6 +90,7 @@ def render_config(
     bind_port: int,
     idle_timeout: int,
     admin_socket: Path,
+    refusal_body: Path,
 ) -> str:
     tg = target_group
     check_request = (
@@ -81,6 +127,7 @@ def render_config(
         "    http-request set-header X-Forwarded-For %[src] unless forwarded",
         f"    http-request set-header X-Forwarded-Proto {listener.protocol.lower()}",
         "    http-request set-header X-Forwarded-Port %[dst_port]",
+        *_listener_rule(listener, refusal_body),
         f"    default_backend {BACKEND}",
         "",
         f"backend {BACKEND}",
@@ -128,8 +175,10 @@ class HAProxy:
         target_group: TargetGroupSpec,
         idle_timeout: int,
         processes: ProcessRegistry,
+        front: FrontSections | None = None,
     ) -> None:
         self.state_dir = state_dir
+        self.front = front
         self.listener = listener
         self.target_group = target_group
         self.idle_timeout = idle_timeout
@@ -137,6 +186,7 @@ class HAProxy:
         self.admin_socket = state_dir / "haproxy.sock"
         self.config_path = state_dir / "haproxy.cfg"
         self.log_path = state_dir / "haproxy.log"
+        self.refusal_body = state_dir / "listener-refusal.body"
         self.process: asyncio.subprocess.Process | None = None
         self.port = 0
         self._lock = asyncio.Lock()
@@ -147,15 +197,22 @@ class HAProxy:
 
     async def start(self, bind_port: int) -> None:
         self.port = bind_port
-        self.config_path.write_text(
-            render_config(
-                listener=self.listener,
-                target_group=self.target_group,
-                bind_port=bind_port,
-                idle_timeout=self.idle_timeout,
-                admin_socket=self.admin_socket,
-            )
+        if self.listener.refusal is not None:
+            self.refusal_body.write_text(self.listener.refusal.body)
+        config = render_config(
+            listener=self.listener,
+            target_group=self.target_group,
+            bind_port=bind_port,
+            idle_timeout=self.idle_timeout,
+            admin_socket=self.admin_socket,
+            refusal_body=self.refusal_body,
         )
+        secrets = listener_environment(self.listener)
+        if self.front is not None:
+            config += "\n" + self.front.render()
+            secrets.update(self.front.environment())
+        self.config_path.write_text(config)
+        environment = {**os.environ, **secrets}
         check = await asyncio.create_subprocess_exec(
             "haproxy",
             "-c",
@@ -164,6 +221,7 @@ class HAProxy:
             str(self.config_path),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            env=environment,
         )
         output, _ = await check.communicate()
         if check.returncode != 0:
@@ -178,6 +236,7 @@ class HAProxy:
             stdout=log_file,
             stderr=log_file,
             start_new_session=True,
+            env=environment,
         )
         log_file.close()
         self.processes.add(self.process.pid)
