@@ -23,6 +23,7 @@ from .. import aws, paths
 from ..alb.haproxy import HAProxy
 from ..aws.awslogs import CloudWatchLogs
 from ..aws.stack import Stack
+from ..cloudfront.front_door import build_front_door, front_door_spec
 from ..ecs.service import Service
 from ..ecs.spec import ServiceSpec, parse_service
 from ..errors import HarnessError
@@ -95,8 +96,20 @@ class Daemon:
         stack = self.databases.resolving(stack)
         spec = parse_service(stack)
         self.listener_port = spec.listener.port if can_bind(spec.listener.port) else free_port()
+        self.front_door = build_front_door(
+            stack,
+            paths.FRONT_DOOR,
+            origin_port=self.listener_port,
+            https_port=443 if can_bind(443) else free_port(),
+            http_port=free_port(),
+        )
         self.balancer = HAProxy(
-            paths.STANDIN, spec.listener, spec.target_group, spec.idle_timeout, processes
+            paths.STANDIN,
+            spec.listener,
+            spec.target_group,
+            spec.idle_timeout,
+            processes,
+            front=self.front_door,
         )
         self.service = Service(
             stack,
@@ -112,7 +125,7 @@ class Daemon:
     def record(self, stack: Stack) -> None:
         """What `local-up` reads to tell whether this daemon runs the deployed template."""
         spec = self.service.spec
-        info = {
+        info: dict[str, Any] = {
             "pid": os.getpid(),
             "stack": stack.name,
             "app_image": self.app_image,
@@ -121,6 +134,10 @@ class Daemon:
             "alb_url": f"{spec.listener.protocol.lower()}://127.0.0.1:{self.listener_port}",
             "haproxy_pid": self.balancer.pid,
         }
+        if self.front_door is not None:
+            info["front_door_url"] = self.front_door.url
+            info["front_door_http_url"] = self.front_door.http_url
+            info["front_door_ca"] = str(self.front_door.certificates.ca)
         paths.STANDIN_INFO.write_text(json.dumps(info, indent=2))
 
     async def reload(self) -> None:
@@ -134,8 +151,14 @@ class Daemon:
         updated = await asyncio.to_thread(parse_service, resolving)
         if _front(updated) != _front(current):
             raise RestartNeeded("the listener or target group changed")
+        if await asyncio.to_thread(front_door_spec, deployed) != self._front_door_spec():
+            raise RestartNeeded("the distribution or its WebACL changed")
         self.service.update(resolving, updated)
         self.record(deployed)
+
+    def _front_door_spec(self) -> Any:
+        door = self.front_door
+        return None if door is None else (door.distribution, door.rate_rules)
 
     async def handle(self, request: dict[str, Any]) -> ServiceStatus:
         op = request.get("op")
