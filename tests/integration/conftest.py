@@ -1,6 +1,7 @@
 """Integration tests against the local full stack (`make local-up`): the API through the
-load balancer's URL only, the control plane through LocalStack, the service through the
-stand-in's command line. Every test skips, saying why, when the stack is not up."""
+front door's HTTPS URL only, each client a viewer of its own (tests/integration/viewers.py),
+the control plane through LocalStack, the service through the stand-in's command line.
+Every test skips, saying why, when the stack is not up."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from standin.paths import OUTPUTS, REPO
 
 from testbed.accounts import Account, sign_up
+from tests.integration.viewers import Viewers
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +29,23 @@ def outputs() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def alb_url(outputs: dict[str, Any]) -> str:
-    return str(outputs["AlbUrl"])
+def service_url(outputs: dict[str, Any]) -> str:
+    """The local front door's HTTPS URL: where viewers reach the service."""
+    return str(outputs["FrontDoorUrl"])
+
+
+@pytest.fixture(scope="session")
+def viewers(outputs: dict[str, Any], service_url: str) -> Viewers:
+    return Viewers(service_url, str(outputs["FrontDoorCa"]))
+
+
+@pytest.fixture(scope="session")
+def template(aws: Callable[[str], Any], outputs: dict[str, Any]) -> dict[str, Any]:
+    """The deployed template, as LocalStack's CloudFormation holds it."""
+    body = aws("cloudformation").get_template(
+        StackName=outputs["StackName"], TemplateStage="Processed"
+    )["TemplateBody"]
+    return body if isinstance(body, dict) else json.loads(body)
 
 
 @pytest.fixture(scope="session")
@@ -37,27 +54,28 @@ def accounts_mode(outputs: dict[str, Any]) -> bool:
     return outputs["AuthMode"] == "accounts"
 
 
-def new_account(alb_url: str) -> Account:
-    with httpx.Client(base_url=alb_url, timeout=10) as client:
+def new_account(viewers: Viewers) -> Account:
+    with viewers.client() as client:
         return sign_up(client)
 
 
 @pytest.fixture
-def account(alb_url: str, accounts_mode: bool) -> Account:
+def account(viewers: Viewers, accounts_mode: bool) -> Account:
     if not accounts_mode:
         pytest.skip("the service runs AUTH_MODE=open: there are no accounts")
-    return new_account(alb_url)
+    return new_account(viewers)
 
 
 @pytest.fixture
-def credentials(alb_url: str, accounts_mode: bool) -> dict[str, str]:
+def credentials(viewers: Viewers, accounts_mode: bool) -> dict[str, str]:
     """The headers an API request needs: a fresh user's token, or none in open mode."""
-    return new_account(alb_url).headers if accounts_mode else {}
+    return new_account(viewers).headers if accounts_mode else {}
 
 
 @pytest.fixture
-def alb(alb_url: str, credentials: dict[str, str]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=alb_url, headers=credentials, timeout=10) as client:
+def api(viewers: Viewers, credentials: dict[str, str]) -> Iterator[httpx.Client]:
+    """A viewer's client of the API through the front door, with its credentials."""
+    with viewers.client(headers=credentials) as client:
         yield client
 
 
