@@ -87,7 +87,12 @@ def _hsts(stack: Stack, policy: Any) -> Hsts | None:
         return None
     return Hsts(
         max_age=int(sts["AccessControlMaxAgeSec"]),
-        include_subdomains=bool(sts.get("IncludeSubdomains", False)),
-        preload=bool(sts.get("Preload", False)),
-        override=bool(sts["Override"]),
+        include_subdomains=_flag(sts.get("IncludeSubdomains", False)),
+        preload=_flag(sts.get("Preload", False)),
+        override=_flag(sts["Override"]),
     )
+
+
+def _flag(value: Any) -> bool:
+    """A template boolean, which CloudFormation may hand back as the string "true"."""
+    return str(value).lower() == "true"

@@ -31,7 +31,7 @@ def template(policy: str = "redirect-to-https") -> dict[str, Any]:
                             "StrictTransportSecurity": {
                                 "AccessControlMaxAgeSec": 31536000,
                                 "IncludeSubdomains": True,
-                                "Override": True,
+                                "Override": "true",  # as CloudFormation may hand it back
                             }
                         }
                     }
