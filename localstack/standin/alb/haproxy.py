@@ -15,7 +15,6 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from hostkit.ports import LOOPBACK
 from hostkit.processes import ProcessRegistry
@@ -38,15 +37,6 @@ def matcher_acl(matcher: str) -> str:
 
 def _range_regex(low: int, high: int) -> str:
     return "^(" + "|".join(str(code) for code in range(low, high + 1)) + ")$"
-
-
-class FrontSections(Protocol):
-    """What stands in front of the listener in the same HAProxy (the CloudFront stand-in):
-    its configuration sections, and the secrets they name as environment variables."""
-
-    def render(self) -> str: ...
-
-    def environment(self) -> dict[str, str]: ...
 
 
 def rule_variable(condition: int, value: int) -> str:
@@ -146,6 +136,53 @@ def render_config(
     return "\n".join(lines) + "\n"
 
 
+async def launch(
+    config_path: Path, log_path: Path, secrets: dict[str, str], processes: ProcessRegistry
+) -> asyncio.subprocess.Process:
+    """HAProxy on `config_path` once `haproxy -c` accepts it: in its own session, its output
+    appended to `log_path`, its PID in `processes`. Secrets reach it as environment
+    variables (`secrets`), never in the file."""
+    environment = {**os.environ, **secrets}
+    check = await asyncio.create_subprocess_exec(
+        "haproxy",
+        "-c",
+        "-q",
+        "-f",
+        str(config_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=environment,
+    )
+    output, _ = await check.communicate()
+    if check.returncode != 0:
+        raise RuntimeError(f"generated HAProxy configuration is invalid:\n{output.decode()}")
+    with log_path.open("ab") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            "haproxy",
+            "-f",
+            str(config_path),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+            start_new_session=True,
+            env=environment,
+        )
+    processes.add(process.pid)
+    return process
+
+
+async def terminate(process: asyncio.subprocess.Process, processes: ProcessRegistry) -> None:
+    """Stop HAProxy by its PID (killed if it outlasts 10 s), and forget the PID."""
+    if process.returncode is None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    processes.remove(process.pid)
+
+
 @dataclass
 class TargetState:
     name: str
@@ -175,10 +212,8 @@ class HAProxy:
         target_group: TargetGroupSpec,
         idle_timeout: int,
         processes: ProcessRegistry,
-        front: FrontSections | None = None,
     ) -> None:
         self.state_dir = state_dir
-        self.front = front
         self.listener = listener
         self.target_group = target_group
         self.idle_timeout = idle_timeout
@@ -207,39 +242,11 @@ class HAProxy:
             admin_socket=self.admin_socket,
             refusal_body=self.refusal_body,
         )
-        secrets = listener_environment(self.listener)
-        if self.front is not None:
-            config += "\n" + self.front.render()
-            secrets.update(self.front.environment())
         self.config_path.write_text(config)
-        environment = {**os.environ, **secrets}
-        check = await asyncio.create_subprocess_exec(
-            "haproxy",
-            "-c",
-            "-q",
-            "-f",
-            str(self.config_path),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=environment,
-        )
-        output, _ = await check.communicate()
-        if check.returncode != 0:
-            raise RuntimeError(f"generated HAProxy configuration is invalid:\n{output.decode()}")
         self.admin_socket.unlink(missing_ok=True)
-        log_file = self.log_path.open("ab")
-        self.process = await asyncio.create_subprocess_exec(
-            "haproxy",
-            "-f",
-            str(self.config_path),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=log_file,
-            start_new_session=True,
-            env=environment,
+        self.process = await launch(
+            self.config_path, self.log_path, listener_environment(self.listener), self.processes
         )
-        log_file.close()
-        self.processes.add(self.process.pid)
         for _ in range(100):
             if self.admin_socket.exists():
                 return
@@ -249,15 +256,8 @@ class HAProxy:
         raise RuntimeError(f"HAProxy did not start; see {self.log_path}")
 
     async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            try:
-                await asyncio.wait_for(self.process.wait(), 10)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
         if self.process is not None:
-            self.processes.remove(self.process.pid)
+            await terminate(self.process, self.processes)
 
     async def command(self, line: str) -> str:
         async with self._lock:

@@ -86,7 +86,7 @@ class Daemon:
     def __init__(self, stack: Stack, app_image: str, runtime_kind: str) -> None:
         self.app_image = app_image
         self.runtime_kind = runtime_kind
-        processes = ProcessRegistry(paths.PROCESSES)
+        processes = self.processes = ProcessRegistry(paths.PROCESSES)
         logs = CloudWatchLogs(aws.client("logs"))
         self.runtime = make_runtime(runtime_kind, app_image, stack, logs=logs, processes=processes)
         rds_server = PostgresRunner(tls=True, listen=(self.runtime.host_address,))
@@ -104,12 +104,7 @@ class Daemon:
             http_port=free_port(),
         )
         self.balancer = HAProxy(
-            paths.STANDIN,
-            spec.listener,
-            spec.target_group,
-            spec.idle_timeout,
-            processes,
-            front=self.front_door,
+            paths.STANDIN, spec.listener, spec.target_group, spec.idle_timeout, processes
         )
         self.service = Service(
             stack,
@@ -138,6 +133,7 @@ class Daemon:
             info["front_door_url"] = self.front_door.url
             info["front_door_http_url"] = self.front_door.http_url
             info["front_door_ca"] = str(self.front_door.certificates.ca)
+            info["front_door_pid"] = self.front_door.pid
         paths.STANDIN_INFO.write_text(json.dumps(info, indent=2))
 
     async def reload(self) -> None:
@@ -180,6 +176,8 @@ class Daemon:
         scheduler: asyncio.Task[None] | None = None
         try:
             await self.balancer.start(self.listener_port)
+            if self.front_door is not None:
+                await self.front_door.start(self.processes)
             await self.runtime.start()
             await self.databases.start()
             self.record(stack)
@@ -195,6 +193,8 @@ class Daemon:
             await self.service.shutdown()
             await self.databases.stop()
             await self.runtime.stop()
+            if self.front_door is not None:
+                await self.front_door.stop(self.processes)
             await self.balancer.stop()
             paths.CONTROL_SOCKET.unlink(missing_ok=True)
 

@@ -1,4 +1,4 @@
-"""The local front door in a real HAProxy, before the load balancer's listener: HTTPS with
+"""The local front door in its own real HAProxy, before the load balancer's: HTTPS with
 the local authority's certificate, plain HTTP redirected, the WAF's rate rule refusing a
 burst, the origin secret added on the way and required by the listener."""
 
@@ -57,17 +57,20 @@ async def test_the_front_door_before_the_listener(state_dir: Path) -> None:  # n
         distribution=DISTRIBUTION,
         rate_rules=rules,
         certificates=issue(state_dir / "front-door"),
-        state_dir=state_dir,
+        state_dir=state_dir / "front-door",
         https_port=free_port(),
         http_port=free_port(),
         origin_port=listener_port,
     )
     fast = dataclasses.replace(TARGET_GROUP, interval=1, healthy_threshold=1)
     processes = ProcessRegistry(state_dir / "processes")
-    balancer = HAProxy(state_dir, LISTENER, fast, 60, processes, front=door)
+    balancer = HAProxy(state_dir, LISTENER, fast, 60, processes)
     await balancer.start(listener_port)
+    await door.start(processes)
     try:
-        assert SECRET not in balancer.config_path.read_text()
+        assert door.pid is not None
+        assert sorted(processes.survivors()) == sorted([balancer.pid, door.pid])
+        assert SECRET not in balancer.config_path.read_text() + door.config_path.read_text()
         await balancer.register("task-1", "127.0.0.1", target_port)
         for _ in range(100):
             if (await balancer.targets())["task-1"].alb_state == "healthy":
@@ -111,5 +114,7 @@ async def test_the_front_door_before_the_listener(state_dir: Path) -> None:  # n
         assert refused.headers["strict-transport-security"].endswith("includeSubDomains")
         assert (elsewhere.status_code, out_of_scope.status_code) == (200, 200)
     finally:
+        await door.stop(processes)
         await balancer.stop()
         server.close()
+    assert processes.survivors() == []
