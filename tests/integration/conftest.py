@@ -49,6 +49,26 @@ def template(aws: Callable[[str], Any], outputs: dict[str, Any]) -> dict[str, An
 
 
 @pytest.fixture(scope="session")
+def origin_verified(
+    aws: Callable[[str], Any], outputs: dict[str, Any], template: dict[str, Any]
+) -> dict[str, str]:
+    """The header the front door adds towards the load balancer (the origin secret, read
+    from LocalStack's Secrets Manager): for a test that drives the load balancer's listener
+    directly, as CloudFront does."""
+    [rule] = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
+    ]
+    [condition] = rule["Conditions"]
+    secret = aws("cloudformation").describe_stack_resource(
+        StackName=outputs["StackName"], LogicalResourceId="OriginSecret"
+    )["StackResourceDetail"]["PhysicalResourceId"]
+    value = aws("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
+    return {condition["HttpHeaderConfig"]["HttpHeaderName"]: value}
+
+
+@pytest.fixture(scope="session")
 def accounts_mode(outputs: dict[str, Any]) -> bool:
     """Whether the deployed service runs AUTH_MODE=accounts (the stack's default)."""
     return outputs["AuthMode"] == "accounts"
@@ -77,6 +97,18 @@ def api(viewers: Viewers, credentials: dict[str, str]) -> Iterator[httpx.Client]
     """A viewer's client of the API through the front door, with its credentials."""
     with viewers.client(headers=credentials) as client:
         yield client
+
+
+def stored_in_category(api: httpx.Client, category: str) -> dict[int, str]:
+    """Every todo of the category, read back through the load balancer: id -> title."""
+    stored: dict[int, str] = {}
+    page = api.get("/api/todos", params={"category": category, "limit": 1000})
+    while True:
+        assert page.status_code == 200, page.text
+        stored.update({todo["id"]: todo["title"] for todo in page.json()})
+        if "next" not in page.links:
+            return stored
+        page = api.get(page.links["next"]["url"])
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +145,10 @@ class Standin:
 
     def restart(self) -> None:
         self._run("restart", "--no-wait")
+
+    def restart_database(self, down: float) -> None:
+        """The RDS instance stopped (fast shutdown), `down` seconds down, started again."""
+        self._run("restart-database", "--down", str(down))
 
     def scale(self, count: int) -> None:
         self._run("scale", str(count))
