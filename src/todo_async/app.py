@@ -20,7 +20,6 @@ from todo_async.database.engine import open_database, open_migration_database
 from todo_async.database.startup import connect_and_migrate, migrate_as_owner
 from todo_async.endpoints import account, categories, health, session, todos, tokens, users
 from todo_async.middleware.authentication import AuthenticationMiddleware
-from todo_async.middleware.cross_site import CrossSiteProtectionMiddleware
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
 from todo_async.middleware.security_headers import SecurityHeadersMiddleware
@@ -119,8 +118,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 accounts=accounts if accounts_mode else None,
                 session_idle_s=settings.session_idle_s,
             ),
-            # Needs to know how a request authenticated: after the authentication.
-            *([Middleware(CrossSiteProtectionMiddleware)] if accounts_mode else []),
         ],
         exception_handlers={
             Problem: problem_handler,
