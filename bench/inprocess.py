@@ -9,7 +9,8 @@ token), warms up, then times each endpoint with `time.process_time()`. Rounds al
 variants' order so drift favours nobody; the ratios are medians of same-round ratios.
 
     python -m bench.inprocess --rounds 5 --requests 3000
-    python -m bench.inprocess --baseline /tmp/main-src   # e.g. `git archive main src`
+    python -m bench.inprocess --baseline /tmp/main/src   # e.g. `git archive main src`
+    python -m bench.inprocess --src /tmp/change/src --baseline /tmp/before/src
 """
 
 from __future__ import annotations
@@ -174,13 +175,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=3000, help="timed per endpoint")
+    parser.add_argument("--src", type=Path, help="run from this src/ (default: the installed one)")
     parser.add_argument("--baseline", type=Path, help="also run from this src/ (another checkout)")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(asyncio.run(measure(args.child, args.requests))))
         return
-    variants: list[tuple[str, Path | None]] = [(mode, None) for mode in MODES]
+    src = args.src.resolve() if args.src else None
+    variants: list[tuple[str, Path | None]] = [(mode, src) for mode in MODES]
     if args.baseline:
         variants += [(f"baseline-{mode}", args.baseline.resolve()) for mode in MODES]
     rounds = []
