@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 AuthenticationMiddleware,
                 accounts=accounts if accounts_mode else None,
                 session_idle_s=settings.session_idle_s,
+                public_paths=frozenset(route.path for route in health.routes),
             ),
         ],
         exception_handlers={

@@ -12,6 +12,9 @@ authenticated, and the security headers middleware gives its response
 one user's todos, categories or tokens. That middleware already handles every response's
 headers: one send wrapper per request, not a second one here.
 
+The health probes (`public_paths`) are never authenticated: liveness must not depend on
+the database, which a credential lookup may need, even when a probe carries a token.
+
 In accounts mode the cross-site check (`cross_site.py`) runs here too, once a request's
 credentials are known: one layer, not two.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from starlette._utils import get_route_path
 from starlette.authentication import AuthCredentials, UnauthenticatedUser
 from starlette.requests import HTTPConnection, cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -43,19 +47,29 @@ PER_USER = (_BY_TOKEN, _BY_SESSION)
 
 class AuthenticationMiddleware:
     def __init__(
-        self, app: ASGIApp, *, accounts: AccountStore | None, session_idle_s: float
+        self,
+        app: ASGIApp,
+        *,
+        accounts: AccountStore | None,
+        session_idle_s: float,
+        public_paths: frozenset[str] = frozenset(),
     ) -> None:
         """`accounts` None: open mode, every request works on the shared list."""
         self.app = app
         self.accounts = accounts
         self.session_idle_s = session_idle_s
+        self.public_paths = public_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             if self.accounts is None:
                 scope["user"], scope["auth"] = OPEN_LIST, _OPEN
             else:
-                scope["user"], scope["auth"] = await self._authenticate(scope)
+                scope["user"], scope["auth"] = (
+                    (_ANONYMOUS, _NONE)
+                    if get_route_path(scope) in self.public_paths
+                    else await self._authenticate(scope)
+                )
                 # A browser sends the cookie by itself, never a token.
                 if (
                     scope["auth"] is not _BY_TOKEN
