@@ -118,6 +118,7 @@ pytest: $(VENV)/.dev-stamp
 bench: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) bench
 	$(BIN)/python -m bench --rounds 3 --duration 5 --connections 50 --workers2
+	$(BIN)/python -m bench.workers --rounds 3 --duration 5 --connections 50
 
 # List latency at 1k/100k/1M todos (page 1 and a deep page, every filter), the migration
 # and clear-completed of 100k todos with readers, on SQLite and PostgreSQL.
@@ -206,7 +207,7 @@ destroy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
 # process from the checkout) or docker (the images on a Docker engine, one address per task);
 # LOCAL_CONTEXT="-c desiredCount=3 ..." adds CDK context; LOCAL_IMAGE and LOCALSTACK_PORT are
 # read from the environment. LOCAL_REMOVE_DATA=1 makes local-down remove Docker data volumes.
-.PHONY: local-setup local-up local-down local-status local-test local-scale local-restart local-load test-full-stack
+.PHONY: local-setup local-up local-down local-status local-test local-scale local-restart local-db-restart local-load test-full-stack
 LOCAL_DATABASE ?= rds
 LOCAL_RUNTIME ?= process
 STANDIN := $(BIN)/python -m standin
@@ -252,6 +253,10 @@ local-scale:
 ## Restart the stand-in's tasks
 local-restart:
 	$(STANDIN) restart
+
+## Reboot the RDS instance: fast shutdown, DOWN seconds down (6 unless given), started again
+local-db-restart:
+	$(STANDIN) restart-database --down $(or $(DOWN),6)
 
 # The load generators' stack (infra/load) deployed beside the local service, its task (a
 # Locust master and WORKERS workers, 2 unless given) run once against the local ALB, the
