@@ -47,7 +47,8 @@ const state = {
   pending: new Set(), // ids with a change on its way
   editing: null, // id of the todo whose edit form is open
   adding: false,
-  reordering: false, // a new order on its way to the API
+  reordering: false, // moves being saved
+  moves: [], // ids of the tasks moved and not saved yet, in turn
   loaded: false,
   loadSeq: 0,
   retry: null,
@@ -683,23 +684,19 @@ async function clearCompleted() {
 
 // ---- reordering ----------------------------------------------------------------------
 
-const canReorder = () =>
-  !state.reordering && state.editing === null && state.pending.size === 0 && !sortedByDue();
+// The overdue and upcoming views are in date order: nothing there is moved.
+const canReorder = () => !sortedByDue();
 
-/** Put the task `id` at `to` in the list shown, then save the `order` values that keep it
- * there, each with the task's If-Match. `focus` names the button to keep focused. */
-async function moveTodo(id, to, { focus = null } = {}) {
+/** Put the task `id` at `to` in the list shown; `focus` names the button to keep focused.
+ * The list changes at once; saving follows, one move after another. */
+function moveTodo(id, to, { focus = null } = {}) {
   const from = state.todos.findIndex((todo) => todo.id === id);
-  if (from < 0 || !canReorder()) {
-    if (state.reordering || state.pending.size) announce("Still saving; try again.");
-    render();
-    return;
-  }
+  if (from < 0 || !canReorder()) return;
   const todo = state.todos[from];
   const size = state.todos.length;
   if (to < 0 || to >= size || to === from) {
     render();
-    announce(`“${todo.title}” is already ${to < from ? "first" : "last"}.`);
+    if (to !== from) announce(`“${todo.title}” is already ${to < from ? "first" : "last"}.`);
     return;
   }
   const moved = state.todos.filter((other) => other.id !== id);
@@ -708,28 +705,46 @@ async function moveTodo(id, to, { focus = null } = {}) {
   render();
   if (focus) $(focus, items.get(id))?.focus();
   announce(`Moved “${todo.title}” to position ${to + 1} of ${size}.`);
-  await saveOrder(planOrder(moved, to));
+  state.moves.push(id);
+  if (!state.reordering) saveOrder();
 }
 
-async function saveOrder(plan) {
-  const changes = plan.filter(({ id, order }) => todoById(id) && todoById(id).order !== order);
+// Each move, in turn, saved as the `order` values that keep the list as shown (planned
+// against the list as it is by then), each PATCH with the task's If-Match.
+async function saveOrder() {
   state.reordering = true;
+  let id = null;
   try {
-    for (const { id, order } of changes) {
-      const todo = todoById(id);
-      const { todo: updated, etag } = await withPending(id, async () =>
-        api.updateTodo(id, { order }, await etagFor(todo)),
-      );
-      remember(updated, etag);
-      state.todos[state.todos.findIndex((other) => other.id === id)] = updated;
+    while (state.moves.length) {
+      id = state.moves.shift();
+      const index = state.todos.findIndex((todo) => todo.id === id);
+      if (index < 0) continue;
+      for (const change of planOrder(state.todos, index)) await saveTaskOrder(change);
     }
-    hideProblem();
+    if (state.retryKey === "order") hideProblem();
   } catch (error) {
-    // On 412 or 404 the stored list comes back, and the person is told why.
-    report(error, "save the new order", { retry: () => saveOrder(plan), key: "order" });
+    state.moves = [];
+    // A 412 or 404 brings back the stored list and says why; a busy service retries.
+    report(error, "save the new order", {
+      retry: () => {
+        state.moves.push(id);
+        if (!state.reordering) saveOrder();
+      },
+      key: "order",
+    });
   } finally {
     state.reordering = false;
   }
+}
+
+async function saveTaskOrder({ id, order }) {
+  const todo = todoById(id);
+  const { todo: updated, etag } = await withPending(id, async () =>
+    api.updateTodo(id, { order }, await etagFor(todo)),
+  );
+  remember(updated, etag);
+  const index = state.todos.findIndex((other) => other.id === id);
+  if (index >= 0) state.todos[index] = updated;
 }
 
 // ---- import --------------------------------------------------------------------------

@@ -4,25 +4,47 @@
 const STEP = 1024;
 const MAX_ORDER = Number.MAX_SAFE_INTEGER; // the API takes integers within ±(2⁵³−1)
 
-/** The `order` changes that put `list[index]` (just moved there) in its place:
- * [{id, order}]. One change when its neighbours leave room between their orders, otherwise
- * the whole list renumbered in steps of STEP (only the items whose order differs). */
+/** The `order` changes that keep `list` in its order on the server, `list[index]` being
+ * the task just moved: [{id, order}]. One change when its neighbours leave room between
+ * their orders, otherwise the whole list renumbered in steps of STEP (only the tasks whose
+ * order differs). */
 export function planOrder(list, index) {
-  if (list.length === 1) return [];
-  const before = list[index - 1]?.order;
-  const after = list[index + 1]?.order;
-  const last = index === list.length - 1;
-  let order = null;
-  if (index === 0 && Number.isInteger(after)) order = after - STEP;
-  else if (last && Number.isInteger(before)) order = before + STEP;
-  else if (Number.isInteger(before) && Number.isInteger(after) && after - before > 1) {
-    order = before + Math.floor((after - before) / 2);
+  const single = between(list[index - 1], list[index + 1]);
+  if (single !== null) {
+    const change = { id: list[index].id, order: single };
+    const after = list.map((todo, at) => (at === index ? { ...todo, order: single } : todo));
+    if (inOrder(after)) return [change];
   }
-  if (order !== null && Math.abs(order) <= MAX_ORDER) return [{ id: list[index].id, order }];
+  if (inOrder(list)) return [];
   return list
     .map((todo, position) => ({ id: todo.id, order: (position + 1) * STEP, was: todo.order }))
-    .filter(({ order: wanted, was }) => wanted !== was)
-    .map(({ id, order: wanted }) => ({ id, order: wanted }));
+    .filter(({ order, was }) => order !== was)
+    .map(({ id, order }) => ({ id, order }));
+}
+
+// An order that sorts after `before` and ahead of `after` (either may be missing), or null.
+function between(before, after) {
+  const low = before?.order;
+  const high = after?.order;
+  let order = null;
+  if (before === undefined && Number.isInteger(high)) order = high - STEP;
+  else if (Number.isInteger(low) && (after === undefined || high === null)) order = low + STEP;
+  else if (Number.isInteger(low) && Number.isInteger(high) && high - low > 1) {
+    order = low + Math.floor((high - low) / 2);
+  }
+  return order !== null && Math.abs(order) <= MAX_ORDER ? order : null;
+}
+
+// Whether the API lists these tasks in this order: by `order`, those without one last,
+// ties by creation (the id).
+function inOrder(list) {
+  return list.every((todo, at) => {
+    if (at === 0) return true;
+    const previous = list[at - 1];
+    if (previous.order === null) return todo.order === null && todo.id > previous.id;
+    if (todo.order === null) return true;
+    return todo.order > previous.order || (todo.order === previous.order && todo.id > previous.id);
+  });
 }
 
 /** Let items of `list` be dragged by their `.drag-handle`: the item follows the pointer
