@@ -435,7 +435,7 @@ def build_openapi(accounts: bool = False, token_max_days: int = TOKEN_DAYS_LIMIT
                         **_json({"type": "array", "items": _ref(Todo)}, "A page of todos"),
                         "headers": LINK_HEADER,
                     },
-                    **_problems(422),
+                    **_problems(400, 422, s400="An unknown time zone in `tz`"),
                 },
             },
             "post": {

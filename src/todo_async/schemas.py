@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -62,10 +63,13 @@ CategoryName = Annotated[
 ]
 Category = Annotated[CategoryName | None, AfterValidator(_none_if_empty)]
 Order = Annotated[int, Field(ge=-ORDER_LIMIT, le=ORDER_LIMIT), BeforeValidator(_integral)]
+# A calendar date, exactly YYYY-MM-DD (strict: no time, no timestamp).
+Due = dt.date
 
 TITLE_DOC = "What is to be done; surrounding white space is trimmed."
 CATEGORY_DOC = "A label to group todos by; empty or null means none."
 ORDER_DOC = "Sort position, lower first; todos without one come last, oldest first."
+DUE_DOC = "The calendar day it is due (YYYY-MM-DD, no time or zone); null for none."
 
 
 class _Input(BaseModel):
@@ -78,6 +82,7 @@ class TodoCreate(_Input):
     category: Category = Field(default=None, description=CATEGORY_DOC)
     completed: bool = False
     order: Order | None = Field(default=None, description=ORDER_DOC)
+    due: Due | None = Field(default=None, description=DUE_DOC)
 
 
 class TodoPatch(_Input):
@@ -87,6 +92,7 @@ class TodoPatch(_Input):
     category: Category | MISSING = Field(default=MISSING, description=CATEGORY_DOC)
     completed: bool | MISSING = MISSING
     order: Order | MISSING | None = Field(default=MISSING, description=ORDER_DOC)
+    due: Due | MISSING | None = Field(default=MISSING, description=DUE_DOC)
 
 
 class ExportedTodo(BaseModel):
@@ -95,6 +101,7 @@ class ExportedTodo(BaseModel):
     category: str | None
     completed: bool
     order: int | None
+    due: dt.date | None = Field(description=DUE_DOC)
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -117,11 +124,46 @@ class TodoFilter(_Query):
     )
 
 
+def _query_date(value: object) -> object:
+    # Only YYYY-MM-DD: lax parsing would also take a datetime or a Unix time.
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("Not a date of the form YYYY-MM-DD")
+    return value
+
+
+QueryDate = Annotated[dt.date, BeforeValidator(_query_date)]
+# An IANA time zone name's characters ("America/Argentina/Buenos_Aires", "Etc/GMT+5").
+TIME_ZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+/-]{0,63}$"
+DueView = Literal["today", "overdue", "upcoming", "none"]
+
+
 class ListQuery(TodoFilter):
     limit: Annotated[int, Field(ge=1, le=1000, description="Page size.")] = 100
     cursor: Annotated[str, StringConstraints(pattern=pagination.PATTERN)] | MISSING = Field(
         default=MISSING,
         description="Opaque: where the page starts, as given in a Link rel=next URL.",
+    )
+    due: DueView | MISSING = Field(
+        default=MISSING,
+        description="today: due today; overdue: open and due before today; upcoming: due"
+        " after today; none: no due date. Today is the date in `tz`.",
+    )
+    due_before: QueryDate | MISSING = Field(
+        default=MISSING, description="Only todos due before this date (exclusive)."
+    )
+    due_after: QueryDate | MISSING = Field(
+        default=MISSING, description="Only todos due after this date (exclusive)."
+    )
+    tz: Annotated[str, StringConstraints(pattern=TIME_ZONE_PATTERN)] | MISSING = Field(
+        default=MISSING,
+        description="The IANA time zone `due` takes today in (as a browser's"
+        " Intl.DateTimeFormat().resolvedOptions().timeZone); UTC if left out. An unknown"
+        " one is a 400.",
+    )
+    sort: Literal["list", "due"] = Field(
+        default="list",
+        description="list: the list's order (`order`, then oldest first); due: by due date,"
+        " those without one last, then in list order.",
     )
 
 

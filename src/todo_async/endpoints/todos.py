@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from todo_async.accounts.identity import Owner, owner_of
+from todo_async.due_views import due_range
 from todo_async.pagination import Cursor
 from todo_async.preconditions import etag, expected_versions, precondition_failed
 from todo_async.problems import Problem
@@ -20,6 +21,7 @@ from todo_async.repository import (
     CATEGORY,
     COMPLETED,
     CREATED_AT,
+    DUE,
     ID,
     ORDER,
     TITLE,
@@ -88,6 +90,8 @@ def todo_document(row: Row, collection_url: str) -> dict[str, Any]:
         "category": row[CATEGORY],
         "completed": bool(row[COMPLETED]),
         "order": row[ORDER],
+        # SQLite hands back the ISO text it stores, PostgreSQL a date: both render alike.
+        "due": row[DUE],
         "created_at": _moment(row[CREATED_AT]),
         "updated_at": _moment(row[UPDATED_AT]),
         "url": f"{collection_url}/{row[ID]}",
@@ -120,8 +124,18 @@ class TodoCollection(HTTPEndpoint):
         query = read_query(request, ListQuery)
         # The schema's pattern admits only tokens that decode.
         after = None if query.cursor is MISSING else Cursor.decode(query.cursor)
+        if after is not None and (after.due_day is not None) != (query.sort == "due"):
+            raise Problem(422, "The cursor belongs to a list in another sort order.")
+        due, completed = due_range(query, dt.datetime.now(dt.UTC))
+        category = None if query.category is MISSING else query.category
         rows, next_cursor = await _repository(request).page(
-            owner, **_filters(query), limit=query.limit, after=after
+            owner,
+            completed=completed,
+            category=category,
+            limit=query.limit,
+            after=after,
+            due=due,
+            sort=query.sort,
         )
         collection_url = url_for(request, "todos")
         headers = {}
