@@ -19,7 +19,8 @@ def drag(page: Page, moving: Locator, onto: Locator) -> None:
     release: real pointer events, as a mouse gives them."""
     handle = moving.locator(".drag-handle").bounding_box()
     target = onto.bounding_box()
-    assert handle and target
+    assert handle
+    assert target
     page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
     page.mouse.down()
     page.mouse.move(handle["x"] + handle["width"] / 2, target["y"] + 4, steps=12)
