@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import LOOKS, Api, OpenPage
+from tests.web.conftest import ARTIFACTS, LOOKS, Api, OpenPage
 from tests.web.test_page import item, new_title, tab_to, titles
 
 # Fourteen hours ahead of UTC: its "today" is not UTC's for most of the UTC day.
@@ -103,7 +103,7 @@ def test_views_in_the_browsers_time_zone(
     page.get_by_role("link", name="Active").click()
     expect(page).to_have_url("/?status=active")
     expect(titles(page)).to_have_text(["Late already", "For today", "Next week", "Someday"])
-    page.screenshot(path=f"test-artifacts/due-views-{viewport['width']}-{scheme}.png")
+    page.screenshot(path=ARTIFACTS / f"due-views-{viewport['width']}-{scheme}.png")
 
 
 def test_a_task_added_in_a_view_it_does_not_belong_to(page: Page, api: Api) -> None:

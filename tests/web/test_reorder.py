@@ -48,7 +48,6 @@ def test_drag_a_task_to_the_top(looked_page: Page, api: Api) -> None:
     after = {todo["title"]: todo["order"] for todo in api.todos()}
     assert stored_titles(api) == ["Water plants", "Book train", "Pack"]
     assert [title for title in after if after[title] != before[title]] == ["Book train"]
-    page.screenshot(path=f"test-artifacts/reorder-{page.viewport_size['width']}.png")
 
 
 def test_a_drag_released_in_place_changes_nothing(page: Page, api: Api) -> None:

@@ -762,9 +762,7 @@ async function importFile() {
     const { created, skipped } = await api.importTodos(file);
     hideProblem();
     ui.importFile.value = "";
-    const already = skipped ? `; ${skipped} already on the list` : "";
-    const tasks = created === 1 ? "task" : "tasks";
-    ui.importResult.textContent = `Imported ${created} ${tasks} from “${file.name}”${already}.`;
+    ui.importResult.textContent = importedText(file.name, created, skipped);
     ui.importResult.hidden = false;
     load({ quiet: true });
   } catch (error) {
@@ -777,6 +775,13 @@ async function importFile() {
       report(error, `import “${file.name}”`, { retry: () => importFile(), key: "import" });
     }
   }
+}
+
+function importedText(name, created, skipped) {
+  const tasks = (n) => `${n} ${n === 1 ? "task" : "tasks"}`;
+  if (created === 0) return `Nothing new in “${name}”: ${tasks(skipped)} already on the list.`;
+  const already = skipped ? `; ${skipped} already on the list` : "";
+  return `Imported ${tasks(created)} from “${name}”${already}.`;
 }
 
 function importProblem(error) {
