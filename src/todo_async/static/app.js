@@ -244,6 +244,8 @@ function forget() {
   ui.title.value = "";
   ui.category.value = "";
   ui.due.value = "";
+  ui.importFile.value = "";
+  ui.importResult.hidden = true;
   hideProblem();
   render();
   showEmpty("Loading…");
