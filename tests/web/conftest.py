@@ -159,12 +159,14 @@ def open_page(browser: Browser, server: LiveServer) -> Iterator[OpenPage]:
         base_url: str | None = None,
         color_scheme: Literal["light", "dark"] = "light",
         timezone_id: str | None = None,
+        has_touch: bool = False,
     ) -> Page:
         context = browser.new_context(
             base_url=base_url or server.url,
             viewport=viewport or DESKTOP,
             color_scheme=color_scheme,
             timezone_id=timezone_id,
+            has_touch=has_touch,
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.on("request", lambda request: requested.append(request.url))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.web.conftest import Api
+from tests.web.conftest import PHONE, Api, OpenPage
 from tests.web.test_page import item, tab_to, titles
 
 
@@ -48,6 +48,32 @@ def test_drag_a_task_to_the_top(looked_page: Page, api: Api) -> None:
     after = {todo["title"]: todo["order"] for todo in api.todos()}
     assert stored_titles(api) == ["Water plants", "Book train", "Pack"]
     assert [title for title in after if after[title] != before[title]] == ["Book train"]
+
+
+def touch_drag(page: Page, moving: Locator, onto: Locator) -> None:
+    """The same with a finger: touch events through the browser's input pipeline."""
+    handle = moving.locator(".drag-handle").bounding_box()
+    target = onto.bounding_box()
+    assert handle
+    assert target
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 11):
+        point = {"x": x, "y": y + (target["y"] + 4 - y) * step / 10}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_drag_with_a_finger_on_a_phone(open_page: OpenPage, api: Api) -> None:
+    for title in ("Pack", "Book train", "Water plants"):
+        api.add(title)
+    page = open_page(viewport=PHONE, has_touch=True)
+    page.goto("/")
+    touch_drag(page, item(page, "Water plants"), item(page, "Book train"))
+    expect(titles(page)).to_have_text(["Pack", "Water plants", "Book train"])
+    expect(page.locator("#todo-list [aria-busy]")).to_have_count(0)
+    assert stored_titles(api) == ["Pack", "Water plants", "Book train"]
 
 
 def test_a_drag_released_in_place_changes_nothing(page: Page, api: Api) -> None:
