@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
 from typing import Any, Literal
 
@@ -322,6 +323,24 @@ def delete_many_query(
     return delete(todos).where(todos.c.id.in_(ids.scalar_subquery()))
 
 
+def _import_insert(names: tuple[str, ...]) -> Any:
+    values = {name: _param(name, None, todos.c[name]) for name in names}
+    now = _param("now", None, todos.c.created_at)
+    return insert(todos).values(
+        **values,
+        owner_id=_param("owner", None, todos.c.owner_id),
+        import_digest=_param("import_digest", None, todos.c.import_digest),
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+
+
+# Any constant: the class of PostgreSQL's per-owner import locks (the key is the owner).
+IMPORT_LOCK_CLASS = 7_346_120
+# Digests looked up per statement.
+IMPORT_LOOKUP_BATCH = 500
+
 # A quota is counted again after this many creates in one process (see `_has_room`).
 QUOTA_RECOUNT = 100
 # Owners whose room is remembered at most; past it the memory starts over.
@@ -360,6 +379,70 @@ class TodoRepository:
         values = {**fields, "owner": owner, "now": _now()}
         rows = await self._db.rows(("create", names), build, values)
         return rows[0]  # type: ignore[no-any-return]
+
+    async def import_todos(
+        self, owner: int, imported: Sequence[tuple[Mapping[str, Any], bytes]], most: int | None
+    ) -> tuple[int, int] | None:
+        """Create the (fields, digest) todos whose digest the owner's todos do not hold
+        yet, all in one transaction; (created, skipped), or None (nothing made) when the
+        new ones would take the owner past `most` todos.
+
+        Imports of one owner run one at a time (PostgreSQL: an advisory lock per owner;
+        SQLite: the one writer), so two of the same file add it once.
+        """
+        digests = [digest for _, digest in imported]
+        async with self._db.transaction():
+            if self._db.dialect_name == "postgresql":
+                await self._db.rows(
+                    ("import_lock",),
+                    lambda: select(
+                        func.pg_advisory_xact_lock(
+                            _param("lock_class", None, todos.c.version),
+                            _param("lock_key", None, todos.c.version),
+                        )
+                    ),
+                    {"lock_class": IMPORT_LOCK_CLASS, "lock_key": owner & 0x7FFFFFFF},
+                )
+            held = set()
+            for start in range(0, len(digests), IMPORT_LOOKUP_BATCH):
+                batch = digests[start : start + IMPORT_LOOKUP_BATCH]
+                held |= {row[0] for row in await self._held_digests(owner, batch)}
+            new = [(fields, digest) for fields, digest in imported if bytes(digest) not in held]
+            if most is not None and new:
+                [(count,)] = await self._db.rows(
+                    ("count_up_to",),
+                    lambda: select(func.count()).select_from(
+                        select(todos.c.id)
+                        .where(_owned())
+                        .limit(_param("most", None, todos.c.version))
+                        .subquery()
+                    ),
+                    {"owner": owner, "most": most},
+                )
+                if count + len(new) > most:
+                    return None
+            now = _now()
+            for fields, digest in new:
+                names = tuple(fields)
+                await self._db.changed(
+                    ("import", names),
+                    partial(_import_insert, names),
+                    {**fields, "owner": owner, "now": now, "import_digest": digest},
+                )
+        # Quota counts made by `create` are stale now.
+        self._room.pop(owner, None)
+        return len(new), len(imported) - len(new)
+
+    async def _held_digests(self, owner: int, digests: Sequence[bytes]) -> list[Row]:
+        values = {f"digest_{n}": digest for n, digest in enumerate(digests)}
+        column = todos.c.import_digest
+        return await self._db.rows(
+            ("held_digests", len(digests)),
+            lambda: select(column).where(
+                _owned(), column.in_([_param(name, None, column) for name in values])
+            ),
+            {**values, "owner": owner},
+        )
 
     async def _has_room(self, owner: int, most: int) -> bool:
         """Whether the owner may have one more todo, counted at most every QUOTA_RECOUNT

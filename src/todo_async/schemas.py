@@ -320,3 +320,31 @@ class ProblemDetails(BaseModel):
     status: int
     detail: str | None = None
     errors: list[FieldError] | None = None
+    line: int | None = Field(
+        default=None, description="An import's first bad line (CSV, todo.txt; from 1)."
+    )
+    item: int | None = Field(
+        default=None, description="An import's first bad item (JSON array; from 0)."
+    )
+
+
+class ImportResult(BaseModel):
+    created: int = Field(description="Todos the file added.")
+    skipped: int = Field(description="Todos an earlier import of the same lines already added.")
+
+
+class ExportQuery(_Query):
+    format: Literal["json", "csv"] = Field(
+        default="json",
+        description="json: an array of todos as the API gives them; csv: one row each.",
+    )
+
+
+class ImportedTodo(TodoCreate):
+    """A todo as an import reads it: an exported todo's own fields are read and left out."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: int | None = None
+    url: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
