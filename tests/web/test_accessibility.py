@@ -1,7 +1,7 @@
 """An axe-core scan of the page in each state a person meets (empty, with tasks, with an
-overdue task, editing, showing an error), at desktop and phone width, light and dark: no
-serious or critical violation. Every violation found, whatever its impact, is written to
-test-artifacts/axe-*.json."""
+overdue task, editing, showing an error, refusing an imported file), at desktop and phone
+width, light and dark: no serious or critical violation. Every violation found, whatever
+its impact, is written to test-artifacts/axe-*.json."""
 
 from __future__ import annotations
 
@@ -71,12 +71,22 @@ def error(page: Page, api: Api) -> None:
     expect(page.get_by_role("alert")).to_contain_text("Could not add the task")
 
 
+def import_refused(page: Page, api: Api) -> None:
+    page.goto("/")
+    page.get_by_label("Import a file (JSON, CSV or todo.txt)").set_input_files(
+        {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"title,due\nShop,soon\n"}
+    )
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("line 2")
+
+
 STATES: dict[str, Callable[[Page, Api], None]] = {
     "empty": empty,
     "items": with_tasks,
     "overdue": overdue,
     "editing": editing,
     "error": error,
+    "import-error": import_refused,
 }
 
 
