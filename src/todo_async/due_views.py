@@ -55,6 +55,8 @@ def due_range(query: ListQuery, now: dt.datetime) -> tuple[DueRange, bool | None
         return replace(due, on=today), completed
     if query.due == "upcoming":
         return replace(due, after=max(today, due.after or today)), completed
+    overdue = replace(due, before=min(today, due.before or today))
+    # Overdue todos are open ones: asked for completed ones too, none are both.
     if completed:
-        raise Problem(422, "due=overdue lists open todos: leave completed out, or false.")
-    return replace(due, before=min(today, due.before or today)), False
+        return replace(overdue, open_only=True), completed
+    return overdue, False

@@ -96,6 +96,8 @@ def _json_todos(text: str) -> Parsed:
 
 def _csv_todos(text: str) -> Parsed:
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    # Where the record being read starts: a quoted field may span lines.
+    start = 1
     try:
         header = reader.fieldnames
         if not header or "title" not in header:
@@ -103,13 +105,15 @@ def _csv_todos(text: str) -> Parsed:
         unknown = [name for name in header if name not in CSV_COLUMNS]
         if unknown:
             raise BadLine({"line": 1}, f"unknown column {unknown[0]!r}")
+        start = reader.line_num + 1
         for record in reader:
-            where: dict[str, int | str] = {"line": reader.line_num}
+            where: dict[str, int | str] = {"line": start}
             if None in record:
                 raise BadLine(where, "more fields than the header names")
             yield where, _csv_fields(where, record)
+            start = reader.line_num + 1
     except csv.Error as error:
-        raise BadLine({"line": reader.line_num}, f"not CSV ({error})") from None
+        raise BadLine({"line": start}, f"not CSV ({error})") from None
 
 
 def _csv_fields(where: dict[str, int | str], record: dict[str, str]) -> dict[str, Any]:

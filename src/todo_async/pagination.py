@@ -1,7 +1,9 @@
 """Opaque keyset cursors: a page starts after the sort key of the previous page's last row.
 
 In list order that key is (position, id); sorted by due date it is (due day, position, id),
-the day a date's ordinal or NO_DUE for todos without one (they come last).
+the day a date's ordinal or NO_DUE for todos without one (they come last). A cursor of one
+order given to the other is read as far as it goes: its (position, id), among the todos
+without a due date.
 """
 
 from __future__ import annotations

@@ -80,6 +80,8 @@ class DueRange:
     # Exclusive bounds: due < before, due > after.
     before: dt.date | None = None
     after: dt.date | None = None
+    # Open todos only, whatever else the list asks of `completed`.
+    open_only: bool = False
 
     @property
     def exact(self) -> bool:
@@ -88,7 +90,13 @@ class DueRange:
         return self.on is not None or self.none
 
     def shape(self) -> tuple[bool, ...]:
-        return (self.on is not None, self.none, self.before is not None, self.after is not None)
+        return (
+            self.on is not None,
+            self.none,
+            self.before is not None,
+            self.after is not None,
+            self.open_only,
+        )
 
     def values(self) -> dict[str, Any]:
         return {"due_on": self.on, "due_before": self.before, "due_after": self.after}
@@ -104,6 +112,8 @@ class DueRange:
             clauses.append(due < _param("due_before", self.before, due))
         if self.after is not None:
             clauses.append(due > _param("due_after", self.after, due))
+        if self.open_only:
+            clauses.append(todos.c.completed == false())
         return clauses
 
 
