@@ -14,6 +14,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
 )
 from pydantic.alias_generators import to_camel
@@ -158,7 +159,7 @@ class ListQuery(TodoFilter):
     tz: Annotated[str, StringConstraints(pattern=TIME_ZONE_PATTERN)] | MISSING = Field(
         default=MISSING,
         # The zones this machine knows, for clients and generated tests to pick from.
-        json_schema_extra={"enum": sorted(available_timezones())},
+        json_schema_extra={"enum": list[JsonValue](sorted(available_timezones()))},
         description="The IANA time zone `due` takes today in (as a browser's"
         " Intl.DateTimeFormat().resolvedOptions().timeZone); UTC if left out. An unknown"
         " one is a 400.",
