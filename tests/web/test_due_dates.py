@@ -27,7 +27,8 @@ def stored_due(api: Api) -> dict[str, str | None]:
     return {todo["title"]: todo["due"] for todo in api.todos()}
 
 
-def test_add_with_a_due_date_typed_from_the_keyboard(page: Page, api: Api) -> None:
+def test_add_with_a_due_date_typed_from_the_keyboard(looked_page: Page, api: Api) -> None:
+    page = looked_page
     page.goto("/")
     new_title(page).fill("Book flights")
     due = page.get_by_label("Due date")
@@ -42,7 +43,8 @@ def test_add_with_a_due_date_typed_from_the_keyboard(page: Page, api: Api) -> No
     assert stored_due(api) == {"Book flights": "2031-03-15"}
 
 
-def test_edit_changes_and_clears_the_due_date(page: Page, api: Api) -> None:
+def test_edit_changes_and_clears_the_due_date(looked_page: Page, api: Api) -> None:
+    page = looked_page
     api.add("Pay the rent", due="2031-05-01")
     page.goto("/")
     page.get_by_role("button", name="Edit “Pay the rent”").click()
