@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..aws.stack import Stack
+from . import metric_math
 from .metric_store import MetricKey, metric_key
 from .statistics import is_percentile
 
@@ -79,7 +80,27 @@ class AlarmSpec:
 
     @property
     def period(self) -> int:
-        return int(self.properties["Period"])
+        """The alarm's period; with metric math, its metrics' (one period for all)."""
+        if "Period" in self.properties:
+            return int(self.properties["Period"])
+        return int(next(stat["Period"] for stat in self.metric_stats.values()))
+
+    @property
+    def metric_stats(self) -> dict[str, dict[str, Any]]:
+        """A metric-math alarm's metrics by id: their MetricStat (Metric, Period, Stat)."""
+        return {
+            str(query["Id"]): query["MetricStat"]
+            for query in self.properties.get("Metrics", [])
+            if "MetricStat" in query
+        }
+
+    @property
+    def expression(self) -> str | None:
+        """A metric-math alarm's expression: the query it returns."""
+        for query in self.properties.get("Metrics", []):
+            if "Expression" in query and query.get("ReturnData", True):
+                return str(query["Expression"])
+        return None
 
     @property
     def evaluation_periods(self) -> int:
@@ -111,14 +132,15 @@ class AlarmSpec:
 
     @property
     def evaluated_by_standin(self) -> bool:
-        """What the stand-in evaluates instead: a percentile of a single metric."""
+        """What the stand-in evaluates instead: a percentile of a single metric, or a sum of
+        metrics (metric math)."""
         props = self.properties
-        return (
-            not self.evaluated_by_localstack
-            and "MetricName" in props
-            and is_percentile(self.statistic)
-            and props.get("ComparisonOperator") in COMPARISONS
-        )
+        if self.evaluated_by_localstack or props.get("ComparisonOperator") not in COMPARISONS:
+            return False
+        if "MetricName" in props:
+            return is_percentile(self.statistic)
+        expression = self.expression
+        return expression is not None and metric_math.supported(expression)
 
 
 def evaluate(alarm: AlarmSpec, datapoints: Sequence[float | None], current: str) -> str:

@@ -8,8 +8,9 @@ publishing each change to the alarm's SNS actions. Two things it cannot do, done
   placeholders answer `unknown`; each alarm is put again with the stand-in's names
   (`app/NAME/ID`, `targetgroup/NAME/ID`), the ones its metrics carry.
 - A percentile (`ExtendedStatistic`, p99 TargetResponseTime) LocalStack neither computes nor
-  evaluates: the stand-in computes it from the samples it published, at the end of every
-  period as CloudWatch does, and sets the state with SetAlarmState, through which LocalStack
+  evaluates, nor metric math (the healthy targets of both blue/green target groups): the
+  stand-in computes them from the samples it published, at the end of every period as
+  CloudWatch does, and sets the state with SetAlarmState, through which LocalStack
   publishes the notification (CloudWatch's JSON message) to the alarm's actions.
 """
 
@@ -22,8 +23,9 @@ import logging
 import time
 from typing import Any
 
+from . import metric_math
 from .alarms import AlarmSpec, evaluate
-from .metric_store import MetricStore
+from .metric_store import MetricStore, metric_key
 from .statistics import compute
 
 log = logging.getLogger(__name__)
@@ -32,14 +34,36 @@ TICK = 5.0
 
 
 def datapoints(alarm: AlarmSpec, store: MetricStore, now: float) -> list[float | None]:
-    """The alarm's statistic over its last EvaluationPeriods complete periods, oldest
-    first."""
+    """The alarm's value over its last EvaluationPeriods complete periods, oldest first:
+    its statistic, or its metric math over its metrics' statistics."""
     period = alarm.period
     end = now - now % period
-    return [
-        compute(alarm.statistic, store.samples(alarm.metric, start, start + period))
-        for start in (end - period * n for n in range(alarm.evaluation_periods, 0, -1))
-    ]
+    starts = [end - period * n for n in range(alarm.evaluation_periods, 0, -1)]
+    expression = alarm.expression
+    if expression is None:
+        return [
+            compute(alarm.statistic, store.samples(alarm.metric, start, start + period))
+            for start in starts
+        ]
+    values = []
+    for start in starts:
+        stats = {
+            query_id: compute(
+                stat["Stat"],
+                store.samples(
+                    metric_key(
+                        stat["Metric"]["Namespace"],
+                        stat["Metric"]["MetricName"],
+                        stat["Metric"].get("Dimensions", []),
+                    ),
+                    start,
+                    start + period,
+                ),
+            )
+            for query_id, stat in alarm.metric_stats.items()
+        }
+        values.append(metric_math.evaluate(expression, stats))
+    return values
 
 
 class AlarmEvaluator:
@@ -100,8 +124,9 @@ class AlarmEvaluator:
             "period": alarm.period,
             "recentDatapoints": recent,
             "threshold": alarm.properties["Threshold"],
-            "statistic": alarm.statistic,
         }
+        if alarm.expression is None:
+            data["statistic"] = alarm.statistic
         self.cloudwatch.set_alarm_state(
             AlarmName=alarm.name,
             StateValue=state,

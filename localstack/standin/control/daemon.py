@@ -112,6 +112,7 @@ class Daemon:
             backend=BACKEND,
             dimensions=dimensions_of(stack, spec),
             store=metrics,
+            rds=(stack, paths.RDS),
         )
         self.alarms = AlarmEvaluator(cloudwatch, metrics, AlarmSpec.parse_all(stack))
         self.service = Service(

@@ -106,3 +106,60 @@ def test_alarms_localstack_evaluates_are_only_put() -> None:
     evaluator.put_alarms()
     assert [a["AlarmName"] for a in cloudwatch.put] == ["todo-5xx"]
     assert evaluator.evaluate_due(1_800_000_000.0) == []
+
+
+def test_metric_math_alarm_over_both_target_groups() -> None:
+    def healthy(group: str) -> dict[str, Any]:
+        dims = [*DIMENSIONS, {"Name": "TargetGroup", "Value": group}]
+        return {
+            "Metric": {
+                "Namespace": "AWS/ApplicationELB",
+                "MetricName": "HealthyHostCount",
+                "Dimensions": dims,
+            },
+            "Period": 10,
+            "Stat": "Minimum",
+        }
+
+    alarm = AlarmSpec(
+        "NoHealthy",
+        "todo-no-healthy",
+        {
+            "AlarmName": "todo-no-healthy",
+            "Metrics": [
+                {"Id": "expr", "Expression": "FILL(m0, 0) + FILL(m1, 0)", "ReturnData": True},
+                {"Id": "m0", "MetricStat": healthy("targetgroup/blue/1"), "ReturnData": False},
+                {"Id": "m1", "MetricStat": healthy("targetgroup/green/2"), "ReturnData": False},
+            ],
+            "EvaluationPeriods": 2,
+            "Threshold": 1.0,
+            "ComparisonOperator": "LessThanThreshold",
+            "TreatMissingData": "breaching",
+        },
+    )
+    assert alarm.evaluated_by_standin
+    assert alarm.period == 10
+    store = MetricStore()
+    start = 1_800_000_000.0
+    for offset, group, count in ((2, "blue/1", 2.0), (12, "green/2", 0.0), (14, "blue/1", 0.0)):
+        stamp = datetime.datetime.fromtimestamp(start + offset, datetime.UTC)
+        store.add(
+            "AWS/ApplicationELB",
+            [
+                {
+                    "MetricName": "HealthyHostCount",
+                    "Timestamp": stamp,
+                    "Dimensions": [
+                        *DIMENSIONS,
+                        {"Name": "TargetGroup", "Value": f"targetgroup/{group}"},
+                    ],
+                    "StatisticValues": {
+                        "SampleCount": 1.0,
+                        "Sum": count,
+                        "Minimum": count,
+                        "Maximum": count,
+                    },
+                }
+            ],
+        )
+    assert datapoints(alarm, store, start + 21) == [2.0, 0.0]
