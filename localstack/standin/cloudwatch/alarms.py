@@ -8,15 +8,19 @@ DatapointsToAlarm of them breach, missing datapoints treated as TreatMissingData
 
 from __future__ import annotations
 
+import logging
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..aws.stack import Stack
+from ..errors import HarnessError
 from . import metric_math
 from .metric_store import MetricKey, metric_key
 from .statistics import is_percentile
+
+log = logging.getLogger(__name__)
 
 ALARM = "AWS::CloudWatch::Alarm"
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
@@ -58,9 +62,15 @@ class AlarmSpec:
 
     @classmethod
     def parse_all(cls, stack: Stack) -> list[AlarmSpec]:
+        """Every alarm whose properties resolve locally; one naming an attribute nothing
+        answers (an ECS service's name) is left as LocalStack holds it, and logged."""
         alarms = []
         for logical_id, props in stack.of_type(ALARM):
-            resolved = stack.resolve(props)
+            try:
+                resolved = stack.resolve(props)
+            except HarnessError as error:
+                log.info("alarm %s is left as deployed: %s", logical_id, error)
+                continue
             # Without AlarmName CloudFormation generates one: the physical id.
             name = str(resolved.get("AlarmName") or stack.physical_ids.get(logical_id, logical_id))
             api = {key: resolved[key] for key in _API_PROPERTIES if key in resolved}
