@@ -37,7 +37,8 @@ Comparison = cloudwatch.ComparisonOperator
 
 @dataclass(frozen=True)
 class AlarmSpec:
-    """One alarm: its metric, when it fires, and what missing data means for it."""
+    """One alarm: its metric, when it fires, and what missing data means for it. A metric
+    with a label would make CDK write the alarm in metric-math form: give none."""
 
     name: str
     metric: cloudwatch.IMetric

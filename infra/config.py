@@ -180,7 +180,7 @@ class Settings:
     alarms: AlarmSettings = AlarmSettings()
     # Rds mode's blue/green deployments: how long both revisions run after the shift, while
     # the deployment alarms may still roll back.
-    bake_minutes: int = 5
+    bake_minutes: int = 10
     # Who may reach the blue/green test listener (rds mode); empty: nobody from outside.
     test_listener_cidr: str | None = None
 

@@ -117,4 +117,4 @@ class Dashboard(Construct):
                 database.instance.metric_cpu_utilization(period=PERIOD, label="CPU %"),
             ]
         assert isinstance(database, SidecarDatabase)
-        return [database.metric_io_limit(PERIOD)]
+        return [database.metric_io_limit(PERIOD).with_(label="EFS I/O limit %")]

@@ -176,7 +176,6 @@ class SidecarDatabase(Database):
             dimensions_map={"FileSystemId": self.file_system.file_system_id},
             statistic="Maximum",
             period=period,
-            label="EFS I/O limit %",
         )
 
     def connect(self, service: ecs.FargateService) -> None:
