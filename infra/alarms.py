@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_ecs as ecs
@@ -50,8 +50,8 @@ class AlarmSpec:
 
 
 class Alarms(Construct):
-    """`topic`, and `alarms` by name; `deployment_alarms` are the ones that roll a deployment
-    back (errors and latency: what a healthy but wrong release shows)."""
+    """`topic`, and `alarms` by name; `deployment_alarm_names` name the ones that roll a
+    deployment back (errors and latency: what a healthy but wrong release shows)."""
 
     def __init__(
         self,
@@ -70,7 +70,8 @@ class Alarms(Construct):
         self.settings = settings
         self.period = Duration.seconds(settings.period_seconds)
         self.metric_namespace = metric_namespace
-        self.topic = self._topic(settings.email)
+        self.name_prefix = Stack.of(self).stack_name
+        self.topic = self._topic(settings.email, settings.topic_key)
         self.security_metrics = {
             name: self._security_metric(log_group, name, event)
             for name, event in SECURITY_EVENTS.items()
@@ -83,14 +84,30 @@ class Alarms(Construct):
             *self._security_specs(),
         ]
         self.alarms = {spec.name: self._alarm(spec) for spec in specs}
-        self.deployment_alarms = [
-            self.alarms[name]
+        self.deployment_alarm_names = [
+            self.alarm_name(name)
             for name in ("TargetServerErrors", "LoadBalancerServerErrors", "LatencyP99")
         ]
 
-    def _topic(self, email: str | None) -> sns.Topic:
-        # A key of the stack's own: CloudWatch must be allowed to use it, which the
-        # AWS-managed SNS key's policy does not allow.
+    def _topic(self, email: str | None, given_key: str | None) -> sns.Topic:
+        topic = sns.Topic(
+            self,
+            "Topic",
+            display_name="todo-async alarms",
+            master_key=self._topic_key(given_key),
+            enforce_ssl=True,
+        )
+        if email is not None:
+            topic.add_subscription(subscriptions.EmailSubscription(email))
+        return topic
+
+    def _topic_key(self, given: str | None) -> kms.IKey:
+        """The given key, or one of the stack's own: CloudWatch must be allowed to use it,
+        which the AWS-managed SNS key's policy does not allow."""
+        if given is not None:
+            if given.startswith("alias/"):
+                return kms.Alias.from_alias_name(self, "TopicKey", given)
+            return kms.Key.from_key_arn(self, "TopicKey", given)
         key = kms.Key(
             self,
             "TopicKey",
@@ -105,16 +122,7 @@ class Alarms(Construct):
                 resources=["*"],
             )
         )
-        topic = sns.Topic(
-            self,
-            "Topic",
-            display_name="todo-async alarms",
-            master_key=key,
-            enforce_ssl=True,
-        )
-        if email is not None:
-            topic.add_subscription(subscriptions.EmailSubscription(email))
-        return topic
+        return key
 
     def _security_metric(
         self, log_group: logs.ILogGroup, name: str, event: str
@@ -354,10 +362,16 @@ class Alarms(Construct):
             ),
         ]
 
+    def alarm_name(self, name: str) -> str:
+        return f"{self.name_prefix}-{name}"
+
     def _alarm(self, spec: AlarmSpec) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
             spec.name,
+            # Named: readable in the console and the local stand-in, and the deployment
+            # configuration names its alarms without a reference to them.
+            alarm_name=self.alarm_name(spec.name),
             metric=spec.metric,
             comparison_operator=spec.comparison,
             threshold=spec.threshold,

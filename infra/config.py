@@ -66,6 +66,8 @@ class AlarmSettings:
 
     # An address the alarm topic mails (it confirms the subscription first); none: no mail.
     email: str | None = None
+    # The KMS key (ARN or alias) the topic is encrypted with; none: a key of the stack's own.
+    topic_key: str | None = None
     period_seconds: int = 60
     # 5xx answers per period, the targets' and the load balancer's each.
     server_errors: int = 10
@@ -102,6 +104,7 @@ class AlarmSettings:
         defaults = cls()
         return cls(
             email=read.optional("alarmEmail"),
+            topic_key=read.optional("alarmTopicKey"),
             period_seconds=read.number("alarmPeriodSeconds", defaults.period_seconds),
             server_errors=read.number("alarmServerErrors", defaults.server_errors),
             latency_p99_ms=read.number("alarmLatencyP99Ms", defaults.latency_p99_ms),

@@ -160,7 +160,7 @@ class TodoAsyncStack(Stack):
         # A deployment (blue/green or rolling) whose errors or latency alarm rolls back;
         # the circuit breaker still rolls back one whose tasks never get healthy.
         service.service.enable_deployment_alarms(
-            [alarm.alarm_name for alarm in alarms.deployment_alarms],
+            alarms.deployment_alarm_names,
             behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
         )
         dashboard = Dashboard(

@@ -189,6 +189,7 @@ def test_every_alarm_pages_and_clears_through_the_topic(
 ) -> None:
     found = alarms(request.getfixturevalue(mode))
     for name, alarm in found.items():
+        assert alarm["AlarmName"] == f"TodoAsync-{name}"
         assert alarm["AlarmActions"] == TOPIC, name
         assert alarm["OKActions"] == TOPIC, name
         assert alarm["AlarmDescription"], name
@@ -268,6 +269,7 @@ def test_topic_is_encrypted_with_a_rotated_key_cloudwatch_may_use(sidecar: Synth
     assert set(statement["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
     # No mail by default.
     assert not sidecar.of_type("AWS::SNS::Subscription")
+    sidecar.assert_aws_solutions_clean()
     assert sidecar.outputs["AlarmTopicArn"] == {"Value": {"Ref": "AlarmTopic"}}
 
 
@@ -276,6 +278,7 @@ def tuned(outdir: Path) -> Synthesized:
     return synthesize(
         outdir,
         alarmEmail="ops@example.com",
+        alarmTopicKey="alias/aws/sns",
         alarmPeriodSeconds="10",
         alarmServerErrors="3",
         alarmLatencyP99Ms="250",
@@ -294,6 +297,11 @@ def test_context_options_set_the_thresholds_period_and_mail(tuned: Synthesized) 
     assert found["FileSystemIo"]["Threshold"] == 50
     assert found["Lockouts"]["Threshold"] == 1
     assert {alarm["Period"] for alarm in found.values()} == {10}
+    # A key given instead of the stack's own (the local deploy's: LocalStack cannot make one).
+    assert not tuned.of_type("AWS::KMS::Key")
+    assert tuned.resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {
+        "Fn::Join": ["", ["arn:aws:kms:us-east-1:", {"Ref": "AWS::AccountId"}, ":alias/aws/sns"]]
+    }
     [subscription] = tuned.of_type("AWS::SNS::Subscription").values()
     assert subscription["Properties"]["Protocol"] == "email"
     assert subscription["Properties"]["Endpoint"] == "ops@example.com"

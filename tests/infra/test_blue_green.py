@@ -15,9 +15,9 @@ DEPLOYMENT_ALARMS = {
     "Enable": True,
     "Rollback": True,
     "AlarmNames": [
-        {"Ref": "AlarmTargetServerErrors"},
-        {"Ref": "AlarmLoadBalancerServerErrors"},
-        {"Ref": "AlarmLatencyP99"},
+        "TodoAsync-TargetServerErrors",
+        "TodoAsync-LoadBalancerServerErrors",
+        "TodoAsync-LatencyP99",
     ],
 }
 ORIGIN_HEADER = "X-Origin-Verify"

@@ -89,13 +89,14 @@ def test_eip_allocation_ids_as_comma_list_or_json_list(value: Any) -> None:
 def test_alarm_options_are_parsed() -> None:
     parsed = settings(
         alarmEmail="ops@example.com",
+        alarmTopicKey="alias/aws/sns",
         alarmPeriodSeconds="10",
         alarmServerErrors="3",
         alarmLatencyP99Ms="250",
         alarmDbConnections="40",
         alarmLockouts="1",
     ).alarms
-    assert parsed.email == "ops@example.com"
+    assert (parsed.email, parsed.topic_key) == ("ops@example.com", "alias/aws/sns")
     assert parsed.period_seconds == 10
     assert (parsed.server_errors, parsed.latency_p99_ms) == (3, 250)
     assert (parsed.db_connections, parsed.lockouts) == (40, 1)
