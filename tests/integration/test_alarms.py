@@ -133,7 +133,7 @@ def test_killed_task_fires_the_no_healthy_target_alarm_which_clears_after_replac
             standin.scale(desired)
     print(
         f"kill -9 of the only task: alarm {name} ALARM {to_alarm:.0f} s after the kill, "
-        f"replacement healthy {replaced:.0f} s after it, OK {to_ok:.0f} s after that; "
+        f"replacement healthy {replaced:.0f} s after the kill, OK {to_ok:.0f} s after that; "
         f"ALARM message: {json.dumps(paged)[:400]}"
     )
     assert paged["OldStateValue"] == "OK"
