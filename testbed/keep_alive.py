@@ -20,7 +20,8 @@ class Answer:
     path: str
     status: int
     headers: dict[str, str]
-    body: Any
+    body: Any  # parsed when JSON, else the text
+    took: float  # seconds from sending the request to the whole answer
 
     @property
     def retry_after(self) -> int | None:
@@ -45,6 +46,7 @@ class KeepAliveClient:
         headers = dict(self._headers)
         if data is not None:
             headers["Content-Type"] = "application/json"
+        sent = time.monotonic()
         try:
             self._connection.request(method, path, data, headers)
             response = self._connection.getresponse()
@@ -57,8 +59,13 @@ class KeepAliveClient:
             self.dropped += 1  # the server ends the connection after this answer
             self._connection.close()
         answer_headers = {name.lower(): value for name, value in response.getheaders()}
-        parsed = json.loads(raw) if raw else None
-        return Answer(time.monotonic(), method, path, response.status, answer_headers, parsed)
+        # What a proxy answers of its own (an HTML error page) is kept as text.
+        is_json = "json" in answer_headers.get("content-type", "")
+        parsed = (json.loads(raw) if is_json else raw.decode(errors="replace")) if raw else None
+        arrived = time.monotonic()
+        return Answer(
+            arrived, method, path, response.status, answer_headers, parsed, arrived - sent
+        )
 
     def close(self) -> None:
         self._connection.close()

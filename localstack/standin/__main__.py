@@ -8,6 +8,9 @@ python -m standin status [--json]        the service, its tasks and containers, 
 python -m standin scale N                the service's desired count
 python -m standin restart [--no-wait]    a new deployment, tasks replaced one by one
 python -m standin wait                   until the service is steady
+python -m standin restart-database [--down S] [--instance ID]   an RDS instance's server
+                                         stopped (fast shutdown, as a reboot or failover),
+                                         S seconds down (6), then started on the same data
 python -m standin test                   up, integration tests, down, in each database mode
 python -m standin run-load [--profile P] [--workers N] [--load-args "..."]   the load
                                          generators' stack deployed beside the service, its
@@ -56,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("scale").add_argument("count", type=int)
     commands.add_parser("restart").add_argument("--no-wait", action="store_true")
     commands.add_parser("wait").add_argument("--timeout", type=float, default=300)
+    restart_database = commands.add_parser("restart-database")
+    restart_database.add_argument("--down", type=float, default=6, help="seconds down")
+    restart_database.add_argument("--instance", help="the instance's logical id, if several")
     load = commands.add_parser("run-load")
     load.add_argument("--profile", default="smoke", choices=("smoke", "step", "spike", "soak"))
     load.add_argument("--workers", type=int, default=2, help="worker containers (1 to 4)")
@@ -92,6 +98,10 @@ def run(args: argparse.Namespace) -> None:
         client.request("restart")
         if not args.no_wait:
             client.print_status(client.wait_steady(600))
+    elif args.command == "restart-database":
+        client.print_status(
+            client.request("restart-database", instance=args.instance, down=args.down)
+        )
     elif args.command == "wait":
         client.print_status(client.wait_steady(args.timeout))
     elif args.command == "run-load":

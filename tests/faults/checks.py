@@ -12,9 +12,11 @@ RETRY_AFTER = 1
 SERVER_ENV = {"RETRY_AFTER": str(RETRY_AFTER), "LOG_LEVEL": "info", "SHUTDOWN_TIMEOUT": "2"}
 
 
-def check_failure_answers(answers: Iterable[Answer], statuses: set[int]) -> list[Answer]:
+def check_failure_answers(
+    answers: Iterable[Answer], statuses: set[int], retry_after: int = RETRY_AFTER
+) -> list[Answer]:
     """Every answer that is not a success is one of `statuses`, as problem+json with
-    Retry-After; those answers, which must be some."""
+    Retry-After (`retry_after` seconds); those answers, which must be some."""
     failures = [answer for answer in answers if answer.status >= 300]
     unexpected = [
         (a.method, a.path, a.status, a.body) for a in failures if a.status not in statuses
@@ -22,7 +24,7 @@ def check_failure_answers(answers: Iterable[Answer], statuses: set[int]) -> list
     assert not unexpected, unexpected[:5]
     for answer in failures:
         assert answer.headers["content-type"] == "application/problem+json", answer
-        assert answer.retry_after == RETRY_AFTER, answer
+        assert answer.retry_after == retry_after, answer
         assert answer.body["status"] == answer.status
     assert failures, "the fault caused no failure answer at all"
     return failures

@@ -61,6 +61,18 @@ def alb(alb_url: str, credentials: dict[str, str]) -> Iterator[httpx.Client]:
         yield client
 
 
+def stored_in_category(alb: httpx.Client, category: str) -> dict[int, str]:
+    """Every todo of the category, read back through the load balancer: id -> title."""
+    stored: dict[int, str] = {}
+    page = alb.get("/api/todos", params={"category": category, "limit": 1000})
+    while True:
+        assert page.status_code == 200, page.text
+        stored.update({todo["id"]: todo["title"] for todo in page.json()})
+        if "next" not in page.links:
+            return stored
+        page = alb.get(page.links["next"]["url"])
+
+
 @pytest.fixture(scope="session")
 def aws(outputs: dict[str, Any]) -> Callable[[str], Any]:
     """boto3 clients for LocalStack."""
@@ -95,6 +107,10 @@ class Standin:
 
     def restart(self) -> None:
         self._run("restart", "--no-wait")
+
+    def restart_database(self, down: float) -> None:
+        """The RDS instance stopped (fast shutdown), `down` seconds down, started again."""
+        self._run("restart-database", "--down", str(down))
 
     def scale(self, count: int) -> None:
         self._run("scale", str(count))

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import Standin
+from tests.integration.conftest import Standin, stored_in_category
 from tests.integration.traffic import Traffic
 
 
@@ -135,14 +135,7 @@ def test_rolling_restart_fails_no_request_and_loses_no_write(
         time.sleep(1)
 
     after = {t["id"] for t in standin.live_tasks(status)}
-    stored: dict[int, str] = {}
-    page = alb.get("/api/todos", params={"category": label, "limit": 1000})
-    while True:
-        assert page.status_code == 200
-        stored.update({todo["id"]: todo["title"] for todo in page.json()})
-        if "next" not in page.links:
-            break
-        page = alb.get(page.links["next"]["url"])
+    stored = stored_in_category(alb, label)
     lost = {i: t for i, t in writer.written.items() if stored.get(i) != t}
     print(
         f"rolling restart of {len(before)} task(s) in {took:.1f} s "

@@ -1,6 +1,6 @@
 """The stand-in seen from the command line: start the daemon (or keep the one running the
 deployed template), stop it by its PID, ask it for its status, scale or restart the service,
-and wait for a steady state."""
+restart an RDS instance, and wait for a steady state."""
 
 from __future__ import annotations
 

@@ -166,6 +166,8 @@ class Daemon:
             self.service.restart()
         elif op == "reload":
             await self.reload()
+        elif op == "restart-database":
+            await self.databases.restart(request.get("instance"), float(request["down"]))
         elif op != "status":
             raise ValueError(f"unknown operation {op!r}")
         return self.status()

@@ -4,7 +4,10 @@ instance served for real: its master user, password and database, TLS only."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ssl
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,7 @@ import pytest
 from standin.aws.awslogs import CloudWatchLogs
 from standin.aws.stack import Stack
 from standin.errors import HarnessError
-from standin.rds.instances import RDS_INSTANCE, ManagedDatabases
+from standin.rds.instances import MAX_DOWN_S, RDS_INSTANCE, ManagedDatabases
 from standin.runtime.process.postgres import PostgresRunner
 
 from hostkit.processes import ProcessRegistry
@@ -39,6 +42,13 @@ DB = {
     "MasterUserPassword": "s3cret",
     "DBName": "todos",
 }
+
+
+def tls() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # self-signed, as the local instance's is
+    return context
 
 
 def databases(stack: Stack, directory: Path) -> ManagedDatabases:
@@ -87,13 +97,81 @@ async def test_instance_served_with_its_credentials_over_tls_only(reachable_dir:
         arguments = {"host": "127.0.0.1", "port": status.port, "user": "todo"}
         with pytest.raises(asyncpg.InvalidAuthorizationSpecificationError):
             await asyncpg.connect(**arguments, password="s3cret", database="todos", ssl=False)
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE  # self-signed, as the local instance's is
         connection = await asyncpg.connect(
-            **arguments, password="s3cret", database="todos", ssl=context
+            **arguments, password="s3cret", database="todos", ssl=tls()
         )
         await connection.close()
     finally:
         await managed.stop()
     assert (reachable_dir / "Db" / "pgdata" / "PG_VERSION").exists()  # kept until local-down
+
+
+async def listening(port: int) -> bool:
+    try:
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    return True
+
+
+async def when_listening(port: int, wanted: bool, within: float) -> float:
+    """time.monotonic() once the port is (or is no longer) listening."""
+    deadline = time.monotonic() + within
+    while await listening(port) != wanted:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"port {port} listening is not {wanted} within {within} s")
+        await asyncio.sleep(0.05)
+    return time.monotonic()
+
+
+async def test_restart_stops_by_fast_shutdown_keeps_the_data_and_port(
+    reachable_dir: Path,
+) -> None:
+    managed = databases(with_instances(Db=DB), reachable_dir)
+    await managed.start()
+    try:
+        (before,) = managed.describe()
+        await accepting_connections(before.port)
+        arguments = {"host": "127.0.0.1", "port": before.port, "user": "todo", "ssl": tls()}
+        connection = await asyncpg.connect(**arguments, password="s3cret", database="todos")
+        await connection.execute("CREATE TABLE kept (n int); INSERT INTO kept VALUES (1)")
+
+        restart = asyncio.create_task(managed.restart(None, down_for=1.0))
+        started = time.monotonic()
+        down = await when_listening(before.port, False, within=10)
+        # A fast shutdown ends the sessions at once: an open one is closed under it.
+        assert connection.is_closed() or await _ended(connection)
+        back = await when_listening(before.port, True, within=15)
+        await restart
+        (after,) = managed.describe()
+        with pytest.raises(HarnessError, match="no RDS instance 'Other'"):
+            await managed.restart("Other", down_for=1)
+
+        assert down - started < 5
+        assert back - down >= 1.0
+        assert after.port == before.port
+        assert after.pid not in (None, before.pid)
+        await accepting_connections(after.port)
+        connection = await asyncpg.connect(**arguments, password="s3cret", database="todos")
+        assert await connection.fetchval("SELECT n FROM kept") == 1
+        await connection.close()
+    finally:
+        await managed.stop()
+
+
+async def _ended(connection: asyncpg.Connection) -> bool:
+    with contextlib.suppress(asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+        await connection.fetchval("SELECT 1")
+        return False
+    return True
+
+
+async def test_restart_refuses_without_instances_and_past_its_bound(
+    reachable_dir: Path,
+) -> None:
+    managed = databases(with_instances(Db=DB), reachable_dir)  # not started: none runs
+    with pytest.raises(HarnessError, match="has no RDS instance"):
+        await managed.restart(None, down_for=1)
+    with pytest.raises(HarnessError, match="down 0 to 600 s"):
+        await managed.restart(None, down_for=MAX_DOWN_S + 1)
