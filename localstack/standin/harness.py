@@ -34,13 +34,16 @@ DATABASE_MODES = ("rds", "sidecar")
 # records no security-group rules) and the VPC's default security group is left as it is.
 # The RDS stand-in's certificate is self-signed: encrypted, not verified against RDS's CAs.
 # Every client of the local stack (the integration tests, Locust's users) signs up from
-# loopback: one address, so the service's per-address sign-up limit is raised.
+# loopback: one address, so the service's per-address sign-up limit is raised. The alarms
+# evaluate 10-second periods (the stand-in publishes high-resolution metrics), so one fires
+# and clears within a test rather than within minutes.
 LOCAL_ONLY_CONTEXT = (
     ("cloudFrontPrefixListId", "pl-00000000000000000"),
     ("restrictDefaultSecurityGroup", "false"),
     ("databaseSslMode", "require"),
     ("signUpPerMinute", "600"),
     ("signUpPerAddressPerHour", "10000"),
+    ("alarmPeriodSeconds", "10"),
 )
 
 
