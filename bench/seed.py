@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 import time
 
-from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy import Date, DateTime, bindparam, text
 
 from todo_async.database.engine import TodoDatabase, open_database
 from todo_async.database.migrations import migrate
@@ -51,6 +51,21 @@ async def insert_rows(database: TodoDatabase, rows: int) -> None:
     ).bindparams(bindparam("now", dt.datetime.now(dt.UTC), type_=DateTime(timezone=True)))
     await database.execute(statement)
     # Planner statistics as a long-running database would have them.
+    await database.execute(text("ANALYZE"))
+
+
+async def set_due_dates(database: TodoDatabase, today: dt.date) -> None:
+    """Todo n gets no due date when n mod 4 is 0, else today + (n mod 7) - 3 days."""
+    offset = f"({_mod('id', 7)} - 3)"
+    due = (
+        f"CAST(:today AS date) + CAST({offset} AS integer)"
+        if database.dialect_name == "postgresql"
+        else f"date(:today, {offset} || ' days')"
+    )
+    statement = text(
+        f"UPDATE todos SET due = CASE WHEN {_mod('id', 4)} = 0 THEN NULL ELSE {due} END"
+    ).bindparams(bindparam("today", today, type_=Date()))
+    await database.execute(statement)
     await database.execute(text("ANALYZE"))
 
 
