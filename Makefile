@@ -118,6 +118,7 @@ pytest: $(VENV)/.dev-stamp
 bench: $(VENV)/.dev-stamp
 	$(SYSTEM_DEPS) bench
 	$(BIN)/python -m bench --rounds 3 --duration 5 --connections 50 --workers2
+	$(BIN)/python -m bench.workers --rounds 3 --duration 5 --connections 50
 
 # List latency at 1k/100k/1M todos (page 1 and a deep page, every filter), the migration
 # and clear-completed of 100k todos with readers, on SQLite and PostgreSQL.

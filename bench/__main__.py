@@ -1,14 +1,18 @@
-"""Side by side, alternating: the service, its raw-driver floor, and the seed's Flask stack.
+"""Side by side, alternating: the service, its two floors, the hello-world ceiling, Flask.
 
 Per database, every server runs at once (idle while another is measured) on the same
-table: the service creates it and seeds 100 todos. The service in accounts mode beside it
+table: the service creates it and seeds 100 todos. Beside it: the independent floor
+(bench/plain.py, the plainest correct hand-written app), the same-technique floor
+(bench/floor.py, the raw driver driven as the service drives it), Starlette's hello world
+(bench/hello.py) and, on SQLite, the seed's Flask stack. The service in accounts mode
 signs up a user, seeds 100 todos of that user's, and sends one token with every request:
 its CPU per request over the open service's is what authenticating costs. Each round
 measures every endpoint on every server in turn, the order reversed on odd rounds so
 drift favours nobody.
-Servers are pinned to the last core and wrk to the first when there are two or more.
-Prints one JSON line per run, then medians with same-round ratios. `--baseline DIR`
-adds the service run from another checkout's src/ (e.g. `git archive main src`).
+Pinned, servers run on the last core and wrk on the first; unpinned, the scheduler
+places both. Prints one JSON line per run, then medians with same-round ratios.
+`--baseline DIR` adds the service run from another checkout's src/ (e.g. `git archive
+main src`).
 
     python -m bench --rounds 3 --duration 5
 """
@@ -37,17 +41,20 @@ from testbed.postgres import running_postgres
 
 SERVICE = App("service", "service")
 ACCOUNTS = App(report.ACCOUNTS_APP, "service", auth_mode="accounts")
+FLOORS = (App("plain", "plain"), App("floor", "floor"), App("hello", "hello"))
 APPS = {
-    "sqlite": (SERVICE, ACCOUNTS, App("floor", "floor"), App("flask", "flask")),
-    "postgresql": (SERVICE, ACCOUNTS, App("floor", "floor")),
+    "sqlite": (SERVICE, ACCOUNTS, *FLOORS, App("flask", "flask")),
+    "postgresql": (SERVICE, ACCOUNTS, *FLOORS),
 }
+PINNINGS = ("pinned", "unpinned")
 TWO_WORKERS = App("service-w2", "service", workers=2)
 
 
-def pins() -> tuple[list[str], list[str]]:
-    """taskset prefixes for the servers and for wrk: apart when there are cores to spare."""
+def pins(pinning: str) -> tuple[list[str], list[str]]:
+    """taskset prefixes for the servers and for wrk: apart when pinned and there are cores
+    to spare."""
     cores = sorted(os.sched_getaffinity(0))
-    if len(cores) < 2 or shutil.which("taskset") is None:
+    if pinning != "pinned" or len(cores) < 2 or shutil.which("taskset") is None:
         return [], []
     return ["taskset", "-c", str(cores[-1])], ["taskset", "-c", str(cores[0])]
 
@@ -105,14 +112,18 @@ def measure(
     return {**result, "cpu_us": used / max(result["requests"], 1) * 1e6}
 
 
-def run_database(name: str, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
-    server_pin, wrk_pin = pins()
+def run_database(
+    name: str, pinning: str, args: argparse.Namespace, workdir: Path
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The runs' records, and each server's resident memory afterwards."""
+    server_pin, wrk_pin = pins(pinning)
     apps = list(APPS[name])
     if args.baseline:
         apps.append(App("baseline", "service", src=args.baseline))
     if args.workers2:
         apps.append(TWO_WORKERS)
     records: list[dict[str, Any]] = []
+    memory: list[dict[str, Any]] = []
     with database_url(name, workdir) as url, contextlib.ExitStack() as stack:
         servers = []
         # The open service's seeded todos are the table's first: every open-mode server
@@ -141,6 +152,7 @@ def run_database(name: str, args: argparse.Namespace, workdir: Path) -> list[dic
                 for server in servers if round_ % 2 == 0 else servers[::-1]:
                     record = {
                         "database": name,
+                        "pinning": pinning,
                         "endpoint": endpoint.name,
                         "app": server.app.name,
                         "round": round_,
@@ -157,11 +169,13 @@ def run_database(name: str, args: argparse.Namespace, workdir: Path) -> list[dic
         for server in servers:
             rss = {
                 "database": name,
+                "pinning": pinning,
                 "app": server.app.name,
                 "rss_mb": proc.largest_rss_mb(server.pid),
             }
             print(json.dumps(rss), flush=True)
-    return records
+            memory.append(rss)
+    return records, memory
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -173,6 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--endpoints", default=",".join(wrk.ENDPOINTS))
     parser.add_argument(
+        "--pinning", default=",".join(PINNINGS), help="pinned, unpinned or both (the default)"
+    )
+    parser.add_argument(
         "--baseline", type=Path, help="also run the service from this src/ (an older checkout)"
     )
     parser.add_argument(
@@ -182,14 +199,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: scripts/system-deps.sh bench installs it")
     databases = args.databases.split(",")
+    pinnings = args.pinning.split(",")
+    if not set(pinnings) <= set(PINNINGS):
+        sys.exit(f"--pinning: {', '.join(PINNINGS)} or both")
     if "postgresql" in databases and find_binaries() is None:
         sys.exit("no PostgreSQL server binaries: scripts/system-deps.sh bench installs them")
-    records = []
+    records, memory = [], []
     for name in databases:
-        with tempfile.TemporaryDirectory() as tmp:
-            records += run_database(name, args, Path(tmp))
+        for pinning in pinnings:
+            with tempfile.TemporaryDirectory() as tmp:
+                runs, rss = run_database(name, pinning, args, Path(tmp))
+            records += runs
+            memory += rss
     print()
     print(report.table(report.summarise(records)))
+    print()
+    print(report.memory(memory))
     return 0
 
 

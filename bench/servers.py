@@ -15,6 +15,9 @@ from hostkit.processes import stop
 from testbed.live_server import wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
+# The apps stock uvicorn serves from bench/: the independent floor, the same-technique
+# floor, and the hello-world ceiling.
+UVICORN_APPS = ("plain", "floor", "hello")
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class App:
     """One server: `service` is todo-async itself; the others are what it is measured against."""
 
     name: str
-    kind: str  # service | floor | flask
+    kind: str  # service | plain | floor | hello | flask
     workers: int = 1
     # Another checkout's src/ to run the service from: a baseline measured in the same run.
     src: Path | None = None
@@ -41,9 +44,9 @@ class App:
                 "--workers",
                 str(self.workers),
             ]
-        if self.kind == "floor":
+        if self.kind in UVICORN_APPS:
             return [
-                *(sys.executable, "-m", "uvicorn", "bench.floor:app", *bind),
+                *(sys.executable, "-m", "uvicorn", f"bench.{self.kind}:app", *bind),
                 *("--loop", "uvloop", "--http", "httptools", "--no-access-log"),
                 *("--log-level", "warning", "--workers", str(self.workers)),
             ]

@@ -53,6 +53,72 @@ WAF_MIN_RATE_LIMIT = 10
 WAF_MAX_RATE_LIMIT = 2_000_000_000
 
 
+# The periods a CloudWatch alarm may evaluate: 10 or 30 s (high-resolution metrics, such as
+# the local stand-in publishes) or whole minutes.
+_HIGH_RESOLUTION_PERIODS = (10, 30)
+# ECS's bounds on a blue/green deployment's bake time, in minutes.
+MAX_BAKE_MINUTES = 1440
+
+
+@dataclass(frozen=True)
+class AlarmSettings:
+    """Where the alarms send and when they fire; see docs/deploying.md, "Alarms"."""
+
+    # An address the alarm topic mails (it confirms the subscription first); none: no mail.
+    email: str | None = None
+    # The KMS key (ARN or alias) the topic is encrypted with; none: a key of the stack's own.
+    topic_key: str | None = None
+    period_seconds: int = 60
+    # 5xx answers per period, the targets' and the load balancer's each.
+    server_errors: int = 10
+    latency_p99_ms: int = 1000
+    cpu_percent: int = 80
+    memory_percent: int = 80
+    db_cpu_percent: int = 80
+    db_free_storage_mib: int = 2048
+    # db.t4g.micro allows ~80 connections (RDS: memory / 9,531,392 bytes); a task's pool
+    # holds up to DATABASE_POOL_SIZE (10).
+    db_connections: int = 60
+    efs_io_percent: int = 90
+    # Security events per period: wrong passwords, and budgets filled (lockouts).
+    sign_in_failures: int = 20
+    lockouts: int = 3
+
+    def __post_init__(self) -> None:
+        period = self.period_seconds
+        if period not in _HIGH_RESOLUTION_PERIODS and (period < 60 or period % 60):
+            raise ValueError(f"alarmPeriodSeconds={period}: 10, 30 or a multiple of 60")
+        for key, value, ceiling in (
+            ("alarmCpuPercent", self.cpu_percent, 100),
+            ("alarmMemoryPercent", self.memory_percent, 100),
+            ("alarmDbCpuPercent", self.db_cpu_percent, 100),
+            ("alarmEfsIoPercent", self.efs_io_percent, 100),
+        ):
+            if not 1 <= value <= ceiling:
+                raise ValueError(f"{key}={value}: give 1 to {ceiling}")
+        if self.email is not None and "@" not in self.email:
+            raise ValueError(f"alarmEmail={self.email!r} is not a mail address")
+
+    @classmethod
+    def from_context(cls, read: Context) -> AlarmSettings:
+        defaults = cls()
+        return cls(
+            email=read.optional("alarmEmail"),
+            topic_key=read.optional("alarmTopicKey"),
+            period_seconds=read.number("alarmPeriodSeconds", defaults.period_seconds),
+            server_errors=read.number("alarmServerErrors", defaults.server_errors),
+            latency_p99_ms=read.number("alarmLatencyP99Ms", defaults.latency_p99_ms),
+            cpu_percent=read.number("alarmCpuPercent", defaults.cpu_percent),
+            memory_percent=read.number("alarmMemoryPercent", defaults.memory_percent),
+            db_cpu_percent=read.number("alarmDbCpuPercent", defaults.db_cpu_percent),
+            db_free_storage_mib=read.number("alarmDbFreeStorageMib", defaults.db_free_storage_mib),
+            db_connections=read.number("alarmDbConnections", defaults.db_connections),
+            efs_io_percent=read.number("alarmEfsIoPercent", defaults.efs_io_percent),
+            sign_in_failures=read.number("alarmSignInFailures", defaults.sign_in_failures),
+            lockouts=read.number("alarmLockouts", defaults.lockouts),
+        )
+
+
 class DatabaseMode(StrEnum):
     SIDECAR = "sidecar"
     RDS = "rds"
@@ -114,6 +180,12 @@ class Settings:
     # stack's tests and load runs, all from loopback) raises them.
     sign_up_per_minute: int | None = None
     sign_up_per_address_per_hour: int | None = None
+    alarms: AlarmSettings = AlarmSettings()
+    # Rds mode's blue/green deployments: how long both revisions run after the shift, while
+    # the deployment alarms may still roll back.
+    bake_minutes: int = 10
+    # Who may reach the blue/green test listener (rds mode); empty: nobody from outside.
+    test_listener_cidr: str | None = None
 
     def __post_init__(self) -> None:
         if self.nat_gateways not in (1, 2):
@@ -159,8 +231,18 @@ class Settings:
         ):
             if value is not None and value < 1:
                 raise ValueError(f"{key}={value}: give at least 1")
+        if not 0 <= self.bake_minutes <= MAX_BAKE_MINUTES:
+            raise ValueError(f"bakeMinutes={self.bake_minutes}: 0 to {MAX_BAKE_MINUTES}")
+        if self.test_listener_cidr is not None:
+            ipaddress.ip_network(self.test_listener_cidr)
         if self.log_level.lower() not in {"critical", "error", "warning", "info", "debug"}:
             raise ValueError(f"logLevel {self.log_level!r} is not a Python logging level")
+
+    @property
+    def blue_green(self) -> bool:
+        """Rds mode deploys blue/green; sidecar mode's one task owns the database files, so
+        two revisions cannot run side by side: it stays rolling (stop, then start)."""
+        return self.database is DatabaseMode.RDS
 
     @property
     def front_door(self) -> FrontDoor:
@@ -224,6 +306,9 @@ class Settings:
             database_ssl_mode=read.text("databaseSslMode", defaults.database_ssl_mode),
             sign_up_per_minute=_optional_number(read, "signUpPerMinute"),
             sign_up_per_address_per_hour=_optional_number(read, "signUpPerAddressPerHour"),
+            alarms=AlarmSettings.from_context(read),
+            bake_minutes=read.number("bakeMinutes", defaults.bake_minutes),
+            test_listener_cidr=read.optional("testListenerCidr"),
         )
 
 

@@ -14,6 +14,7 @@ import json
 from abc import abstractmethod
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_efs as efs
@@ -165,6 +166,17 @@ class SidecarDatabase(Database):
     @property
     def single_writer(self) -> bool:
         return True
+
+    def metric_io_limit(self, period: Duration) -> cloudwatch.Metric:
+        """How near the file system is to its I/O limit (%); reported only while there is
+        I/O. Elastic throughput has no burst credits, so this is what can run out."""
+        return cloudwatch.Metric(
+            namespace="AWS/EFS",
+            metric_name="PercentIOLimit",
+            dimensions_map={"FileSystemId": self.file_system.file_system_id},
+            statistic="Maximum",
+            period=period,
+        )
 
     def connect(self, service: ecs.FargateService) -> None:
         self.file_system.connections.allow_default_port_from(service, "NFS from the service")

@@ -3,7 +3,9 @@ sidecar mode), and the service behind the load balancer's target group."""
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Annotations, Duration, RemovalPolicy, Validations
+from dataclasses import dataclass
+
+from aws_cdk import Acknowledgment, Annotations, Duration, Names, RemovalPolicy, Validations
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -41,8 +43,19 @@ OPEN_LIST_WARNING = (
 )
 
 
+@dataclass(frozen=True)
+class BlueGreen:
+    """What ECS's blue/green deployments move traffic with (see infra/traffic.py)."""
+
+    alternate_target_group: elbv2.ApplicationTargetGroup
+    production_rule: elbv2.ApplicationListenerRule
+    test_rule: elbv2.ApplicationListenerRule
+    bake_time: Duration
+
+
 class Service(Construct):
-    """Cluster, task definition and Fargate service registered in `target_group`."""
+    """Cluster, task definition and Fargate service registered in `target_group`; with
+    `blue_green`, deployed blue/green between it and the alternate target group."""
 
     def __init__(
         self,
@@ -54,6 +67,7 @@ class Service(Construct):
         database: Database,
         target_group: elbv2.ApplicationTargetGroup,
         load_balancer: elbv2.ApplicationLoadBalancer,
+        blue_green: BlueGreen | None,
         image: str | None,
         cpu: int,
         memory: int,
@@ -185,6 +199,16 @@ class Service(Construct):
                 if single
                 else ecs.AvailabilityZoneRebalancing.ENABLED
             ),
+            # Blue/green (rds mode) starts the new revision beside the old one on the alternate
+            # target group; sidecar mode cannot run two tasks, so it stays rolling.
+            deployment_strategy=(
+                ecs.DeploymentStrategy.ROLLING
+                if blue_green is None
+                else ecs.DeploymentStrategy.BLUE_GREEN
+            ),
+            bake_time=None if blue_green is None else blue_green.bake_time,
+            # Catches a revision that never gets healthy; the deployment alarms (added by the
+            # stack) catch one that is healthy and wrong.
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             health_check_grace_period=Duration.seconds(60),
             vpc_subnets=subnets,
@@ -195,8 +219,40 @@ class Service(Construct):
             enable_ecs_managed_tags=True,
         )
         target_group.add_target(
-            self.service.load_balancer_target(container_name="app", container_port=APP_PORT)
+            self.service.load_balancer_target(
+                container_name="app",
+                container_port=APP_PORT,
+                alternate_target=(
+                    None
+                    if blue_green is None
+                    else ecs.AlternateTarget(
+                        "AlternateTarget",
+                        alternate_target_group=blue_green.alternate_target_group,
+                        production_listener=ecs.ListenerRuleConfiguration.application_listener_rule(
+                            blue_green.production_rule
+                        ),
+                        test_listener=ecs.ListenerRuleConfiguration.application_listener_rule(
+                            blue_green.test_rule
+                        ),
+                    )
+                ),
+            )
         )
+        if blue_green is not None:
+            # The role ECS itself assumes to move the listener rules' weights.
+            role = self.service.node.find_child("AlternateTargetRole")
+            Validations.of(role).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+                    "AmazonECSInfrastructureRolePolicyForLoadBalancers]",
+                    reason=(
+                        "The role ECS assumes for blue/green deployments: AWS's managed policy "
+                        "for it lets ECS read and change this account's load balancer listeners, "
+                        "rules and target groups, which is the whole job, and follows ECS's "
+                        "needs as the feature changes."
+                    ),
+                ),
+            )
         database.connect(self.service)
 
         if not single:
@@ -209,23 +265,64 @@ class Service(Construct):
                 scale_out_cooldown=Duration.seconds(60),
                 scale_in_cooldown=Duration.seconds(300),
             )
-            scaling.scale_on_request_count(
-                "RequestScaling",
-                requests_per_target=REQUESTS_PER_TARGET_PER_MINUTE,
-                target_group=target_group,
-                scale_out_cooldown=Duration.seconds(60),
-                scale_in_cooldown=Duration.seconds(300),
-            )
-            # The same resource label from the load balancer's and target group's FullName
-            # attributes: CDK splits it out of the listener's ARN, which fails on LocalStack
-            # (ELBv2 there is a placeholder whose ARN reads "unknown").
             target = scaling.node.find_child("Target")
-            policy = target.node.find_child("RequestScaling").node.default_child
-            assert isinstance(policy, appscaling.CfnScalingPolicy)
-            policy.add_property_override(
-                "TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel",
-                f"{load_balancer.load_balancer_full_name}/{target_group.target_group_full_name}",
+            assert isinstance(target, appscaling.ScalableTarget)
+            target_groups = [target_group]
+            if blue_green is not None:
+                target_groups.append(blue_green.alternate_target_group)
+            self._scale_on_requests(target, target_groups)
+
+    def _scale_on_requests(
+        self,
+        target: appscaling.ScalableTarget,
+        target_groups: list[elbv2.ApplicationTargetGroup],
+    ) -> None:
+        """Track requests per task, summed over the target groups: blue/green deployments
+        alternate which one is live, so a policy on one of them would go blind after every
+        other deployment. Metric math is the only way to follow both (CDK's target tracking
+        takes a single metric), hence the plain CloudFormation policy. The dimension is the
+        target group's FullName attribute, which LocalStack's placeholder also answers."""
+        policy = appscaling.CfnScalingPolicy
+        queries = [
+            policy.TargetTrackingMetricDataQueryProperty(
+                id=f"group{index}",
+                return_data=False,
+                metric_stat=policy.TargetTrackingMetricStatProperty(
+                    metric=policy.TargetTrackingMetricProperty(
+                        namespace="AWS/ApplicationELB",
+                        metric_name="RequestCountPerTarget",
+                        dimensions=[
+                            policy.TargetTrackingMetricDimensionProperty(
+                                name="TargetGroup", value=group.target_group_full_name
+                            )
+                        ],
+                    ),
+                    stat="Sum",
+                ),
             )
+            for index, group in enumerate(target_groups)
+        ]
+        summed = " + ".join(f"FILL(group{index}, 0)" for index in range(len(target_groups)))
+        queries.append(
+            policy.TargetTrackingMetricDataQueryProperty(
+                id="requests", label="Requests per task", expression=summed, return_data=True
+            )
+        )
+        policy(
+            self,
+            "RequestScaling",
+            policy_name=f"{Names.unique_id(self)}RequestScaling",
+            policy_type="TargetTrackingScaling",
+            scaling_target_id=target.scalable_target_id,
+            target_tracking_scaling_policy_configuration=policy.TargetTrackingScalingPolicyConfigurationProperty(
+                target_value=REQUESTS_PER_TARGET_PER_MINUTE,
+                scale_out_cooldown=60,
+                scale_in_cooldown=300,
+                customized_metric_specification=policy.CustomizedMetricSpecificationProperty(
+                    metrics=queries
+                ),
+            ),
+        )
 
     def _logging(self, stream_prefix: str) -> ecs.LogDriver:
         return ecs.LogDrivers.aws_logs(

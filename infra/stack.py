@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnElement, CfnOutput, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import CfnElement, CfnOutput, Duration, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IConstruct
 
+from infra.alarms import Alarms
 from infra.config import DatabaseMode, FrontDoor, Settings
+from infra.dashboard import Dashboard
 from infra.database import Database, RdsDatabase, SidecarDatabase
 from infra.distribution import Distribution
 from infra.exports import ServiceExports
 from infra.firewall import Firewall
 from infra.network import Network
 from infra.origin_verification import OriginVerification
-from infra.service import Service
+from infra.service import BlueGreen, Service
 from infra.traffic import Traffic
 
 # Where AWS WAF keeps WebACLs for CloudFront.
@@ -60,6 +63,8 @@ class TodoAsyncStack(Stack):
             given_prefix_list_id=settings.cloudfront_prefix_list_id,
             origin=origin,
             log_expiration_days=settings.log_retention_days,
+            blue_green=settings.blue_green,
+            test_listener_cidr=settings.test_listener_cidr,
         )
         firewall = Firewall(
             self,
@@ -102,6 +107,16 @@ class TodoAsyncStack(Stack):
             database = SidecarDatabase(
                 self, "Database", vpc=network.vpc, retain_data=settings.retain_data
             )
+        blue_green: BlueGreen | None = None
+        if traffic.alternate_target_group is not None:
+            assert traffic.production_rule is not None
+            assert traffic.test_rule is not None
+            blue_green = BlueGreen(
+                alternate_target_group=traffic.alternate_target_group,
+                production_rule=traffic.production_rule,
+                test_rule=traffic.test_rule,
+                bake_time=Duration.minutes(settings.bake_minutes),
+            )
         service = Service(
             self,
             "Service",
@@ -110,6 +125,7 @@ class TodoAsyncStack(Stack):
             database=database,
             target_group=traffic.target_group,
             load_balancer=traffic.load_balancer,
+            blue_green=blue_green,
             image=settings.image,
             cpu=settings.cpu,
             memory=settings.memory,
@@ -127,6 +143,35 @@ class TodoAsyncStack(Stack):
             sign_up_limits=settings.sign_up_environment,
         )
 
+        target_groups = [traffic.target_group]
+        if traffic.alternate_target_group is not None:
+            target_groups.append(traffic.alternate_target_group)
+        alarms = Alarms(
+            self,
+            "Alarms",
+            settings=settings.alarms,
+            load_balancer=traffic.load_balancer,
+            target_groups=target_groups,
+            service=service.service,
+            log_group=service.log_group,
+            database=database,
+            metric_namespace=f"todo-async/{settings.stack_name}",
+        )
+        # A deployment (blue/green or rolling) whose errors or latency alarm rolls back;
+        # the circuit breaker still rolls back one whose tasks never get healthy.
+        service.service.enable_deployment_alarms(
+            alarms.deployment_alarm_names,
+            behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
+        )
+        dashboard = Dashboard(
+            self,
+            "Dashboard",
+            load_balancer=traffic.load_balancer,
+            service=service.service,
+            database=database,
+            alarms=alarms,
+        )
+
         # Plain logical ids for what the LocalStack harness and operators look up.
         named: dict[str, IConstruct | None] = {
             "Vpc": network.vpc,
@@ -134,6 +179,11 @@ class TodoAsyncStack(Stack):
             "LoadBalancerSecurityGroup": traffic.security_group,
             "AccessLogsBucket": traffic.access_logs,
             "TargetGroup": traffic.target_group,
+            "AlternateTargetGroup": traffic.alternate_target_group,
+            # Behind CloudFront the production rule is the origin rule (below).
+            "ProductionListenerRule": None if cloudfront else traffic.production_rule,
+            "TestListener": traffic.test_listener,
+            "TestListenerRule": traffic.test_rule,
             "HttpListener": traffic.http_listener,
             "HttpsListener": traffic.https_listener,
             "WebAcl": firewall.web_acl,
@@ -144,6 +194,9 @@ class TodoAsyncStack(Stack):
             "TaskDefinition": service.task_definition,
             "ServiceSecurityGroup": service.security_group,
             "Service": service.service,
+            "AlarmTopic": alarms.topic,
+            "Dashboard": dashboard.dashboard,
+            **{f"Alarm{name}": alarm for name, alarm in alarms.alarms.items()},
         }
         if distribution is not None and origin is not None:
             named["Distribution"] = distribution.distribution
@@ -190,4 +243,6 @@ class TodoAsyncStack(Stack):
         CfnOutput(self, "LogGroupName", value=service.log_group.log_group_name)
         CfnOutput(self, "DatabaseSecretArn", value=database.secret.secret_arn)
         CfnOutput(self, "DatabaseMode", value=settings.database.value)
+        CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
+        CfnOutput(self, "DashboardName", value=dashboard.dashboard.dashboard_name)
         CfnOutput(self, "AuthMode", value=settings.auth_mode.value)

@@ -17,6 +17,11 @@ HEALTH_CHECK_PATH = "/health"
 # Long enough for in-flight requests to finish, far shorter than the 300 s default, so a
 # deployment or scale-in does not sit idle for five minutes per task.
 DEREGISTRATION_DELAY = Duration.seconds(30)
+# Blue/green's test listener: where the new revision answers before production moves to it.
+# Behind CloudFront it is plain HTTP like the production listener (and asks the same secret
+# header); with a certificate it is HTTPS under that certificate.
+TEST_PORT_HTTP = 8080
+TEST_PORT_HTTPS = 8443
 
 
 # What the load balancer answers a request that did not come through the front door.
@@ -34,6 +39,12 @@ class Traffic(Construct):
     gets a fixed 403. Front door the load balancer (a certificate given): HTTPS on 443
     forwards, 80 redirects to it, both open to `ingress_cidr`.
     Access logs go to an encrypted, SSL-only bucket.
+
+    With `blue_green`, a second (alternate) target group, the production traffic on a listener
+    rule forwarding to both by weight (100 and 0; ECS's blue/green deployments move the
+    weights), and a test listener on its own port with a rule ECS points at the new revision.
+    The test port is closed to the internet: its security group rule exists only for
+    `test_listener_cidr`, and behind CloudFront its rule also asks the origin secret header.
     """
 
     def __init__(
@@ -49,6 +60,8 @@ class Traffic(Construct):
         given_prefix_list_id: str | None,
         origin: OriginVerification | None,
         log_expiration_days: int,
+        blue_green: bool,
+        test_listener_cidr: str | None,
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -92,9 +105,30 @@ class Traffic(Construct):
         )
         self.load_balancer.log_access_logs(self.access_logs, prefix="alb")
 
-        self.target_group = elbv2.ApplicationTargetGroup(
+        self.target_group = self._target_group("TargetGroup", vpc)
+        self.alternate_target_group = (
+            self._target_group("AlternateTargetGroup", vpc) if blue_green else None
+        )
+        self.production_rule: elbv2.ApplicationListenerRule | None = None
+        self.test_listener: elbv2.ApplicationListener | None = None
+        self.test_rule: elbv2.ApplicationListenerRule | None = None
+
+        self.https_listener: elbv2.ApplicationListener | None = None
+        if front_door is FrontDoor.CLOUDFRONT:
+            assert origin is not None
+            self._cloudfront_only(given_prefix_list_id=given_prefix_list_id, origin=origin)
+        else:
+            assert certificate_arn
+            self._https(ingress_cidr=ingress_cidr, certificate_arn=certificate_arn)
+        if blue_green:
+            self._test_listener(
+                origin=origin, certificate_arn=certificate_arn, cidr=test_listener_cidr
+            )
+
+    def _target_group(self, construct_id: str, vpc: ec2.IVpc) -> elbv2.ApplicationTargetGroup:
+        return elbv2.ApplicationTargetGroup(
             self,
-            "TargetGroup",
+            construct_id,
             vpc=vpc,
             port=APP_PORT,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -113,13 +147,53 @@ class Traffic(Construct):
             ),
         )
 
-        self.https_listener: elbv2.ApplicationListener | None = None
-        if front_door is FrontDoor.CLOUDFRONT:
-            assert origin is not None
-            self._cloudfront_only(given_prefix_list_id=given_prefix_list_id, origin=origin)
-        else:
-            assert certificate_arn
-            self._https(ingress_cidr=ingress_cidr, certificate_arn=certificate_arn)
+    def _forward(self) -> elbv2.ListenerAction:
+        """To the service: its target group, or with blue/green both, the live one weighted
+        100 (ECS changes the weights during a deployment)."""
+        if self.alternate_target_group is None:
+            return elbv2.ListenerAction.forward([self.target_group])
+        return elbv2.ListenerAction.weighted_forward(
+            [
+                elbv2.WeightedTargetGroup(target_group=self.target_group, weight=100),
+                elbv2.WeightedTargetGroup(target_group=self.alternate_target_group, weight=0),
+            ]
+        )
+
+    def _test_listener(
+        self, *, origin: OriginVerification | None, certificate_arn: str | None, cidr: str | None
+    ) -> None:
+        port = TEST_PORT_HTTPS if certificate_arn else TEST_PORT_HTTP
+        self.test_listener = self.load_balancer.add_listener(
+            "TestListener",
+            port=port,
+            protocol=elbv2.ApplicationProtocol.HTTPS
+            if certificate_arn
+            else elbv2.ApplicationProtocol.HTTP,
+            certificates=(
+                [elbv2.ListenerCertificate.from_arn(certificate_arn)] if certificate_arn else None
+            ),
+            ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS if certificate_arn else None,
+            default_action=elbv2.ListenerAction.fixed_response(
+                403, content_type="application/problem+json", message_body=_REFUSED
+            ),
+            open=False,
+        )
+        self.test_rule = elbv2.ApplicationListenerRule(
+            self,
+            "TestRule",
+            listener=self.test_listener,
+            priority=1,
+            conditions=[
+                elbv2.ListenerCondition.http_header(origin.header, [origin.value])
+                if origin is not None
+                else elbv2.ListenerCondition.path_patterns(["/*"])
+            ],
+            action=self._forward(),
+        )
+        if cidr is not None:
+            self.security_group.add_ingress_rule(
+                ec2.Peer.ipv4(cidr), ec2.Port.tcp(port), "testers on the blue/green test port"
+            )
 
     def _cloudfront_only(
         self, *, given_prefix_list_id: str | None, origin: OriginVerification
@@ -146,8 +220,9 @@ class Traffic(Construct):
             listener=self.http_listener,
             priority=1,
             conditions=[elbv2.ListenerCondition.http_header(origin.header, [origin.value])],
-            action=elbv2.ListenerAction.forward([self.target_group]),
+            action=self._forward(),
         )
+        self.production_rule = self.origin_rule
 
     def _https(self, *, ingress_cidr: str, certificate_arn: str) -> None:
         for port in (80, 443):
@@ -170,9 +245,25 @@ class Traffic(Construct):
             protocol=elbv2.ApplicationProtocol.HTTPS,
             certificates=[elbv2.ListenerCertificate.from_arn(certificate_arn)],
             ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
-            default_target_groups=[self.target_group],
+            # Blue/green moves production traffic by a rule's weights: the rule below.
+            default_action=(
+                self._forward()
+                if self.alternate_target_group is None
+                else elbv2.ListenerAction.fixed_response(
+                    403, content_type="application/problem+json", message_body=_REFUSED
+                )
+            ),
             open=False,
         )
+        if self.alternate_target_group is not None:
+            self.production_rule = elbv2.ApplicationListenerRule(
+                self,
+                "Production",
+                listener=self.https_listener,
+                priority=1,
+                conditions=[elbv2.ListenerCondition.path_patterns(["/*"])],
+                action=self._forward(),
+            )
         self.http_listener = self.load_balancer.add_listener(
             "HttpListener",
             port=80,

@@ -1,4 +1,6 @@
-"""Hold SQLite's write lock on a file from another process, as a second writer would."""
+"""Hold a database file's write lock from another process: SQLite's own, as a writer
+outside the service would, or the service's (`todo_async.database.write_lock`), as another
+worker would."""
 
 from __future__ import annotations
 
@@ -8,11 +10,18 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-# Takes the write lock, says so, and keeps it until its stdin closes.
-HOLDER = """
+# Each takes its write lock, says so, and keeps it until its stdin closes.
+SQLITE_HOLDER = """
 import sqlite3, sys
 connection = sqlite3.connect(sys.argv[1], isolation_level=None)
 connection.execute("BEGIN IMMEDIATE")
+print("held", flush=True)
+sys.stdin.read()
+"""
+SERVICE_HOLDER = """
+import sys
+from todo_async.database.write_lock import WriteLock
+WriteLock(sys.argv[1] + "-writer.lock").acquire(timeout_s=10)
 print("held", flush=True)
 sys.stdin.read()
 """
@@ -34,9 +43,11 @@ class WriteLock:
 
 
 @contextlib.contextmanager
-def sqlite_write_lock(path: Path) -> Iterator[WriteLock]:
+def sqlite_write_lock(path: Path, *, service: bool = False) -> Iterator[WriteLock]:
+    """SQLite's write lock on the database at `path`; `service`: the service's instead."""
+    holder = SERVICE_HOLDER if service else SQLITE_HOLDER
     process = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path)],
+        [sys.executable, "-c", holder, str(path)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -45,7 +56,7 @@ def sqlite_write_lock(path: Path) -> Iterator[WriteLock]:
     try:
         assert process.stdout is not None
         if process.stdout.readline() != "held\n":
-            raise RuntimeError(f"could not take the SQLite write lock on {path}")
+            raise RuntimeError(f"could not take the write lock on {path}")
         yield lock
     finally:
         lock.release()

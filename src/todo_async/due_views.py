@@ -42,6 +42,8 @@ def due_range(query: ListQuery, now: dt.datetime) -> tuple[DueRange, bool | None
     """The due dates the query keeps, and whether it asks only for open (False) or done
     (True) todos: overdue is about open ones."""
     completed = None if query.completed is MISSING else query.completed == "true"
+    # A zone given is checked even where no view needs it: an unknown one is always 400.
+    zone = dt.UTC if query.tz is MISSING else time_zone(query.tz)
     due = DueRange(
         before=None if query.due_before is MISSING else query.due_before,
         after=None if query.due_after is MISSING else query.due_after,
@@ -50,7 +52,7 @@ def due_range(query: ListQuery, now: dt.datetime) -> tuple[DueRange, bool | None
         return due, completed
     if query.due == "none":
         return replace(due, none=True), completed
-    today = today_in(dt.UTC if query.tz is MISSING else time_zone(query.tz), now)
+    today = today_in(zone, now)
     if query.due == "today":
         return replace(due, on=today), completed
     if query.due == "upcoming":

@@ -3,6 +3,8 @@ budget in the database; a browser that signed in before keeps a budget of its ow
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
@@ -48,7 +50,9 @@ async def test_unknown_usernames_are_throttled_alike(anonymous: httpx.AsyncClien
         statuses = []
         for n in range(PER_ACCOUNT.attempts + 2):
             response = await attempt(anonymous, name, WRONG, f"192.0.2.{n}")
-            statuses.append((response.status_code, response.json()["detail"]))
+            # The wait it names counts down between the two runs: compare the words only.
+            detail = re.sub(r"\d+", "N", response.json()["detail"])
+            statuses.append((response.status_code, detail))
         answers[name] = statuses
 
     assert answers["ann"] == answers["nobody"]

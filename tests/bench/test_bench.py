@@ -19,6 +19,7 @@ REPORTED = {"requests", "rps", "p50_ms", "p99_ms", "non_2xx", "socket_errors", "
 def _record(app: str, round_: int, rps: float) -> dict[str, object]:
     return {
         "database": "sqlite",
+        "pinning": "pinned",
         "endpoint": "list",
         "app": app,
         "round": round_,
@@ -33,18 +34,46 @@ def _record(app: str, round_: int, rps: float) -> dict[str, object]:
 
 def test_ratios_are_medians_of_same_round_ratios() -> None:
     # Round 1 is twice as fast for both: the same-round ratio stays 0.5.
-    records = [_record("service", 0, 100), _record("floor", 0, 200)]
-    records += [_record("service", 1, 200), _record("floor", 1, 400)]
-    records += [_record("service", 2, 300), _record("floor", 2, 600)]
+    records = [_record("service", 0, 100), _record("plain", 0, 200)]
+    records += [_record("service", 1, 200), _record("plain", 1, 400)]
+    records += [_record("service", 2, 300), _record("plain", 2, 600)]
     by_app = {summary.app: summary for summary in report.summarise(records)}
 
-    assert by_app["service"].vs_floor == pytest.approx(0.5)
-    assert by_app["service"].cpu_vs_floor == pytest.approx(0.5)
+    assert by_app["service"].vs_plain == pytest.approx(0.5)
+    assert by_app["service"].cpu_vs_plain == pytest.approx(0.5)
     assert by_app["service"].rps == 200
     assert by_app["service"].errors == 3
-    assert by_app["floor"].vs_floor is None
+    assert by_app["plain"].vs_plain is None
     assert by_app["service"].vs_flask is None
+    assert by_app["service"].vs_floor is None
     assert "0.50x" in report.table(by_app.values())
+
+
+def test_pinned_and_unpinned_runs_are_compared_only_among_themselves() -> None:
+    records = [_record("service", 0, 100), _record("hello", 0, 400), _record("floor", 0, 200)]
+    records += [
+        {**_record("service", 0, 300), "pinning": "unpinned"},
+        {**_record("hello", 0, 600), "pinning": "unpinned"},
+    ]
+    by_pinning = {
+        summary.pinning: summary
+        for summary in report.summarise(records)
+        if summary.app == "service"
+    }
+
+    assert by_pinning["pinned"].vs_hello == pytest.approx(0.25)
+    assert by_pinning["pinned"].vs_floor == pytest.approx(0.5)
+    assert by_pinning["unpinned"].vs_hello == pytest.approx(0.5)
+    assert by_pinning["unpinned"].vs_floor is None
+
+
+def test_memory_is_one_line_per_server() -> None:
+    lines = report.memory(
+        [{"database": "sqlite", "pinning": "pinned", "app": "service", "rss_mb": 71.4}]
+    ).splitlines()
+
+    assert "RSS MB per worker" in lines[0]
+    assert lines[2].split(" | ")[-1].strip() == "71"
 
 
 def test_the_accounts_row_shows_its_cpu_per_request_over_the_open_service() -> None:
@@ -102,26 +131,23 @@ def test_benchmark_reports_every_app_and_endpoint_as_json() -> None:
         pytest.fail("wrk is not installed: scripts/system-deps.sh bench installs it")
     command = [sys.executable, "-m", "bench", "--databases", "sqlite", "--rounds", "1"]
     command += ["--duration", "1", "--warmup", "0", "--connections", "4"]
+    command += ["--pinning", "unpinned"]
     output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=180)
 
     lines = output.stdout.split("\n\n")[0].splitlines()
     records = [json.loads(line) for line in lines]
     runs = [record for record in records if "endpoint" in record]
+    apps = ("service", report.ACCOUNTS_APP, "plain", "floor", "hello", "flask")
     assert {(run["app"], run["endpoint"]) for run in runs} == {
-        (app, endpoint)
-        for app in ("service", report.ACCOUNTS_APP, "floor", "flask")
-        for endpoint in wrk.ENDPOINTS
+        (app, endpoint) for app in apps for endpoint in wrk.ENDPOINTS
     }
     for run in runs:
         assert run.keys() >= REPORTED
         assert run["requests"] > 0
         assert run["non_2xx"] == 0
         assert run["socket_errors"] == 0
-    assert {record["app"] for record in records if "rss_mb" in record} == {
-        "service",
-        report.ACCOUNTS_APP,
-        "floor",
-        "flask",
-    }
-    assert "vs floor" in output.stdout
+    assert {record["app"] for record in records if "rss_mb" in record} == set(apps)
+    assert {run["pinning"] for run in runs} == {"unpinned"}
+    assert "vs plain" in output.stdout
+    assert "RSS MB per worker" in output.stdout
     assert "auth CPU us" in output.stdout

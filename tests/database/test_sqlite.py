@@ -6,12 +6,15 @@ import asyncio
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, column, insert, table, text
 
+from testbed.sqlite_lock import sqlite_write_lock
 from todo_async.database.engine import open_database
 from todo_async.database.sqlite import CHECKPOINT_INTERVAL_S
+from todo_async.database.write_lock import WriteLockWaitExpired
 from todo_async.settings import Settings
 
 
@@ -122,3 +125,29 @@ async def test_checkpoints_run_on_their_own_connection(tmp_path: Path) -> None:
             assert copy.execute("SELECT count(*) FROM t").fetchone() == (50,)
         finally:
             copy.close()
+
+
+async def test_writes_wait_for_another_workers_turn_within_the_bound(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    settings = Settings(database_url=f"sqlite:///{path}", database_lock_timeout=0.3)
+    values = table("t", column("x"))
+
+    def insert_one() -> Any:
+        return insert(values).values(x=bindparam("x"))
+
+    async with open_database(settings) as database:
+        await database.execute(text("CREATE TABLE t (x INTEGER)"))
+        with sqlite_write_lock(path, service=True):
+            with pytest.raises(WriteLockWaitExpired):
+                await database.changed(("insert",), insert_one, {"x": 1})
+            with pytest.raises(WriteLockWaitExpired):
+                async with database.transaction():
+                    pass
+        # Its turn came: the statement, and a transaction to its end.
+        await database.changed(("insert",), insert_one, {"x": 2})
+        async with database.transaction():
+            await database.changed(("insert",), insert_one, {"x": 3})
+        assert await database.fetch_val(text("SELECT group_concat(x) FROM t")) == "2,3"
+        # The lock is free again: another process takes it at once.
+        with sqlite_write_lock(path, service=True):
+            pass

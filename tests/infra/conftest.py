@@ -20,6 +20,16 @@ from cdk_nag import AwsSolutionsChecks
 from infra.app import build
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# Blue/green's listener rules: the live target group weighted 100, the alternate 0.
+WEIGHTED_FORWARD = {
+    "Type": "forward",
+    "ForwardConfig": {
+        "TargetGroups": [
+            {"TargetGroupArn": {"Ref": "TargetGroup"}, "Weight": 100},
+            {"TargetGroupArn": {"Ref": "AlternateTargetGroup"}, "Weight": 0},
+        ]
+    },
+}
 CDK_JSON_CONTEXT: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
 
 
@@ -105,3 +115,15 @@ def no_plaintext_secrets(synth: Synthesized) -> None:
 @pytest.fixture(scope="module")
 def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cdk.out")
+
+
+# The two database modes with cdk.json's defaults, synthesized once for the modules that
+# read what both modes add alike (alarms, dashboard, deployment strategy).
+@pytest.fixture(scope="session")
+def rds(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), database="rds")
+
+
+@pytest.fixture(scope="session")
+def sidecar(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), database="sidecar")

@@ -86,6 +86,28 @@ def test_eip_allocation_ids_as_comma_list_or_json_list(value: Any) -> None:
     )
 
 
+def test_alarm_options_are_parsed() -> None:
+    parsed = settings(
+        alarmEmail="ops@example.com",
+        alarmTopicKey="alias/aws/sns",
+        alarmPeriodSeconds="10",
+        alarmServerErrors="3",
+        alarmLatencyP99Ms="250",
+        alarmDbConnections="40",
+        alarmLockouts="1",
+    ).alarms
+    assert (parsed.email, parsed.topic_key) == ("ops@example.com", "alias/aws/sns")
+    assert parsed.period_seconds == 10
+    assert (parsed.server_errors, parsed.latency_p99_ms) == (3, 250)
+    assert (parsed.db_connections, parsed.lockouts) == (40, 1)
+
+
+def test_only_rds_mode_deploys_blue_green() -> None:
+    # Sidecar mode's one task owns the database files: two revisions cannot run together.
+    assert settings(database="rds").blue_green
+    assert not settings(database="sidecar").blue_green
+
+
 def test_empty_strings_mean_unset() -> None:
     parsed = settings(image="", certificateArn="", natEipAllocationIds="", cpu="")
     assert (parsed.image, parsed.certificate_arn, parsed.cpu) == (None, None, 512)
@@ -117,6 +139,14 @@ def test_empty_strings_mean_unset() -> None:
         ({"databaseSslMode": "prefer"}, "'verify-full' or 'require'"),
         ({"signUpPerMinute": "0"}, "give at least 1"),
         ({"signUpPerAddressPerHour": "many"}, "not a whole number"),
+        ({"bakeMinutes": "1441"}, "bakeMinutes=1441: 0 to 1440"),
+        ({"testListenerCidr": "somewhere"}, "does not appear to be"),
+        ({"alarmEmail": "ops"}, "not a mail address"),
+        ({"alarmPeriodSeconds": "20"}, "10, 30 or a multiple of 60"),
+        ({"alarmPeriodSeconds": "90"}, "10, 30 or a multiple of 60"),
+        ({"alarmCpuPercent": "0"}, "give 1 to 100"),
+        ({"alarmMemoryPercent": "101"}, "give 1 to 100"),
+        ({"alarmLatencyP99Ms": "fast"}, "not a whole number"),
     ],
 )
 def test_invalid_context_is_refused_with_a_reason(context: dict[str, str], message: str) -> None:

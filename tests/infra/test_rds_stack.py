@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.conftest import Synthesized, no_plaintext_secrets, synthesize
+from tests.infra.conftest import (
+    WEIGHTED_FORWARD,
+    Synthesized,
+    no_plaintext_secrets,
+    synthesize,
+)
 
 IMAGE = "registry.example/todo-async:1.2.3"
 EIP = "eipalloc-0123456789abcdef0"
@@ -131,55 +136,59 @@ def test_desired_count_and_rolling_deployments(synth: Synthesized) -> None:
     assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
 
 
-def test_auto_scaling_on_cpu_and_requests_per_target(synth: Synthesized) -> None:
+def test_auto_scaling_on_cpu_and_requests_per_task(synth: Synthesized) -> None:
     [target] = synth.of_type("AWS::ApplicationAutoScaling::ScalableTarget").values()
     assert (target["Properties"]["MinCapacity"], target["Properties"]["MaxCapacity"]) == (3, 8)
-    policies = {
-        p["Properties"]["TargetTrackingScalingPolicyConfiguration"][
-            "PredefinedMetricSpecification"
-        ]["PredefinedMetricType"]: p["Properties"]["TargetTrackingScalingPolicyConfiguration"][
-            "TargetValue"
-        ]
+    configurations = [
+        p["Properties"]["TargetTrackingScalingPolicyConfiguration"]
         for p in synth.of_type("AWS::ApplicationAutoScaling::ScalingPolicy").values()
-    }
-    assert policies == {"ECSServiceAverageCPUUtilization": 60, "ALBRequestCountPerTarget": 30000}
-
-
-def test_request_scaling_label_names_the_load_balancer_and_target_group(
-    synth: Synthesized,
-) -> None:
-    # Built from FullName attributes, not split out of the listener ARN (LocalStack's
-    # placeholder ARN cannot be split); AWS sees the same "app/.../targetgroup/..." label.
-    [label] = [
-        p["Properties"]["TargetTrackingScalingPolicyConfiguration"][
-            "PredefinedMetricSpecification"
-        ]["ResourceLabel"]
-        for p in synth.of_type("AWS::ApplicationAutoScaling::ScalingPolicy").values()
-        if "ResourceLabel"
-        in p["Properties"]["TargetTrackingScalingPolicyConfiguration"][
-            "PredefinedMetricSpecification"
-        ]
     ]
-    assert label == {
-        "Fn::Join": [
-            "",
-            [
-                {"Fn::GetAtt": ["LoadBalancer", "LoadBalancerFullName"]},
-                "/",
-                {"Fn::GetAtt": ["TargetGroup", "TargetGroupFullName"]},
+    [cpu] = [c for c in configurations if "PredefinedMetricSpecification" in c]
+    assert cpu["PredefinedMetricSpecification"]["PredefinedMetricType"] == (
+        "ECSServiceAverageCPUUtilization"
+    )
+    assert cpu["TargetValue"] == 60
+    [requests] = [c for c in configurations if "CustomizedMetricSpecification" in c]
+    assert requests["TargetValue"] == 30000
+
+
+def test_request_scaling_sums_both_target_groups(synth: Synthesized) -> None:
+    """Blue/green alternates the live target group: the policy follows both, each named by
+    its FullName attribute (LocalStack's placeholder answers it; an ARN split would fail)."""
+    [configuration] = [
+        p["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+        for p in synth.of_type("AWS::ApplicationAutoScaling::ScalingPolicy").values()
+        if "CustomizedMetricSpecification"
+        in p["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+    ]
+    queries = {q["Id"]: q for q in configuration["CustomizedMetricSpecification"]["Metrics"]}
+    assert queries["requests"]["Expression"] == "FILL(group0, 0) + FILL(group1, 0)"
+    assert queries["requests"]["ReturnData"] is True
+    for query_id, group in (("group0", "TargetGroup"), ("group1", "AlternateTargetGroup")):
+        stat = queries[query_id]["MetricStat"]
+        assert stat["Stat"] == "Sum"
+        assert stat["Metric"] == {
+            "Namespace": "AWS/ApplicationELB",
+            "MetricName": "RequestCountPerTarget",
+            "Dimensions": [
+                {"Name": "TargetGroup", "Value": {"Fn::GetAtt": [group, "TargetGroupFullName"]}}
             ],
-        ]
-    }
+        }
 
 
-def test_https_listener_forwards_and_http_redirects(synth: Synthesized) -> None:
+def test_https_listener_forwards_by_a_rule_and_http_redirects(synth: Synthesized) -> None:
     https = synth.resources["HttpsListener"]["Properties"]
     assert (https["Port"], https["Protocol"]) == (443, "HTTPS")
     assert https["Certificates"] == [{"CertificateArn": CERTIFICATE}]
     assert https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
-    assert https["DefaultActions"] == [
-        {"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}
+    # Blue/green moves production traffic by a rule's weights, so the rule forwards.
+    assert https["DefaultActions"][0]["Type"] == "fixed-response"
+    rule = synth.resources["ProductionListenerRule"]["Properties"]
+    assert rule["ListenerArn"] == {"Ref": "HttpsListener"}
+    assert rule["Conditions"] == [
+        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}
     ]
+    assert rule["Actions"] == [WEIGHTED_FORWARD]
     http = synth.resources["HttpListener"]["Properties"]
     assert http["Port"] == 80
     assert http["DefaultActions"] == [
@@ -192,10 +201,21 @@ def test_https_listener_forwards_and_http_redirects(synth: Synthesized) -> None:
     assert sorted(r["FromPort"] for r in group["SecurityGroupIngress"]) == [80, 443]
     # The load balancer is the front door: no CloudFront, and no origin secret to check.
     synth.template.resource_count_is("AWS::CloudFront::Distribution", 0)
-    synth.template.resource_count_is("AWS::ElasticLoadBalancingV2::ListenerRule", 0)
+    for rule in synth.of_type("AWS::ElasticLoadBalancingV2::ListenerRule").values():
+        assert [c["Field"] for c in rule["Properties"]["Conditions"]] == ["path-pattern"]
     assert synth.outputs["LoadBalancerUrl"]["Value"] == {
         "Fn::Join": ["", ["https://", {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}]]
     }
+
+
+def test_https_test_listener_on_8443_under_the_certificate(synth: Synthesized) -> None:
+    listener = synth.resources["TestListener"]["Properties"]
+    assert (listener["Port"], listener["Protocol"]) == (8443, "HTTPS")
+    assert listener["Certificates"] == [{"CertificateArn": CERTIFICATE}]
+    assert listener["DefaultActions"][0]["Type"] == "fixed-response"
+    rule = synth.resources["TestListenerRule"]["Properties"]
+    assert rule["ListenerArn"] == {"Ref": "TestListener"}
+    assert rule["Actions"] == [WEIGHTED_FORWARD]
 
 
 def test_with_a_certificate_the_waf_guards_the_load_balancer(synth: Synthesized) -> None:
@@ -244,5 +264,7 @@ def test_each_acknowledgment_is_expected_and_has_a_reason(synth: Synthesized) ->
         "AwsSolutions-ECS2",
         "AwsSolutions-RDS3",
         "AwsSolutions-RDS11",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+        "AmazonECSInfrastructureRolePolicyForLoadBalancers]",
     }
     assert all(len(reason) > 40 for reason in acknowledged.values()), acknowledged

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from hostkit.processes import recorded_pid, stop_recorded
 
@@ -27,6 +28,8 @@ START_TIMEOUT = 60
 STOP_TIMEOUT = 20
 INSTALL_TIMEOUT = 1200
 LOCK = paths.REPO / "localstack" / "requirements.lock"
+# On LocalStack's PYTHONPATH: a fix it needs on Python 3.11 (see its sitecustomize.py).
+SITE = Path(__file__).parent / "localstack_site"
 INSTALLED = paths.LOCALSTACK_VENV / ".lock-sha256"  # the lock the virtualenv was made from
 
 
@@ -90,6 +93,9 @@ def start() -> None:
             "LOCALSTACK_VOLUME_DIR": str(paths.LOCALSTACK_VOLUME),
             "FILESYSTEM_ROOT": str(paths.LOCALSTACK_TMP),
             "TMPDIR": str(paths.LOCALSTACK_TMP),
+            "PYTHONPATH": os.pathsep.join(
+                item for item in (str(SITE), os.environ.get("PYTHONPATH")) if item
+            ),
         }
         with paths.LOCALSTACK_LOG.open("wb") as log:
             process = subprocess.Popen(

@@ -167,7 +167,12 @@ def parse_service(stack: Stack) -> ServiceSpec:
     target_group_id = Stack.ref_target(load_balancer.get("TargetGroupArn"))
     if target_group_id is None:
         raise HarnessError(f"service {logical_id}: target group is not a resource of the stack")
-    listener, load_balancer_id = _listener_for(stack, target_group_id)
+    # Blue/green names its production rule; the test listener's rule forwards to the same
+    # target group and must not be taken for it.
+    production_rule = Stack.ref_target(
+        (load_balancer.get("AdvancedConfiguration") or {}).get("ProductionListenerRule")
+    )
+    listener, load_balancer_id = _listener_for(stack, target_group_id, production_rule)
 
     deployment = stack.resolve(props.get("DeploymentConfiguration") or {})
     idle_timeout = 60
@@ -280,7 +285,9 @@ def parse_target_group(stack: Stack, logical_id: str) -> TargetGroupSpec:
     )
 
 
-def _listener_for(stack: Stack, target_group_id: str) -> tuple[ListenerSpec, str | None]:
+def _listener_for(
+    stack: Stack, target_group_id: str, production_rule: str | None = None
+) -> tuple[ListenerSpec, str | None]:
     listeners = dict(stack.of_type(LISTENER))
     # A listener forwards by its default action or by a rule: behind CloudFront only a rule
     # does (for requests carrying the origin secret), which the stand-in serves as forwarding.
@@ -289,7 +296,8 @@ def _listener_for(stack: Stack, target_group_id: str) -> tuple[ListenerSpec, str
     ]
     forwarding += [
         (Stack.ref_target(props.get("ListenerArn")), props.get("Actions"))
-        for _logical_id, props in stack.of_type(LISTENER_RULE)
+        for logical_id, props in stack.of_type(LISTENER_RULE)
+        if production_rule in (None, logical_id)
     ]
     for listener_id, actions in forwarding:
         if listener_id in listeners and any(

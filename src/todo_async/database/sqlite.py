@@ -11,6 +11,11 @@ table (a summary). There, single statements are queued without waiting for each 
 a transaction holds that connection alone from BEGIN to its end, and single statements
 wait until it is over instead of joining it.
 
+Across processes (several workers on one file), each write statement and each write
+transaction holds the write lock of `todo_async.database.write_lock` in aiosqlite's thread,
+around the statement or from BEGIN IMMEDIATE to COMMIT or ROLLBACK: writers take turns
+in the order they came, instead of sleeping in SQLite's busy handler.
+
 WAL checkpoints run on a third connection, in its own thread, a few times a second:
 SQLite's automatic checkpoint would run them at the end of a write, holding every
 statement behind it for the copy and its fsyncs.
@@ -27,7 +32,7 @@ import uuid
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from databases.core import DatabaseURL
@@ -40,10 +45,12 @@ from sqlalchemy.sql.ddl import DDLElement
 from todo_async.database.failures import cause, storage_failure
 from todo_async.database.prepared import Prepared
 from todo_async.database.transactions import lock_timeout_ms, milliseconds
+from todo_async.database.write_lock import WriteLock
 from todo_async.serving.sqlite_loop_reads import LoopReads
 from todo_async.serving.statement_cache import StatementCache
 
 logger = logging.getLogger(__name__)
+Result = TypeVar("Result")
 
 # How often the checkpointer copies committed WAL frames into the database file. A
 # checkpoint with nothing to copy costs ~0.1 ms; under writes, each one copies what
@@ -65,6 +72,7 @@ class PersistentConnection:
         # How long a write waits for another process's write lock before SQLITE_BUSY.
         self.busy_timeout_ms = busy_timeout_ms
         self._connection: aiosqlite.Connection | None = None
+        self._writer: WriteLock | None = None
         self._on_loop: LoopReads | None = None
         self._checkpoints: asyncio.Task[None] | None = None
         self._transaction = asyncio.Lock()
@@ -90,12 +98,14 @@ class PersistentConnection:
                 await connection.execute(pragma)
             if not in_memory:
                 # Each ":memory:" connection would be a database of its own: none there.
+                self._writer = WriteLock(f"{self._path}-writer.lock")
                 self._on_loop = LoopReads.open(self._path)
                 checkpointer = await aiosqlite.connect(self._path, isolation_level=None)
                 self._checkpoints = asyncio.create_task(self._checkpoint_often(checkpointer))
         except BaseException:
             # Switching to WAL fails at once while another process writes to a new file.
             self._close_on_loop()
+            self._close_writer()
             await connection.close()
             raise
         self._connection = connection
@@ -104,6 +114,11 @@ class PersistentConnection:
         if self._on_loop is not None:
             self._on_loop.close()
             self._on_loop = None
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     def read_on_loop(self, prepared: Prepared, args: Sequence[Any]) -> list[Any] | None:
         """A short read's rows, read on the loop; None if it must run on the thread."""
@@ -150,6 +165,7 @@ class PersistentConnection:
                 # The last connection to close checkpoints the whole WAL and removes it.
                 await self._connection.close()
                 self._connection = None
+        self._close_writer()
 
     async def for_statement(self) -> aiosqlite.Connection:
         """The connection, once no transaction is open on it.
@@ -175,10 +191,72 @@ class PersistentConnection:
         self._no_transaction.set()
         self._transaction.release()
 
+    # What follows runs in aiosqlite's thread (`_in_thread`), one call at a time: the
+    # write lock is taken and let go there, around SQLite's own.
+
+    def _lock_writes(self, timeout_ms: int) -> None:
+        if self._writer is not None:
+            self._writer.acquire(timeout_ms / 1000)
+
+    def _unlock_writes(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+
+    def write(
+        self, connection: sqlite3.Connection, sql: str, args: Sequence[Any]
+    ) -> tuple[list[Any], int]:
+        """One write statement run to its end (its autocommit) under the write lock: the
+        rows it returned, and how many it changed."""
+        self._lock_writes(self.busy_timeout_ms)
+        try:
+            cursor = connection.execute(sql, args)
+            # A RETURNING statement only completes (and commits) once fully stepped.
+            return cursor.fetchall(), cursor.rowcount
+        finally:
+            self._unlock_writes()
+
+    def begin_immediate(self, connection: sqlite3.Connection, lock_timeout_ms: int | None) -> None:
+        """The write lock, then BEGIN IMMEDIATE: a transaction's hold on both from here on."""
+        self._lock_writes(self.busy_timeout_ms if lock_timeout_ms is None else lock_timeout_ms)
+        try:
+            if lock_timeout_ms is None:
+                connection.execute("BEGIN IMMEDIATE")
+                return
+            connection.execute(f"PRAGMA busy_timeout={lock_timeout_ms}")
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+            finally:
+                connection.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
+        except BaseException:
+            self._unlock_writes()
+            raise
+
+    def commit(self, connection: sqlite3.Connection) -> None:
+        """COMMIT, then the write lock goes; a failed COMMIT keeps both until the rollback."""
+        connection.execute("COMMIT")
+        self._unlock_writes()
+
+    def rollback(self, connection: sqlite3.Connection) -> None:
+        # sqlite3's rollback does nothing when no transaction is open: SQLite ends
+        # some on its own at an error, and a BEGIN that failed opened none.
+        try:
+            connection.rollback()
+        finally:
+            self._unlock_writes()
+
     def _connected(self) -> aiosqlite.Connection:
         if self._connection is None:
             raise RuntimeError("the SQLite database is not connected")
         return self._connection
+
+
+async def _in_thread(
+    connection: aiosqlite.Connection, work: Callable[..., Result], *args: Any
+) -> Result:
+    """`work(the sqlite3 connection, *args)` in aiosqlite's thread, queued behind what was
+    queued before. aiosqlite has no public way to do it: `_execute` and `_conn` are its own
+    (the version is pinned exactly; the SQLite tests run every path through here)."""
+    return await connection._execute(work, connection._conn, *args)  # type: ignore[no-untyped-call,no-any-return]
 
 
 async def _rowcount(
@@ -262,13 +340,20 @@ class SQLiteBackend(DatabaseBackend):
         """
         args = prepared.args(values)
         connection = await self._pool.for_statement()
+        if prepared.writes:
+            written, _ = await _in_thread(connection, self._pool.write, prepared.sql, args)
+            return written
         if short and (rows := self._pool.read_on_loop(prepared, args)) is not None:
             return rows
         return list(await connection.execute_fetchall(prepared.sql, args))
 
     async def changed(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
         """A write that may change many rows, on the thread; how many it changed."""
-        return await _rowcount(await self._pool.for_statement(), prepared, values)
+        connection = await self._pool.for_statement()
+        _, count = await _in_thread(
+            connection, self._pool.write, prepared.sql, prepared.args(values)
+        )
+        return count
 
     def _result_shape(self, compiled: Compiled) -> ResultShape:
         columns = compiled._result_columns or []
@@ -309,28 +394,19 @@ class SQLiteConnection(ConnectionBackend):
         Whatever fails from here on, the transaction's rollback gives the connection back.
         """
         self._held = held = await self._pool.begin()
-        if lock_timeout_ms is None:
-            await held.execute("BEGIN IMMEDIATE")
-            return
-        await held.execute(f"PRAGMA busy_timeout={lock_timeout_ms}")
-        try:
-            await held.execute("BEGIN IMMEDIATE")
-        finally:
-            await held.execute(f"PRAGMA busy_timeout={self._pool.busy_timeout_ms}")
+        await _in_thread(held, self._pool.begin_immediate, lock_timeout_ms)
 
     async def commit(self) -> None:
         assert self._held is not None, "no transaction is open"
         # A failed COMMIT keeps the connection: the rollback that follows ends the hold.
-        await self._held.execute("COMMIT")
+        await _in_thread(self._held, self._pool.commit)
         self._end()
 
     async def rollback(self) -> None:
         if self._held is None:
             return  # cancelled while waiting for its turn: nothing began
         try:
-            # sqlite3's rollback does nothing when no transaction is open: SQLite ends
-            # some on its own at an error, and a BEGIN that failed opened none.
-            await self._held.rollback()
+            await _in_thread(self._held, self._pool.rollback)
         finally:
             self._end()
 

@@ -252,6 +252,41 @@ def test_a_listener_forwarding_by_a_rule_behind_cloudfront() -> None:
     assert (service.listener.port, service.listener.protocol) == (80, "HTTP")
 
 
+def test_blue_green_serves_the_production_rule_not_the_test_listener() -> None:
+    """Blue/green's test listener also forwards to the live target group (weighted): the
+    listener served is the one of the rule the service names as production."""
+    document = template()
+    resources = document["Resources"]
+    resources["HttpListener"]["Properties"]["DefaultActions"] = [
+        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403"}}
+    ]
+    resources["TestListener"] = {
+        "Type": "AWS::ElasticLoadBalancingV2::Listener",
+        "Properties": {"Port": 8080, "Protocol": "HTTP", "DefaultActions": []},
+    }
+    weighted = {
+        "Type": "forward",
+        "ForwardConfig": {
+            "TargetGroups": [
+                {"TargetGroupArn": {"Ref": "TargetGroup"}, "Weight": 100},
+                {"TargetGroupArn": {"Ref": "AlternateTargetGroup"}, "Weight": 0},
+            ]
+        },
+    }
+    for rule, listener in (("TestRule", "TestListener"), ("OriginListenerRule", "HttpListener")):
+        resources[rule] = {
+            "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
+            "Properties": {"ListenerArn": {"Ref": listener}, "Actions": [weighted]},
+        }
+    [load_balancer] = resources["Service"]["Properties"]["LoadBalancers"]
+    load_balancer["AdvancedConfiguration"] = {
+        "AlternateTargetGroupArn": {"Ref": "AlternateTargetGroup"},
+        "ProductionListenerRule": {"Ref": "OriginListenerRule"},
+        "TestListenerRule": {"Ref": "TestRule"},
+    }
+    assert parse_service(stack(document)).listener.port == 80
+
+
 def test_a_listener_that_never_forwards_to_the_service_is_refused() -> None:
     document = template()
     document["Resources"]["HttpListener"]["Properties"]["DefaultActions"] = [
