@@ -256,6 +256,7 @@ local-restart:
 
 ## Deploy another image over the running service (LOCAL_RUNTIME=docker): make local-deploy IMAGE=todo-async:v2
 local-deploy:
+	$(if $(IMAGE),,$(error give the image: make local-deploy IMAGE=todo-async:v2))
 	$(STANDIN) deploy $(IMAGE)
 
 ## Reboot the RDS instance: fast shutdown, DOWN seconds down (6 unless given), started again
