@@ -99,8 +99,9 @@ def locust(alb_url: str, tmp_path: Path) -> Iterator[LocustRun]:
 
 
 def task_client(task: dict[str, Any], headers: dict[str, str]) -> httpx.Client:
-    """One task reached at its own address, not through the load balancer."""
-    return httpx.Client(base_url=f"http://{task['address']}", headers=headers, timeout=10)
+    """One task reached where the load balancer reaches it (rds mode: the app's one port)."""
+    [port] = task["ports"].values()
+    return httpx.Client(base_url=f"http://{task['address']}:{port}", headers=headers, timeout=10)
 
 
 def mixed(generation: int) -> Any:
@@ -148,10 +149,11 @@ def test_the_new_release_deploys_over_the_previous_one_under_load(
     docker_rds: dict[str, Any],
     previous_image: str,
     alb_url: str,
+    credentials: dict[str, str],
     alb: httpx.Client,
     locust: LocustRun,
 ) -> None:
-    headers = dict(alb.headers)
+    headers = credentials
     new_image = json.loads(STANDIN_INFO.read_text())["app_image"]  # what local-up built
     standin.deploy(previous_image)
     created = alb.post("/api/todos", json={"title": "before the deploy"})
