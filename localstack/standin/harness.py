@@ -143,8 +143,13 @@ def write_outputs(stack_name: str) -> None:
             "Runtime": info["runtime"],
         }
     )
+    if "front_door_url" in info:
+        # The local front door: HTTPS, the HTTP port that redirects, the CA to trust.
+        outputs["FrontDoorUrl"] = info["front_door_url"]
+        outputs["FrontDoorHttpUrl"] = info["front_door_http_url"]
+        outputs["FrontDoorCa"] = info["front_door_ca"]
     paths.OUTPUTS.write_text(json.dumps(outputs, indent=2) + "\n")
-    print(f"wrote {paths.OUTPUTS}: AlbUrl {info['alb_url']}")
+    print(f"wrote {paths.OUTPUTS}: {outputs.get('FrontDoorUrl', info['alb_url'])}")
 
 
 def local_down(*, remove_data: bool = False) -> None:
