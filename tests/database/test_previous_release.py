@@ -15,15 +15,12 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from tests.api.accounts import http_client
+from tests.previous_release import extract
 from todo_async.app import create_app
 from todo_async.database.engine import open_database
 from todo_async.database.migrations import MIGRATIONS, migrate
 from todo_async.repository import DUE, ID, TITLE, TodoRepository
 from todo_async.settings import Settings
-
-# The last release before due dates: its schema stops at migration 5.
-PREVIOUS_RELEASE = "8142bb01ea176d08979a79a75c9daf2b0b91f6f0"
-REPOSITORY = Path(__file__).resolve().parents[2]
 
 # Run by the previous release's code: start its app on the database (its start-up
 # migration sees nothing to do), then use every todo operation it has, printing what it
@@ -64,18 +61,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 @pytest.fixture(scope="module")
 def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The previous release's src/, from git history."""
-    target = tmp_path_factory.mktemp("previous-release")
-    try:
-        archive = subprocess.run(
-            ["git", "-C", str(REPOSITORY), "archive", PREVIOUS_RELEASE, "src"],
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError) as error:
-        pytest.skip(f"the previous release is not in this checkout's history: {error}")
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True, timeout=60)
-    return target / "src"
+    return extract(tmp_path_factory.mktemp("previous-release"), "src") / "src"
 
 
 def run_previous(source: Path, database_url: str, existing: int = 0) -> dict[str, object]:
