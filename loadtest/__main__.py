@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import urllib.error
@@ -36,32 +37,41 @@ PACKAGE = Path(__file__).resolve().parent
 LOCUSTFILE = PACKAGE / "locustfile.py"
 PROFILES = ("smoke", "step", "spike", "soak")
 DEFAULT_HOST = "http://127.0.0.1:5000"
-# Written by the local stack (localstack/) once it is deployed: the load balancer's URL.
+# Written by the local stack (localstack/) once it is deployed: its front door's URL and
+# the certificate authority that front door's certificate is signed by.
 STACK_OUTPUTS = Path(".local/outputs.json")
 
 
-def answers(url: str) -> bool:
-    """Whether a server at `url` says it is healthy."""
+def answers(url: str, ca_file: str | None = None) -> bool:
+    """Whether a server at `url` says it is healthy (trusting `ca_file`, when given)."""
+    context = ssl.create_default_context(cafile=ca_file) if ca_file else None
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+        with urllib.request.urlopen(f"{url}/health", timeout=2, context=context) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError, ValueError):
         return False
 
 
-def default_host(outputs: Path = STACK_OUTPUTS, is_up: Callable[[str], bool] = answers) -> str:
-    """The local stack's load balancer when it is up, else a server run with `make run`."""
+def default_target(
+    outputs: Path = STACK_OUTPUTS, is_up: Callable[[str, str | None], bool] = answers
+) -> tuple[str, str | None]:
+    """The local stack's front door and the CA file to trust for it when it is up, else a
+    server run with `make run` (no CA of its own)."""
     try:
-        url = json.loads(outputs.read_text(encoding="utf-8")).get("AlbUrl")
+        stack = json.loads(outputs.read_text(encoding="utf-8"))
+        url, ca_file = stack.get("FrontDoorUrl"), stack.get("FrontDoorCa")
     except (OSError, ValueError, AttributeError):
-        return DEFAULT_HOST
+        return DEFAULT_HOST, None
     if not url:
-        return DEFAULT_HOST
+        return DEFAULT_HOST, None
     url = str(url).rstrip("/")
-    if not is_up(url):
-        print(f"AlbUrl {url} in {outputs} does not answer; loading {DEFAULT_HOST}", flush=True)
-        return DEFAULT_HOST
-    return url
+    ca_file = str(ca_file) if ca_file else None
+    if not is_up(url, ca_file):
+        print(
+            f"FrontDoorUrl {url} in {outputs} does not answer; loading {DEFAULT_HOST}", flush=True
+        )
+        return DEFAULT_HOST, None
+    return url, ca_file
 
 
 def new_run_dir(results: Path, profile: str) -> Path:
@@ -121,7 +131,7 @@ def parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     entry.add_argument("--profile", choices=PROFILES, default="smoke")
     entry.add_argument(
         "--host",
-        help=f"base URL to load; default: AlbUrl in {STACK_OUTPUTS}, else {DEFAULT_HOST}",
+        help=f"base URL to load; default: FrontDoorUrl in {STACK_OUTPUTS}, else {DEFAULT_HOST}",
     )
     entry.add_argument(
         "--results", type=Path, default=Path("results"), help="results folder (default results/)"
@@ -165,7 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = worker_command(args.workers, rest)
         print(f"{max(args.workers, 1)} worker(s) for the master named by --master-host", flush=True)
         os.execve(sys.executable, command, env)
-    host = (args.host or default_host()).rstrip("/")
+    host, ca_file = (args.host, None) if args.host else default_target()
+    host = host.rstrip("/")
+    if ca_file and "SSL_CERT_FILE" not in env:
+        env["SSL_CERT_FILE"] = ca_file  # Locust checks the local front door's certificate
     run_dir = new_run_dir(args.results, args.profile)
     command = locust_command(args.profile, host, run_dir, rest, args.workers)
     print(f"{args.profile} profile against {host}; results in {run_dir}", flush=True)

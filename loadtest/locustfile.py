@@ -147,6 +147,9 @@ def _page_check(expected: list[Todo], category: str, last: bool) -> Check:
 
 class TodoUser(FastHttpUser):
     abstract = True
+    # Check the server's certificate (Locust's FastHttpUser does not by default): against
+    # the system's authorities, or the file SSL_CERT_FILE names (the local front door's CA).
+    insecure = False
 
     def on_start(self) -> None:
         self.todos = TodoList(f"load-{uuid.uuid4().hex[:12]}", {})

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from todo_async.accounts.credentials import SESSION_COOKIE
+from todo_async.accounts.credentials import session_cookie
 
 
 @dataclass(frozen=True)
@@ -44,19 +44,20 @@ def sign_up(client: httpx.Client, prefix: str = "it") -> Account:
     credentials = {"username": username, "password": password}
     _expect(client.post("/api/users", json=credentials), 201)
     signed_in = _expect(client.post("/api/session", json=credentials), 200)
-    session = signed_in.cookies.get(SESSION_COOKIE)
+    url = client.base_url
+    cookie = session_cookie(url.scheme)  # __Host- prefixed over HTTPS
+    session = signed_in.cookies.get(cookie)
     # The cookie stays out of the client's jar: an account's requests carry only its token.
     client.cookies.clear()
     if not session:
-        raise AssertionError(f"sign-in set no {SESSION_COOKIE} cookie: {signed_in.headers}")
-    url = client.base_url
+        raise AssertionError(f"sign-in set no {cookie} cookie: {signed_in.headers}")
     origin = f"{url.scheme}://{url.netloc.decode()}"
     created = _expect(
         client.post(
             "/api/tokens",
             json={"name": f"{prefix} client"},
             headers={
-                "Cookie": f"{SESSION_COOKIE}={session}",
+                "Cookie": f"{cookie}={session}",
                 "Origin": origin,
                 "Sec-Fetch-Site": "same-origin",
             },

@@ -1,8 +1,9 @@
 """`python -m standin run-load`: the load generators' stack (infra/load) deployed with
 cdklocal beside the local service stack, its task (a Locust master and its workers) run
 once as `aws ecs run-task` runs it on Fargate, with the task definition's commands, on the
-process runtime, against the stand-in's load balancer; the run's summary read back from
-the stack's bucket in LocalStack's S3, where the master copied the run's folder.
+process runtime, against the stand-in's front door (HTTPS, trusting its CA); the run's
+summary read back from the stack's bucket in LocalStack's S3, where the master copied the
+run's folder.
 
 The deploy differs from `make deploy-load` only by context, as the service's does: the
 profile, the workers and the load arguments given here, and an image reference instead of
@@ -107,10 +108,12 @@ def deploy(run: LoadRun) -> str:
     return name
 
 
-def process_runtime(image: str, state_dir: Path, logs: CloudWatchLogs) -> ProcessRuntime:
+def process_runtime(
+    image: str, state_dir: Path, logs: CloudWatchLogs, trusted_ca: Path | None = None
+) -> ProcessRuntime:
     """The load image's containers as processes from the checkout, their state and PIDs
-    under `state_dir` (`.local/standin/load`)."""
-    runner = LoadRunner(Path(sys.executable).parent, paths.REPO)
+    under `state_dir` (`.local/standin/load`), trusting `trusted_ca` for HTTPS."""
+    runner = LoadRunner(Path(sys.executable).parent, paths.REPO, trusted_ca)
     runners = RunnerTable([(f"the load image {image}", lambda named: named == image, runner)])
     processes = ProcessRegistry(state_dir / "processes")
     return ProcessRuntime(state_dir, runners, logs=logs, processes=processes)
@@ -142,15 +145,17 @@ def run_load(run: LoadRun, limit: float = RUN_LIMIT_S) -> int:
     reports = S3Location.parse(stack.outputs["ReportsLocation"])
     s3 = aws.client("s3")
     before = run_folders(s3, reports)
-    # The service's URL as its stack gives it (a placeholder load balancer in LocalStack)
-    # is the stand-in's listener here.
-    urls = {str(outputs["LoadBalancerUrl"]): str(outputs["AlbUrl"])}
+    # The service's URL as its stack gives it (a placeholder distribution in LocalStack) is
+    # the stand-in's front door here, its certificate signed by the local CA.
+    service_url = str(outputs["FrontDoorUrl"])
+    urls = {str(outputs["LoadBalancerUrl"]): service_url}
     print(
         f"task of {definition.family}: {len(definition.containers)} containers, "
-        f"{outputs['LoadBalancerUrl']} -> {outputs['AlbUrl']}",
+        f"{outputs['LoadBalancerUrl']} -> {service_url}",
         flush=True,
     )
-    runtime = process_runtime(run.image, paths.LOAD, CloudWatchLogs(aws.client("logs")))
+    logs = CloudWatchLogs(aws.client("logs"))
+    runtime = process_runtime(run.image, paths.LOAD, logs, Path(outputs["FrontDoorCa"]))
     outcome = asyncio.run(_run_until_signalled(runtime, definition, urls, limit))
     phases.done("load task")
     codes = ", ".join(f"{container} {code}" for container, code in outcome.exit_codes.items())

@@ -35,6 +35,8 @@ STANDIN_LOG = STANDIN / "standin.log"
 CONTROL_SOCKET = STANDIN / "control.sock"
 PROCESSES = STANDIN / "processes"  # every PID the stand-in started, for local-down
 RDS = STANDIN / "rds"
+# The local front door (CloudFront, WAF): its certificates, the CA clients trust among them.
+FRONT_DOOR = STANDIN / "front-door"
 # The load generators' tasks, run by `run-load` (not the daemon): their state and PIDs.
 LOAD = STANDIN / "load"
 

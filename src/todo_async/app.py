@@ -18,7 +18,16 @@ from todo_async.accounts.passwords import hashing_from
 from todo_async.accounts.store import AccountStore
 from todo_async.database.engine import open_database, open_migration_database
 from todo_async.database.startup import connect_and_migrate, migrate_as_owner
-from todo_async.endpoints import account, categories, health, session, todos, tokens, users
+from todo_async.endpoints import (
+    account,
+    categories,
+    health,
+    session,
+    todo_files,
+    todos,
+    tokens,
+    users,
+)
 from todo_async.middleware.authentication import AuthenticationMiddleware
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
@@ -77,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
+            *todo_files.routes,
             *todos.routes,
             *categories.routes,
             *account_routes,

@@ -1,6 +1,7 @@
 """Integration tests against the local full stack (`make local-up`): the API through the
-load balancer's URL only, the control plane through LocalStack, the service through the
-stand-in's command line. Every test skips, saying why, when the stack is not up."""
+front door's HTTPS URL only, each client a viewer of its own (tests/integration/viewers.py),
+the control plane through LocalStack, the service through the stand-in's command line.
+Every test skips, saying why, when the stack is not up."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from standin.paths import OUTPUTS, REPO
 
 from testbed.accounts import Account, sign_up
+from tests.integration.viewers import Viewers
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +29,43 @@ def outputs() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def alb_url(outputs: dict[str, Any]) -> str:
-    return str(outputs["AlbUrl"])
+def service_url(outputs: dict[str, Any]) -> str:
+    """The local front door's HTTPS URL: where viewers reach the service."""
+    return str(outputs["FrontDoorUrl"])
+
+
+@pytest.fixture(scope="session")
+def viewers(outputs: dict[str, Any], service_url: str) -> Viewers:
+    return Viewers(service_url, str(outputs["FrontDoorCa"]))
+
+
+@pytest.fixture(scope="session")
+def template(aws: Callable[[str], Any], outputs: dict[str, Any]) -> dict[str, Any]:
+    """The deployed template, as LocalStack's CloudFormation holds it."""
+    body = aws("cloudformation").get_template(
+        StackName=outputs["StackName"], TemplateStage="Processed"
+    )["TemplateBody"]
+    return body if isinstance(body, dict) else json.loads(body)
+
+
+@pytest.fixture(scope="session")
+def origin_verified(
+    aws: Callable[[str], Any], outputs: dict[str, Any], template: dict[str, Any]
+) -> dict[str, str]:
+    """The header the front door adds towards the load balancer (the origin secret, read
+    from LocalStack's Secrets Manager): for a test that drives the load balancer's listener
+    directly, as CloudFront does."""
+    [rule] = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
+    ]
+    [condition] = rule["Conditions"]
+    secret = aws("cloudformation").describe_stack_resource(
+        StackName=outputs["StackName"], LogicalResourceId="OriginSecret"
+    )["StackResourceDetail"]["PhysicalResourceId"]
+    value = aws("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
+    return {condition["HttpHeaderConfig"]["HttpHeaderName"]: value}
 
 
 @pytest.fixture(scope="session")
@@ -37,40 +74,41 @@ def accounts_mode(outputs: dict[str, Any]) -> bool:
     return outputs["AuthMode"] == "accounts"
 
 
-def new_account(alb_url: str) -> Account:
-    with httpx.Client(base_url=alb_url, timeout=10) as client:
+def new_account(viewers: Viewers) -> Account:
+    with viewers.client() as client:
         return sign_up(client)
 
 
 @pytest.fixture
-def account(alb_url: str, accounts_mode: bool) -> Account:
+def account(viewers: Viewers, accounts_mode: bool) -> Account:
     if not accounts_mode:
         pytest.skip("the service runs AUTH_MODE=open: there are no accounts")
-    return new_account(alb_url)
+    return new_account(viewers)
 
 
 @pytest.fixture
-def credentials(alb_url: str, accounts_mode: bool) -> dict[str, str]:
+def credentials(viewers: Viewers, accounts_mode: bool) -> dict[str, str]:
     """The headers an API request needs: a fresh user's token, or none in open mode."""
-    return new_account(alb_url).headers if accounts_mode else {}
+    return new_account(viewers).headers if accounts_mode else {}
 
 
 @pytest.fixture
-def alb(alb_url: str, credentials: dict[str, str]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=alb_url, headers=credentials, timeout=10) as client:
+def api(viewers: Viewers, credentials: dict[str, str]) -> Iterator[httpx.Client]:
+    """A viewer's client of the API through the front door, with its credentials."""
+    with viewers.client(headers=credentials) as client:
         yield client
 
 
-def stored_in_category(alb: httpx.Client, category: str) -> dict[int, str]:
+def stored_in_category(api: httpx.Client, category: str) -> dict[int, str]:
     """Every todo of the category, read back through the load balancer: id -> title."""
     stored: dict[int, str] = {}
-    page = alb.get("/api/todos", params={"category": category, "limit": 1000})
+    page = api.get("/api/todos", params={"category": category, "limit": 1000})
     while True:
         assert page.status_code == 200, page.text
         stored.update({todo["id"]: todo["title"] for todo in page.json()})
         if "next" not in page.links:
             return stored
-        page = alb.get(page.links["next"]["url"])
+        page = api.get(page.links["next"]["url"])
 
 
 @pytest.fixture(scope="session")
@@ -111,6 +149,10 @@ class Standin:
     def restart_database(self, down: float) -> None:
         """The RDS instance stopped (fast shutdown), `down` seconds down, started again."""
         self._run("restart-database", "--down", str(down))
+
+    def deploy(self, image: str) -> None:
+        """Another image: a new task definition revision rolled out (until steady)."""
+        self._run("deploy", image)
 
     def scale(self, count: int) -> None:
         self._run("scale", str(count))

@@ -1,5 +1,6 @@
-"""Accounts mode through the load balancer: no credentials, no todos; a token signs in on
-every task behind it; two users never see, count or delete each other's todos."""
+"""Accounts mode through the front door and the load balancer: no credentials, no todos;
+a token signs in on every task behind it; two users never see, count or delete each
+other's todos."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from testbed.accounts import Account
 from tests.integration.conftest import new_account
+from tests.integration.viewers import Viewers
 from todo_async.accounts.store import OWNER_CACHE_S
 
 # Enough requests that round robin sends some to every task behind the load balancer.
@@ -19,18 +21,18 @@ ROUNDS = 12
 
 
 @pytest.fixture
-def other(alb_url: str, account: Account) -> Account:
-    return new_account(alb_url)
+def other(viewers: Viewers, account: Account) -> Account:
+    return new_account(viewers)
 
 
 @pytest.fixture
-def anonymous(alb_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=alb_url, timeout=10) as client:
+def anonymous(viewers: Viewers) -> Iterator[httpx.Client]:
+    with viewers.client() as client:
         yield client
 
 
-def client_for(alb_url: str, account: Account) -> httpx.Client:
-    return httpx.Client(base_url=alb_url, headers=account.headers, timeout=10)
+def client_for(viewers: Viewers, account: Account) -> httpx.Client:
+    return viewers.client(headers=account.headers)
 
 
 def create(client: httpx.Client, title: str, category: str) -> dict[str, object]:
@@ -66,10 +68,12 @@ def test_a_wrong_token_is_401(account: Account, anonymous: httpx.Client) -> None
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-def test_a_token_works_on_every_task_until_it_is_revoked(alb_url: str, account: Account) -> None:
+def test_a_token_works_on_every_task_until_it_is_revoked(
+    viewers: Viewers, account: Account
+) -> None:
     """The task that revokes a token forgets it at once; the others believe what they
     looked up for at most OWNER_CACHE_S, then ask the one database they share."""
-    with client_for(alb_url, account) as client:
+    with client_for(viewers, account) as client:
         sessions = [client.get("/api/session") for _ in range(ROUNDS)]
         listed = [client.get("/api/todos").status_code for _ in range(ROUNDS)]
         revoked = client.delete(f"/api/tokens/{account.token_id}")
@@ -92,11 +96,11 @@ def test_a_token_works_on_every_task_until_it_is_revoked(alb_url: str, account: 
 
 
 def test_two_users_lists_counts_and_bulk_deletes_are_their_own(
-    alb_url: str, account: Account, other: Account
+    viewers: Viewers, account: Account, other: Account
 ) -> None:
     # The same category name for both: only the owner separates them.
     category = f"it-shared-{uuid.uuid4().hex[:8]}"
-    with client_for(alb_url, account) as mine, client_for(alb_url, other) as theirs:
+    with client_for(viewers, account) as mine, client_for(viewers, other) as theirs:
         my_todos = [create(mine, title, category) for title in ("mine one", "mine two")]
         their_todos = [create(theirs, title, category) for title in ("theirs", "theirs too")]
         for client, todo in ((mine, my_todos[0]), (theirs, their_todos[0])):
@@ -129,9 +133,9 @@ def test_two_users_lists_counts_and_bulk_deletes_are_their_own(
 
 
 def test_another_users_todo_is_404_for_every_method(
-    alb_url: str, account: Account, other: Account
+    viewers: Viewers, account: Account, other: Account
 ) -> None:
-    with client_for(alb_url, account) as mine, client_for(alb_url, other) as theirs:
+    with client_for(viewers, account) as mine, client_for(viewers, other) as theirs:
         todo = create(mine, "private", f"it-{uuid.uuid4().hex[:8]}")
         url = f"/api/todos/{todo['id']}"
         answers = [

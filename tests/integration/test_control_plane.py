@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from standin.paths import CDK_CONTEXT, REPO
 
+from tests.integration.app_logs import app_log_events
 from tests.integration.conftest import Standin
+from tests.integration.viewers import Viewers, fresh_address
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +33,6 @@ def resources(aws: Callable[[str], Any], outputs: dict[str, Any]) -> dict[str, d
         for page in pages
         for summary in page["StackResourceSummaries"]
     }
-
-
-@pytest.fixture(scope="module")
-def template(aws: Callable[[str], Any], outputs: dict[str, Any]) -> dict[str, Any]:
-    body = aws("cloudformation").get_template(
-        StackName=outputs["StackName"], TemplateStage="Processed"
-    )["TemplateBody"]
-    return body if isinstance(body, dict) else json.loads(body)
 
 
 def of_type(resources: dict[str, dict[str, str]], resource_type: str) -> list[str]:
@@ -154,7 +146,8 @@ def test_app_log_events_reach_the_stack_log_group(
     aws: Callable[[str], Any],
     outputs: dict[str, Any],
     template: dict[str, Any],
-    alb: httpx.Client,
+    viewers: Viewers,
+    credentials: dict[str, str],
     standin: Standin,
 ) -> None:
     logs = aws("logs")
@@ -164,40 +157,24 @@ def test_app_log_events_reach_the_stack_log_group(
     ] == [group]
     assert template["Resources"]["LogGroup"]["Properties"]["RetentionInDays"] == 30
 
-    # A client address in X-Forwarded-For: the load balancer appends its peer, and the app,
-    # trusting the load balancer (the VPC), logs the address left of the trusted hops. With
-    # processes the VPC is remapped to the loopback, so this test is a trusted hop and the
-    # claimed address is logged; with Docker the VPC is the tasks' network and this test,
-    # outside it as an ALB's clients are, is logged by its own address.
+    # A client address claimed in X-Forwarded-For: behind CloudFront the app believes the
+    # viewer address the front door names (CloudFront-Viewer-Address), so this viewer's own
+    # address is logged, with either runtime.
     request_id = uuid.uuid4().hex
-    response = alb.get(
-        "/api/todos",
-        params={"limit": 1},
-        headers={"X-Request-Id": request_id, "X-Forwarded-For": "203.0.113.7"},
-    )
+    address = fresh_address()
+    with viewers.client(address=address, headers=credentials) as client:
+        response = client.get(
+            "/api/todos",
+            params={"limit": 1},
+            headers={"X-Request-Id": request_id, "X-Forwarded-For": "203.0.113.7"},
+        )
     assert response.status_code == 200
     assert response.headers["x-request-id"] == request_id
 
-    streams = {
-        c["log_stream"] for t in standin.live_tasks() for c in t["containers"] if c["name"] == "app"
-    }
-    assert streams
-    assert all(s.startswith("app/app/") for s in streams)
-    deadline = time.monotonic() + 30
-    events: list[dict[str, Any]] = []
-    while not events and time.monotonic() < deadline:
-        time.sleep(1)
-        events = [
-            event
-            for event in logs.filter_log_events(logGroupName=group, logStreamNames=sorted(streams))[
-                "events"
-            ]
-            if request_id in event["message"]
-        ]
+    events = app_log_events(aws, outputs, standin, lambda message: request_id in message)
     assert len(events) == 1, f"no log event for request {request_id} in {group}"
     line = json.loads(events[0]["message"])
     assert line["request_id"] == request_id
     assert line["path"] == "/api/todos"
     assert line["status"] == 200
-    expected = "127.0.0.1" if outputs.get("Runtime") == "docker" else "203.0.113.7"
-    assert line["client"] == expected
+    assert line["client"] == address

@@ -1,8 +1,9 @@
-"""The RDS instance rebooted under writers on keep-alive connections through the load
-balancer: its server stopped by a fast shutdown (as a reboot or failover does), 6 s down,
-started again. A client of the ALB must see what the service answers (503 problem+json
-with Retry-After, quickly), its connections kept, the targets kept in service, the first
-write stored soon after the database is back, and every acknowledged write stored."""
+"""The RDS instance rebooted under writers on keep-alive connections to the load balancer
+(sent as the front door sends them, with the origin secret): its server stopped by a fast
+shutdown (as a reboot or failover does), 6 s down, started again. A client of the ALB must
+see what the service answers (503 problem+json with Retry-After, quickly), its connections
+kept, the targets kept in service, the first write stored soon after the database is back,
+and every acknowledged write stored."""
 
 from __future__ import annotations
 
@@ -56,9 +57,10 @@ def targets(status: dict[str, Any]) -> dict[str, str]:
 def test_rds_reboot_through_the_alb_answers_503_keeps_connections_and_loses_no_write(
     standin: Standin,
     steady_service: dict[str, Any],
-    alb_url: str,
+    outputs: dict[str, Any],
+    origin_verified: dict[str, str],
     credentials: dict[str, str],
-    alb: httpx.Client,
+    api: httpx.Client,
 ) -> None:
     if not steady_service["managed"]:
         pytest.skip(
@@ -72,10 +74,11 @@ def test_rds_reboot_through_the_alb_answers_503_keeps_connections_and_loses_no_w
     def write(client: int, n: int) -> tuple[str, str, Any]:
         return "POST", "/api/todos", {"title": f"{label}-{client}-{n}", "category": label}
 
-    traffic = Traffic(alb_url, credentials)
+    alb_url = str(outputs["AlbUrl"])
+    traffic = Traffic(alb_url, {**credentials, **origin_verified})
     traffic.start(WRITERS, write)
     # What the target group's health check asks, as it asks it: without credentials.
-    health_check = Traffic(alb_url)
+    health_check = Traffic(alb_url, dict(origin_verified))
     health_check.start(1, lambda _client, _n: ("GET", "/health", None))
     with ThreadPoolExecutor(2) as pool:
         time.sleep(1.0)
@@ -100,7 +103,7 @@ def test_rds_reboot_through_the_alb_answers_503_keeps_connections_and_loses_no_w
     slowest = max(a.took for a in writes if a.status == 503 or down <= a.at <= back)
     first_write_after = min(a.at for a in writes if a.status == 201 and a.at > back) - back
     acknowledged = {a.body["id"]: a.body["title"] for a in writes if a.status == 201}
-    stored = stored_in_category(alb, label)
+    stored = stored_in_category(api, label)
     lost = {i: title for i, title in acknowledged.items() if stored.get(i) != title}
     print(
         f"RDS instance rebooted ({back - down:.1f} s not listening) under {WRITERS} writers"

@@ -1,7 +1,7 @@
 """The load generators' stack through cdklocal and the stand-in: `python -m standin run-load`
 deploys it beside the service, runs its task (a Locust master and two workers, with the
-task definition's commands) against the local load balancer, and the master's report lands
-in the stack's bucket in LocalStack's S3, where this test reads it."""
+task definition's commands) against the local front door (HTTPS, trusting its CA), and the
+master's report lands in the stack's bucket in LocalStack's S3, where this test reads it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ SMOKE = "-u 4 -t 10 --max-p95 5000 --max-p99 10000"
 
 
 def test_a_distributed_smoke_from_the_load_stack_lands_in_s3(
-    aws: Callable[[str], Any], outputs: dict[str, Any], alb_url: str, standin: Standin
+    aws: Callable[[str], Any], outputs: dict[str, Any], service_url: str, standin: Standin
 ) -> None:
     printed = standin.run_load(
         "--profile", "smoke", "--workers", "2", f"--load-args={SMOKE}", "--limit", "300"
@@ -40,8 +40,8 @@ def test_a_distributed_smoke_from_the_load_stack_lands_in_s3(
     assert summary["passed"] is True, summary
     assert summary["profile"] == "smoke"
     assert summary["workers"] == "2 worker(s) (expected 2)"
-    # The task definition aims at the service's LoadBalancerUrl; here that is the stand-in's.
-    assert summary["host"] == alb_url.rstrip("/")
+    # The task definition aims at the service's LoadBalancerUrl; here the local front door.
+    assert summary["host"] == service_url.rstrip("/")
     assert summary["host"] != outputs["LoadBalancerUrl"]
 
     # Each container logged to the stack's log group, as the awslogs driver names streams.

@@ -27,8 +27,12 @@ def bucket(aws: Callable[[str], Any]) -> Iterator[str]:
     s3.delete_bucket(Bucket=name)
 
 
-def test_a_run_through_the_load_balancer_lands_in_s3(
-    aws: Callable[[str], Any], outputs: dict[str, Any], alb_url: str, bucket: str, tmp_path: Path
+def test_a_run_through_the_front_door_lands_in_s3(
+    aws: Callable[[str], Any],
+    outputs: dict[str, Any],
+    service_url: str,
+    bucket: str,
+    tmp_path: Path,
 ) -> None:
     env = {
         **os.environ,
@@ -36,8 +40,10 @@ def test_a_run_through_the_load_balancer_lands_in_s3(
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": outputs["Region"],
+        # Locust checks the front door's certificate against the local CA alone.
+        "SSL_CERT_FILE": outputs["FrontDoorCa"],
     }
-    command = [sys.executable, "-m", "loadtest", "--profile", "smoke", "--host", alb_url]
+    command = [sys.executable, "-m", "loadtest", "--profile", "smoke", "--host", service_url]
     command += ["--results", str(tmp_path), "-u", "2", "-t", "4"]
     command += ["--results-s3", f"s3://{bucket}/runs"]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)

@@ -15,6 +15,7 @@ import pytest
 
 from tests.integration.conftest import Standin, stored_in_category
 from tests.integration.traffic import Traffic
+from tests.integration.viewers import Viewers
 
 
 def app_container(task: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
@@ -42,13 +43,13 @@ def require_several_tasks(status: dict[str, Any]) -> None:
 
 
 def test_killed_task_is_routed_around_and_replaced(
-    standin: Standin, steady_service: dict[str, Any], alb_url: str, credentials: dict[str, str]
+    standin: Standin, steady_service: dict[str, Any], viewers: Viewers, credentials: dict[str, str]
 ) -> None:
     require_several_tasks(steady_service)
     victim = standin.live_tasks(steady_service)[0]
     pid = app_container(victim, steady_service)["pid"]
 
-    with Traffic(alb_url, headers=credentials, limit=180) as traffic:
+    with Traffic(viewers, headers=credentials, limit=180) as traffic:
         time.sleep(2)
         killed = time.monotonic()
         os.kill(pid, signal.SIGKILL)
@@ -78,7 +79,7 @@ def test_killed_task_is_routed_around_and_replaced(
 
 
 def test_hung_task_fails_health_checks_and_is_replaced(
-    standin: Standin, steady_service: dict[str, Any], alb_url: str, credentials: dict[str, str]
+    standin: Standin, steady_service: dict[str, Any], viewers: Viewers, credentials: dict[str, str]
 ) -> None:
     """SIGSTOP: the process lives but answers nothing. The target group's health check (or
     the container's) marks it unhealthy, and the service replaces the task."""
@@ -86,7 +87,7 @@ def test_hung_task_fails_health_checks_and_is_replaced(
     victim = standin.live_tasks(steady_service)[0]
     pid = app_container(victim, steady_service)["pid"]
 
-    with Traffic(alb_url, headers=credentials, limit=300) as traffic:
+    with Traffic(viewers, headers=credentials, limit=300) as traffic:
         time.sleep(2)
         frozen = time.monotonic()
         os.kill(pid, signal.SIGSTOP)
@@ -115,16 +116,16 @@ def test_hung_task_fails_health_checks_and_is_replaced(
 def test_rolling_restart_fails_no_request_and_loses_no_write(
     standin: Standin,
     steady_service: dict[str, Any],
-    alb_url: str,
+    viewers: Viewers,
     credentials: dict[str, str],
-    alb: httpx.Client,
+    api: httpx.Client,
 ) -> None:
     before = {t["id"] for t in standin.live_tasks(steady_service)}
     deployment = steady_service["deployment"]
     rolling = steady_service["maximum_percent"] > 100 and steady_service["desired_count"] >= 1
     label = f"restart-{uuid.uuid4().hex[:8]}"
 
-    with Traffic(alb_url, headers=credentials, write=True, label=label, limit=600) as writer:
+    with Traffic(viewers, headers=credentials, write=True, label=label, limit=600) as writer:
         time.sleep(1)
         started = time.monotonic()
         standin.restart()
@@ -135,7 +136,7 @@ def test_rolling_restart_fails_no_request_and_loses_no_write(
         time.sleep(1)
 
     after = {t["id"] for t in standin.live_tasks(status)}
-    stored = stored_in_category(alb, label)
+    stored = stored_in_category(api, label)
     lost = {i: t for i, t in writer.written.items() if stored.get(i) != t}
     print(
         f"rolling restart of {len(before)} task(s) in {took:.1f} s "

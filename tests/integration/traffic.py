@@ -1,4 +1,4 @@
-"""Clients that keep sending requests through the load balancer in a background thread and
+"""Clients that keep sending requests through the front door in a background thread and
 record every outcome, bounded in time and count."""
 
 from __future__ import annotations
@@ -13,6 +13,12 @@ from typing import Any
 
 import httpx
 
+from tests.integration.viewers import Viewers
+
+# Requests sent from one address before the next: a crowd of viewers, each well under the
+# WAF's rate limit for every request (2,000 per 5 minutes per address by default).
+REQUESTS_PER_VIEWER = 500
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -23,11 +29,12 @@ class Outcome:
 
 class Traffic(threading.Thread):
     """GET (or POST, with `write=True`) in a loop until stopped; at most `limit` seconds.
-    `headers` go with every request (the credentials)."""
+    `headers` go with every request (the credentials); a new viewer (address, connection)
+    every REQUESTS_PER_VIEWER requests."""
 
     def __init__(
         self,
-        base_url: str,
+        viewers: Viewers,
         *,
         headers: Mapping[str, str],
         write: bool = False,
@@ -35,7 +42,7 @@ class Traffic(threading.Thread):
         limit: float = 600,
     ) -> None:
         super().__init__(daemon=True)
-        self.base_url = base_url
+        self.viewers = viewers
         self.headers = dict(headers)
         self.write = write
         self.label = label
@@ -54,17 +61,19 @@ class Traffic(threading.Thread):
 
     def run(self) -> None:
         deadline = time.monotonic() + self.limit
-        with httpx.Client(base_url=self.base_url, headers=self.headers, timeout=10) as client:
-            for number in itertools.count():
-                if self._stop_event.is_set() or time.monotonic() > deadline:
-                    return
-                started = time.monotonic()
-                try:
-                    ok, detail = self._request(client, number)
-                except httpx.HTTPError as error:
-                    ok, detail = False, f"{type(error).__name__}: {error}"
-                self.outcomes.append(Outcome(started, ok, detail))
-                time.sleep(0.01)
+        numbers = itertools.count()
+        while not self._stop_event.is_set() and time.monotonic() < deadline:
+            with self.viewers.client(headers=self.headers) as client:
+                for number in itertools.islice(numbers, REQUESTS_PER_VIEWER):
+                    if self._stop_event.is_set() or time.monotonic() > deadline:
+                        return
+                    started = time.monotonic()
+                    try:
+                        ok, detail = self._request(client, number)
+                    except httpx.HTTPError as error:
+                        ok, detail = False, f"{type(error).__name__}: {error}"
+                    self.outcomes.append(Outcome(started, ok, detail))
+                    time.sleep(0.01)
 
     def _request(self, client: httpx.Client, number: int) -> tuple[bool, str]:
         if not self.write:

@@ -13,7 +13,7 @@ from loadtest.__main__ import (
     DEFAULT_HOST,
     EXPECT_WORKERS_MAX_WAIT_S,
     LOCUSTFILE,
-    default_host,
+    default_target,
     locust_command,
     main,
     new_run_dir,
@@ -22,19 +22,23 @@ from loadtest.__main__ import (
 from loadtest.options import think_time, timespan
 
 
-def test_the_host_is_the_local_load_balancer_when_the_stack_is_up(tmp_path: Path) -> None:
+def test_the_host_is_the_local_front_door_when_the_stack_is_up(tmp_path: Path) -> None:
     outputs = tmp_path / "outputs.json"
-    assert default_host(outputs) == DEFAULT_HOST
-    outputs.write_text(json.dumps({"AlbUrl": "http://127.0.0.1:8080/", "Other": "x"}))
-    assert default_host(outputs, is_up=lambda url: True) == "http://127.0.0.1:8080"
+    assert default_target(outputs) == (DEFAULT_HOST, None)
+    stack = {"FrontDoorUrl": "https://127.0.0.1:8443/", "FrontDoorCa": "/ca.pem", "Other": "x"}
+    outputs.write_text(json.dumps(stack))
+    asked = []
+    target = default_target(outputs, is_up=lambda url, ca: asked.append((url, ca)) or True)
+    assert target == ("https://127.0.0.1:8443", "/ca.pem")
+    assert asked == [("https://127.0.0.1:8443", "/ca.pem")]
     outputs.write_text("not json")
-    assert default_host(outputs) == DEFAULT_HOST
+    assert default_target(outputs) == (DEFAULT_HOST, None)
 
 
-def test_a_load_balancer_that_does_not_answer_is_not_the_default(tmp_path: Path) -> None:
+def test_a_front_door_that_does_not_answer_is_not_the_default(tmp_path: Path) -> None:
     outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps({"AlbUrl": f"http://127.0.0.1:{free_port()}"}))
-    assert default_host(outputs) == DEFAULT_HOST
+    outputs.write_text(json.dumps({"FrontDoorUrl": f"https://127.0.0.1:{free_port()}"}))
+    assert default_target(outputs) == (DEFAULT_HOST, None)
 
 
 def test_each_run_gets_a_new_folder_named_by_profile_and_time(tmp_path: Path) -> None:

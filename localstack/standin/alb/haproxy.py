@@ -12,6 +12,7 @@ import asyncio
 import csv
 import io
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,40 @@ def _range_regex(low: int, high: int) -> str:
     return "^(" + "|".join(str(code) for code in range(low, high + 1)) + ")$"
 
 
+def rule_variable(condition: int, value: int) -> str:
+    """The environment variable holding one value of a listener rule condition (a secret)."""
+    return f"LISTENER_RULE_{condition}_VALUE_{value}"
+
+
+def listener_environment(listener: ListenerSpec) -> dict[str, str]:
+    return {
+        rule_variable(i, j): value
+        for i, condition in enumerate(listener.forward_if)
+        for j, value in enumerate(condition.values)
+    }
+
+
+def _listener_rule(listener: ListenerSpec, refusal_body: Path) -> list[str]:
+    """Forward only requests meeting every condition; answer the rest with the default
+    action. The values come from the environment: the configuration holds no secret."""
+    if listener.refusal is None:
+        return []
+    acls = []
+    lines = ["    # The forwarding rule's conditions; without them, the default fixed response."]
+    for i, condition in enumerate(listener.forward_if):
+        values = " ".join(f'"${{{rule_variable(i, j)}}}"' for j in range(len(condition.values)))
+        lines.append(f"    acl rule_{i} req.hdr({condition.name}) -i -m str {values}")
+        acls.append(f"rule_{i}")
+    refusal = listener.refusal
+    body = f" file {refusal_body}" if refusal.body else ""
+    unless = f" unless {' '.join(acls)}" if acls else ""
+    lines.append(
+        f'    http-request return status {refusal.status} content-type "{refusal.content_type}"'
+        f"{body}{unless}"
+    )
+    return lines
+
+
 def render_config(
     *,
     listener: ListenerSpec,
@@ -45,6 +80,7 @@ def render_config(
     bind_port: int,
     idle_timeout: int,
     admin_socket: Path,
+    refusal_body: Path,
 ) -> str:
     tg = target_group
     check_request = (
@@ -81,6 +117,7 @@ def render_config(
         "    http-request set-header X-Forwarded-For %[src] unless forwarded",
         f"    http-request set-header X-Forwarded-Proto {listener.protocol.lower()}",
         "    http-request set-header X-Forwarded-Port %[dst_port]",
+        *_listener_rule(listener, refusal_body),
         f"    default_backend {BACKEND}",
         "",
         f"backend {BACKEND}",
@@ -97,6 +134,53 @@ def render_config(
         f"    timeout check {tg.timeout}s",
     ]
     return "\n".join(lines) + "\n"
+
+
+async def launch(
+    config_path: Path, log_path: Path, secrets: dict[str, str], processes: ProcessRegistry
+) -> asyncio.subprocess.Process:
+    """HAProxy on `config_path` once `haproxy -c` accepts it: in its own session, its output
+    appended to `log_path`, its PID in `processes`. Secrets reach it as environment
+    variables (`secrets`), never in the file."""
+    environment = {**os.environ, **secrets}
+    check = await asyncio.create_subprocess_exec(
+        "haproxy",
+        "-c",
+        "-q",
+        "-f",
+        str(config_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=environment,
+    )
+    output, _ = await check.communicate()
+    if check.returncode != 0:
+        raise RuntimeError(f"generated HAProxy configuration is invalid:\n{output.decode()}")
+    with log_path.open("ab") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            "haproxy",
+            "-f",
+            str(config_path),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+            start_new_session=True,
+            env=environment,
+        )
+    processes.add(process.pid)
+    return process
+
+
+async def terminate(process: asyncio.subprocess.Process, processes: ProcessRegistry) -> None:
+    """Stop HAProxy by its PID (killed if it outlasts 10 s), and forget the PID."""
+    if process.returncode is None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    processes.remove(process.pid)
 
 
 @dataclass
@@ -137,6 +221,7 @@ class HAProxy:
         self.admin_socket = state_dir / "haproxy.sock"
         self.config_path = state_dir / "haproxy.cfg"
         self.log_path = state_dir / "haproxy.log"
+        self.refusal_body = state_dir / "listener-refusal.body"
         self.process: asyncio.subprocess.Process | None = None
         self.port = 0
         self._lock = asyncio.Lock()
@@ -147,40 +232,21 @@ class HAProxy:
 
     async def start(self, bind_port: int) -> None:
         self.port = bind_port
-        self.config_path.write_text(
-            render_config(
-                listener=self.listener,
-                target_group=self.target_group,
-                bind_port=bind_port,
-                idle_timeout=self.idle_timeout,
-                admin_socket=self.admin_socket,
-            )
+        if self.listener.refusal is not None:
+            self.refusal_body.write_text(self.listener.refusal.body)
+        config = render_config(
+            listener=self.listener,
+            target_group=self.target_group,
+            bind_port=bind_port,
+            idle_timeout=self.idle_timeout,
+            admin_socket=self.admin_socket,
+            refusal_body=self.refusal_body,
         )
-        check = await asyncio.create_subprocess_exec(
-            "haproxy",
-            "-c",
-            "-q",
-            "-f",
-            str(self.config_path),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await check.communicate()
-        if check.returncode != 0:
-            raise RuntimeError(f"generated HAProxy configuration is invalid:\n{output.decode()}")
+        self.config_path.write_text(config)
         self.admin_socket.unlink(missing_ok=True)
-        log_file = self.log_path.open("ab")
-        self.process = await asyncio.create_subprocess_exec(
-            "haproxy",
-            "-f",
-            str(self.config_path),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=log_file,
-            start_new_session=True,
+        self.process = await launch(
+            self.config_path, self.log_path, listener_environment(self.listener), self.processes
         )
-        log_file.close()
-        self.processes.add(self.process.pid)
         for _ in range(100):
             if self.admin_socket.exists():
                 return
@@ -190,15 +256,8 @@ class HAProxy:
         raise RuntimeError(f"HAProxy did not start; see {self.log_path}")
 
     async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            try:
-                await asyncio.wait_for(self.process.wait(), 10)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
         if self.process is not None:
-            self.processes.remove(self.process.pid)
+            await terminate(self.process, self.processes)
 
     async def command(self, line: str) -> str:
         async with self._lock:

@@ -20,9 +20,16 @@ from hostkit.processes import ProcessRegistry
 from imagebuild.postgres import POSTGRES_TAG
 
 from .. import aws, paths
-from ..alb.haproxy import HAProxy
+from ..alb import names
+from ..alb.haproxy import BACKEND, HAProxy
 from ..aws.awslogs import CloudWatchLogs
 from ..aws.stack import Stack
+from ..cloudfront.front_door import build_front_door, front_door_spec
+from ..cloudwatch.alarms import AlarmSpec
+from ..cloudwatch.alb_metrics import dimensions_of
+from ..cloudwatch.evaluator import AlarmEvaluator
+from ..cloudwatch.metric_store import MetricStore
+from ..cloudwatch.publisher import MetricPublisher
 from ..ecs.service import Service
 from ..ecs.spec import ServiceSpec, parse_service
 from ..errors import HarnessError
@@ -85,25 +92,44 @@ class Daemon:
     def __init__(self, stack: Stack, app_image: str, runtime_kind: str) -> None:
         self.app_image = app_image
         self.runtime_kind = runtime_kind
-        processes = ProcessRegistry(paths.PROCESSES)
+        processes = self.processes = ProcessRegistry(paths.PROCESSES)
         logs = CloudWatchLogs(aws.client("logs"))
         self.runtime = make_runtime(runtime_kind, app_image, stack, logs=logs, processes=processes)
         rds_server = PostgresRunner(tls=True, listen=(self.runtime.host_address,))
         self.databases = ManagedDatabases(
             stack, paths.RDS, runner=rds_server, logs=logs, processes=processes
         )
-        stack = self.databases.resolving(stack)
+        stack = names.resolving(self.databases.resolving(stack))
         spec = parse_service(stack)
         self.listener_port = spec.listener.port if can_bind(spec.listener.port) else free_port()
+        self.front_door = build_front_door(
+            stack,
+            paths.FRONT_DOOR,
+            origin_port=self.listener_port,
+            https_port=443 if can_bind(443) else free_port(),
+            http_port=free_port(),
+        )
         self.balancer = HAProxy(
             paths.STANDIN, spec.listener, spec.target_group, spec.idle_timeout, processes
         )
+        cloudwatch = aws.client("cloudwatch")
+        metrics = MetricStore()
+        self.publisher = MetricPublisher(
+            cloudwatch,
+            access_log=self.balancer.log_path,
+            backend=BACKEND,
+            dimensions=dimensions_of(stack, spec),
+            store=metrics,
+            rds=(stack, paths.RDS),
+        )
+        self.alarms = AlarmEvaluator(cloudwatch, metrics, AlarmSpec.parse_all(stack))
         self.service = Service(
             stack,
             spec,
             runtime=self.runtime,
             balancer=self.balancer,
             endpoints=self.databases.endpoints,
+            on_target_health=self.publisher.observe_hosts,
         )
 
     def status(self) -> ServiceStatus:
@@ -112,7 +138,7 @@ class Daemon:
     def record(self, stack: Stack) -> None:
         """What `local-up` reads to tell whether this daemon runs the deployed template."""
         spec = self.service.spec
-        info = {
+        info: dict[str, Any] = {
             "pid": os.getpid(),
             "stack": stack.name,
             "app_image": self.app_image,
@@ -121,6 +147,11 @@ class Daemon:
             "alb_url": f"{spec.listener.protocol.lower()}://127.0.0.1:{self.listener_port}",
             "haproxy_pid": self.balancer.pid,
         }
+        if self.front_door is not None:
+            info["front_door_url"] = self.front_door.url
+            info["front_door_http_url"] = self.front_door.http_url
+            info["front_door_ca"] = str(self.front_door.certificates.ca)
+            info["front_door_pid"] = self.front_door.pid
         paths.STANDIN_INFO.write_text(json.dumps(info, indent=2))
 
     async def reload(self) -> None:
@@ -131,11 +162,20 @@ class Daemon:
         resolving = self.databases.adopt(deployed)
         if resolving is None:
             raise RestartNeeded("the stack's RDS instances changed")
+        resolving = names.resolving(resolving)
         updated = await asyncio.to_thread(parse_service, resolving)
         if _front(updated) != _front(current):
             raise RestartNeeded("the listener or target group changed")
+        if await asyncio.to_thread(front_door_spec, deployed) != self._front_door_spec():
+            raise RestartNeeded("the distribution or its WebACL changed")
         self.service.update(resolving, updated)
+        self.alarms.alarms = AlarmSpec.parse_all(resolving)
+        await asyncio.to_thread(self.alarms.put_alarms)
         self.record(deployed)
+
+    def _front_door_spec(self) -> Any:
+        door = self.front_door
+        return None if door is None else (door.distribution, door.rate_rules)
 
     async def handle(self, request: dict[str, Any]) -> ServiceStatus:
         op = request.get("op")
@@ -157,16 +197,25 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         scheduler: asyncio.Task[None] | None = None
+        watchers: list[asyncio.Task[None]] = []
         try:
             await self.balancer.start(self.listener_port)
+            if self.front_door is not None:
+                await self.front_door.start(self.processes)
             await self.runtime.start()
             await self.databases.start()
             self.record(stack)
             server = await protocol.serve(paths.CONTROL_SOCKET, self.handle)
             scheduler = asyncio.create_task(self.service.run())
+            watchers = [
+                asyncio.create_task(self.publisher.run(), name="metrics"),
+                asyncio.create_task(self.alarms.run(), name="alarms"),
+            ]
             await stop.wait()
             server.close()
         finally:
+            for watcher in watchers:
+                watcher.cancel()
             if scheduler is not None:
                 scheduler.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -174,6 +223,8 @@ class Daemon:
             await self.service.shutdown()
             await self.databases.stop()
             await self.runtime.stop()
+            if self.front_door is not None:
+                await self.front_door.stop(self.processes)
             await self.balancer.stop()
             paths.CONTROL_SOCKET.unlink(missing_ok=True)
 

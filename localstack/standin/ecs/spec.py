@@ -7,7 +7,7 @@ when a property is absent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..aws.stack import Stack
@@ -125,9 +125,31 @@ class TargetGroupSpec:
 
 
 @dataclass(frozen=True)
+class FixedResponse:
+    """A listener's fixed-response action."""
+
+    status: int
+    content_type: str = "text/plain"
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class HeaderCondition:
+    """A listener rule's http-header condition: the header has one of `values` (ELB compares
+    them case-insensitively). The origin secret is such a value: never printed."""
+
+    name: str
+    values: tuple[str, ...] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ListenerSpec:
     port: int
     protocol: str
+    # Behind CloudFront: forward only requests meeting the forwarding rule's conditions, and
+    # answer the others with the listener's default action, a fixed response.
+    forward_if: tuple[HeaderCondition, ...] = ()
+    refusal: FixedResponse | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +165,8 @@ class ServiceSpec:
     target_group: TargetGroupSpec
     listener: ListenerSpec
     idle_timeout: int
+    target_group_id: str = ""  # logical ids: what the load balancer's metrics are named by
+    load_balancer_id: str | None = None
 
 
 def parse_service(stack: Stack) -> ServiceSpec:
@@ -195,6 +219,8 @@ def parse_service(stack: Stack) -> ServiceSpec:
         target_group=parse_target_group(stack, target_group_id),
         listener=listener,
         idle_timeout=idle_timeout,
+        target_group_id=target_group_id,
+        load_balancer_id=load_balancer_id,
     )
 
 
@@ -290,16 +316,16 @@ def _listener_for(
 ) -> tuple[ListenerSpec, str | None]:
     listeners = dict(stack.of_type(LISTENER))
     # A listener forwards by its default action or by a rule: behind CloudFront only a rule
-    # does (for requests carrying the origin secret), which the stand-in serves as forwarding.
-    forwarding: list[tuple[str | None, Any]] = [
-        (logical_id, props.get("DefaultActions")) for logical_id, props in listeners.items()
+    # does (for requests carrying the origin secret), the default action refusing the rest.
+    forwarding: list[tuple[str | None, Any, Any]] = [
+        (logical_id, props.get("DefaultActions"), None) for logical_id, props in listeners.items()
     ]
     forwarding += [
-        (Stack.ref_target(props.get("ListenerArn")), props.get("Actions"))
+        (Stack.ref_target(props.get("ListenerArn")), props.get("Actions"), props.get("Conditions"))
         for logical_id, props in stack.of_type(LISTENER_RULE)
         if production_rule in (None, logical_id)
     ]
-    for listener_id, actions in forwarding:
+    for listener_id, actions, conditions in forwarding:
         if listener_id in listeners and any(
             _forwards_to(action, target_group_id) for action in actions or []
         ):
@@ -308,8 +334,35 @@ def _listener_for(
                 port=int(stack.resolve(props["Port"])),
                 protocol=str(stack.resolve(props.get("Protocol", "HTTP"))),
             )
+            if conditions is not None:
+                listener = _ruled(stack, listener, conditions, props.get("DefaultActions") or [])
             return listener, Stack.ref_target(props.get("LoadBalancerArn"))
     raise HarnessError(f"no listener forwards to target group {target_group_id}")
+
+
+def _ruled(
+    stack: Stack, listener: ListenerSpec, conditions: Any, default_actions: list[Any]
+) -> ListenerSpec:
+    """The listener forwarding by a rule: its http-header conditions, its default response."""
+    forward_if = []
+    for condition in stack.resolve(conditions):
+        config = condition.get("HttpHeaderConfig")
+        if condition.get("Field") != "http-header" or not config:
+            raise HarnessError(f"listener rule condition {condition} is not emulated locally")
+        values = tuple(str(value) for value in config.get("Values") or [])
+        if any(wildcard in value for value in values for wildcard in "*?"):
+            raise HarnessError("a listener rule's header wildcards are not emulated locally")
+        forward_if.append(HeaderCondition(str(config["HttpHeaderName"]), values))
+    [default] = [stack.resolve(action) for action in default_actions] or [{}]
+    if default.get("Type") != "fixed-response":
+        raise HarnessError(f"the listener's default action {default} is not emulated locally")
+    config = default.get("FixedResponseConfig") or {}
+    refusal = FixedResponse(
+        status=int(config["StatusCode"]),
+        content_type=str(config.get("ContentType", "text/plain")),
+        body=str(config.get("MessageBody", "")),
+    )
+    return ListenerSpec(listener.port, listener.protocol, tuple(forward_if), refusal)
 
 
 def _forwards_to(action: dict[str, Any], target_group_id: str) -> bool:

@@ -9,8 +9,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from standin.alb.haproxy import HAProxy, TargetState, matcher_acl, render_config
-from standin.ecs.spec import ListenerSpec, TargetGroupSpec
+from standin.alb.haproxy import (
+    HAProxy,
+    TargetState,
+    listener_environment,
+    matcher_acl,
+    render_config,
+)
+from standin.ecs.spec import FixedResponse, HeaderCondition, ListenerSpec, TargetGroupSpec
 
 from hostkit.ports import free_port
 from hostkit.processes import ProcessRegistry
@@ -52,6 +58,7 @@ def test_config_follows_listener_and_target_group(tmp_path: Path) -> None:
         bind_port=8080,
         idle_timeout=60,
         admin_socket=tmp_path / "haproxy.sock",
+        refusal_body=tmp_path / "refusal.body",
     )
     assert "bind 127.0.0.1:8080" in config
     assert "http-check send meth GET uri /health " in config
@@ -60,6 +67,37 @@ def test_config_follows_listener_and_target_group(tmp_path: Path) -> None:
     assert "timeout client 60s" in config
     assert "X-Forwarded-Proto http" in config
     assert "balance roundrobin" in config
+
+
+def test_a_listener_forwarding_by_a_header_rule_refuses_the_rest(tmp_path: Path) -> None:
+    listener = ListenerSpec(
+        port=80,
+        protocol="HTTP",
+        forward_if=(HeaderCondition("X-Origin-Verify", ("s3cret", "older")),),
+        refusal=FixedResponse(403, "application/problem+json", "{}"),
+    )
+    config = render_config(
+        listener=listener,
+        target_group=TARGET_GROUP,
+        bind_port=8080,
+        idle_timeout=60,
+        admin_socket=tmp_path / "haproxy.sock",
+        refusal_body=tmp_path / "refusal.body",
+    )
+    assert (
+        'acl rule_0 req.hdr(X-Origin-Verify) -i -m str "${LISTENER_RULE_0_VALUE_0}" '
+        '"${LISTENER_RULE_0_VALUE_1}"' in config
+    )
+    assert (
+        'http-request return status 403 content-type "application/problem+json" '
+        f"file {tmp_path / 'refusal.body'} unless rule_0" in config
+    )
+    assert "s3cret" not in config
+    assert listener_environment(listener) == {
+        "LISTENER_RULE_0_VALUE_0": "s3cret",
+        "LISTENER_RULE_0_VALUE_1": "older",
+    }
+    assert "s3cret" not in repr(listener)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from standin.aws.stack import Stack
-from standin.ecs.spec import parse_service
+from standin.ecs.spec import FixedResponse, HeaderCondition, parse_service
 from standin.errors import HarnessError
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:000000000000:secret:Db-AbCdEf"
@@ -237,19 +237,38 @@ def test_a_listener_forwarding_by_a_rule_behind_cloudfront() -> None:
     resources = document["Resources"]
     listener = resources["HttpListener"]["Properties"]
     listener["DefaultActions"] = [
-        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403"}}
+        {
+            "Type": "fixed-response",
+            "FixedResponseConfig": {
+                "StatusCode": "403",
+                "ContentType": "application/problem+json",
+                "MessageBody": "{}",
+            },
+        }
     ]
+    header = {"HttpHeaderName": "X-Origin-Verify", "Values": ["s3cret"]}
     resources["OriginListenerRule"] = {
         "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
         "Properties": {
             "ListenerArn": {"Ref": "HttpListener"},
             "Priority": 1,
-            "Conditions": [{"Field": "http-header"}],
+            "Conditions": [{"Field": "http-header", "HttpHeaderConfig": header}],
             "Actions": [{"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}],
         },
     }
     service = parse_service(stack(document))
     assert (service.listener.port, service.listener.protocol) == (80, "HTTP")
+    assert service.listener.forward_if == (HeaderCondition("X-Origin-Verify", ("s3cret",)),)
+    assert service.listener.refusal == FixedResponse(403, "application/problem+json", "{}")
+
+    header["Values"] = ["s3cr*"]
+    with pytest.raises(HarnessError, match="wildcards"):
+        parse_service(stack(document))
+    resources["OriginListenerRule"]["Properties"]["Conditions"] = [
+        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}
+    ]
+    with pytest.raises(HarnessError, match="not emulated"):
+        parse_service(stack(document))
 
 
 def test_blue_green_serves_the_production_rule_not_the_test_listener() -> None:

@@ -14,16 +14,19 @@ class LoadRunner:
     --results /results`, and ENV from the checkout's virtualenv, then the task definition's
     command. The image's paths are the container's (its volumes, else its own storage), and
     Locust's master port is the task's local port for it: here every task shares the
-    loopback, and another run's master must not be the one a worker finds."""
+    loopback, and another run's master must not be the one a worker finds. With
+    `trusted_ca`, Locust trusts that certificate authority alone (SSL_CERT_FILE): the local
+    front door's, where the image would trust the public ones."""
 
     stop_signal = signal.SIGTERM
     RESULTS = "/results"
     MPLCONFIGDIR = "/tmp/matplotlib"
     PORT_OPTIONS = ("--master-bind-port", "--master-port")
 
-    def __init__(self, app_bin: Path, source: Path) -> None:
+    def __init__(self, app_bin: Path, source: Path, trusted_ca: Path | None = None) -> None:
         self.app_bin = app_bin
         self.source = source  # the checkout: where `python -m loadtest` finds its package
+        self.trusted_ca = trusted_ca
 
     async def prepare(self, context: LaunchContext, env: dict[str, str]) -> Launch:
         spec = context.spec
@@ -44,6 +47,8 @@ class LoadRunner:
             **env,
             "PYTHONPATH": str(self.source),
         }
+        if self.trusted_ca is not None:
+            env["SSL_CERT_FILE"] = str(self.trusted_ca)
         env["PATH"] = f"{self.app_bin}:{env['PATH']}"
         return Launch(argv + remap.apply_argv(command), env, context.root)
 

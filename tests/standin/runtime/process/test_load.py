@@ -62,6 +62,13 @@ async def test_load_runner_runs_the_images_entry_point_with_the_task_definitions
     assert launch.argv[5:] == ["--worker", "--master-host", "127.0.0.1", "--master-port", "41557"]
 
 
+async def test_load_runner_trusts_the_local_front_doors_ca_by_its_file(tmp_path: Path) -> None:
+    runner = LoadRunner(Path("/venv/bin"), Path("/checkout"), trusted_ca=Path("/state/ca.pem"))
+    master = load_container(tmp_path, Remap(), command=["--host", "https://127.0.0.1:8443"])
+    launch = await runner.prepare(master, {"PATH": "/usr/bin"})
+    assert launch.env["SSL_CERT_FILE"] == "/state/ca.pem"
+
+
 async def test_load_runner_refuses_another_entry_point(tmp_path: Path) -> None:
     runner = LoadRunner(Path("/venv/bin"), Path("/checkout"))
     other = load_container(tmp_path, Remap(), entry_point=["sh", "-c"], command=["id"])

@@ -1,0 +1,1 @@
+"""CloudFront, emulated from the deployed template: the local front door."""

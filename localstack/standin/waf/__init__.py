@@ -1,0 +1,1 @@
+"""AWS WAF, emulated from the deployed template."""
