@@ -29,7 +29,6 @@ from todo_async.endpoints import (
     users,
 )
 from todo_async.middleware.authentication import AuthenticationMiddleware
-from todo_async.middleware.cross_site import CrossSiteProtectionMiddleware
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
 from todo_async.middleware.security_headers import SecurityHeadersMiddleware
@@ -128,9 +127,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 AuthenticationMiddleware,
                 accounts=accounts if accounts_mode else None,
                 session_idle_s=settings.session_idle_s,
+                public_paths=frozenset(route.path for route in health.routes),
             ),
-            # Needs to know how a request authenticated: after the authentication.
-            *([Middleware(CrossSiteProtectionMiddleware)] if accounts_mode else []),
         ],
         exception_handlers={
             Problem: problem_handler,
