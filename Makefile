@@ -207,7 +207,7 @@ destroy-load: $(VENV)/.dev-stamp node_modules/.npm-stamp
 # process from the checkout) or docker (the images on a Docker engine, one address per task);
 # LOCAL_CONTEXT="-c desiredCount=3 ..." adds CDK context; LOCAL_IMAGE and LOCALSTACK_PORT are
 # read from the environment. LOCAL_REMOVE_DATA=1 makes local-down remove Docker data volumes.
-.PHONY: local-setup local-up local-down local-status local-test local-scale local-restart local-db-restart local-load test-full-stack
+.PHONY: local-setup local-up local-down local-status local-test local-scale local-restart local-deploy local-db-restart local-load test-full-stack
 LOCAL_DATABASE ?= rds
 LOCAL_RUNTIME ?= process
 STANDIN := $(BIN)/python -m standin
@@ -253,6 +253,11 @@ local-scale:
 ## Restart the stand-in's tasks
 local-restart:
 	$(STANDIN) restart
+
+## Deploy another image over the running service (LOCAL_RUNTIME=docker): make local-deploy IMAGE=todo-async:v2
+local-deploy:
+	$(if $(IMAGE),,$(error give the image: make local-deploy IMAGE=todo-async:v2))
+	$(STANDIN) deploy $(IMAGE)
 
 ## Reboot the RDS instance: fast shutdown, DOWN seconds down (6 unless given), started again
 local-db-restart:

@@ -35,15 +35,15 @@ from starlette.routing import Route
 
 OPEN_LIST = 0
 UNORDERED = 2**62
-COLUMNS = 'id, title, category, completed, "order", created_at, updated_at, version'
+COLUMNS = 'id, title, category, completed, "order", created_at, updated_at, version, due'
 LIST = f"SELECT {COLUMNS}, position FROM todos WHERE owner_id = $1 ORDER BY position, id LIMIT $2"
 GET = f"SELECT {COLUMNS} FROM todos WHERE id = $1 AND owner_id = $2"
 CREATE = (
-    'INSERT INTO todos (title, category, completed, "order", created_at, updated_at,'
-    f" version, owner_id) VALUES ($1, $2, $3, $4, $5, $5, 1, $6) RETURNING {COLUMNS}"
+    'INSERT INTO todos (title, category, completed, "order", due, created_at, updated_at,'
+    f" version, owner_id) VALUES ($1, $2, $3, $4, $5, $6, $6, 1, $7) RETURNING {COLUMNS}"
 )
 # What a patch may change; the SET clause names those the body holds, in this order.
-PATCHABLE = ("title", "category", "completed", "order")
+PATCHABLE = ("title", "category", "completed", "order", "due")
 SECURITY_HEADERS = {
     "Vary": "Origin",
     "Content-Security-Policy": (
@@ -70,6 +70,7 @@ class NewTodo(BaseModel):
     category: Category | None = None
     completed: bool = False
     order: Order | None = None
+    due: dt.date | None = None
 
 
 class TodoChanges(BaseModel):
@@ -78,6 +79,7 @@ class TodoChanges(BaseModel):
     category: Category | None = None
     completed: bool | None = None
     order: Order | None = None
+    due: dt.date | None = None
 
 
 class Database:
@@ -116,6 +118,10 @@ class Database:
         now = dt.datetime.now(dt.UTC)
         return now if self.pool is not None else now.strftime("%Y-%m-%d %H:%M:%S.%f")
 
+    def day(self, value: dt.date | None) -> str | dt.date | None:
+        """A due date as the schema stores it: on SQLite, ISO 8601 text."""
+        return value if self.pool is not None or value is None else value.isoformat()
+
 
 def moment(value: str | dt.datetime) -> str:
     """A stored time in ISO 8601, UTC."""
@@ -133,6 +139,7 @@ def todo(row: Sequence[Any], base: str) -> dict[str, Any]:
         "order": row[4],
         "created_at": moment(row[5]),
         "updated_at": moment(row[6]),
+        "due": None if row[8] is None else str(row[8]),
         "url": f"{base}api/todos/{row[0]}",
     }
 
@@ -160,7 +167,7 @@ def database(request: Request) -> Database:
 
 
 def cursor(row: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(struct.pack(">qq", row[8], row[0])).rstrip(b"=").decode()
+    return base64.urlsafe_b64encode(struct.pack(">qq", row[9], row[0])).rstrip(b"=").decode()
 
 
 async def list_todos(request: Request) -> Response:
@@ -184,8 +191,9 @@ async def create_todo(request: Request) -> Response:
         return problem(422, str(error))
     if not new.title.strip():
         return problem(422, "title: empty")
-    values = (new.title.strip(), (new.category or "").strip() or None, new.completed, new.order)
     db = database(request)
+    category = (new.category or "").strip() or None
+    values = (new.title.strip(), category, new.completed, new.order, db.day(new.due))
     rows = await db.fetch(CREATE, *values, db.now(), OPEN_LIST)
     return one(rows[0], request, 201)
 
@@ -215,6 +223,8 @@ async def patch_todo(request: Request) -> Response:
         f" WHERE id = $2 AND owner_id = $3 RETURNING {COLUMNS}"
     )
     db = database(request)
+    if "due" in fields:
+        fields["due"] = db.day(fields["due"])
     values = [fields[name] for name in named]
     rows = await db.fetch(sql, db.now(), request.path_params["id"], OPEN_LIST, *values)
     return one(rows[0], request) if rows else problem(404, "no such todo")

@@ -1,7 +1,9 @@
 """List latency and clear-completed at scale: 1k, 100k and 1M todos, SQLite and PostgreSQL.
 
 For each database and size: a version-1 database is seeded (bench.seed) and then
-migrated, timing the migration; one server (one uvicorn worker, pinned to the first
+migrated, timing the migrations before the due dates' and the due dates' own (its columns
+and indexes); a quarter of the todos then get no due date and the rest one in the week
+around today (bench.seed.set_due_dates). One server (one uvicorn worker, pinned to the first
 core when there are two) answers wrk (pinned to the second) for page 1 and for a deep
 page (the cursor at 90 % of the filtered list, or as deep as leaves a full page after
 it), for every filter, alternating page 1 and the deep page for `--rounds` rounds. Each
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import os
 import shutil
@@ -38,7 +41,7 @@ from unittest import mock
 import httpx
 from sqlalchemy import func, select
 
-from bench.seed import COMPLETED_EVERY, insert_rows
+from bench.seed import COMPLETED_EVERY, insert_rows, set_due_dates
 from bench.wrk import SCRIPT as WRK_SCRIPT
 from hostkit.postgres import find_binaries
 from testbed.live_server import LiveServer, live_server
@@ -46,16 +49,25 @@ from testbed.postgres import PostgresServer, running_postgres
 from todo_async.database import migrations
 from todo_async.database.engine import TodoDatabase, open_database
 from todo_async.database.tables import UNORDERED, todos
-from todo_async.pagination import Cursor
+from todo_async.pagination import NO_DUE, Cursor
 from todo_async.settings import Settings
 
 PAGE = 20
-# Query strings of the four list filters, and the condition each one selects.
+# The bench's today: the UTC date the due views take when a request names no tz.
+TODAY = dt.datetime.now(dt.UTC).date()
+# Query strings of the list filters and views, and the condition each one selects.
 FILTERS: dict[str, dict[str, Any]] = {
     "none": {},
     "completed": {"completed": "false"},
     "category": {"category": "c3"},
     "both": {"category": "c3", "completed": "false"},
+    "due today": {"due": "today"},
+    "overdue": {"due": "overdue"},
+    "upcoming": {"due": "upcoming"},
+    "no due date": {"due": "none"},
+    "due before": {"due_before": (TODAY + dt.timedelta(days=2)).isoformat()},
+    "sort due": {"sort": "due"},
+    "sort due, open": {"sort": "due", "completed": "false"},
 }
 DEEP_FRACTION = 0.9
 CLEAR_ROWS = 100_000
@@ -102,6 +114,17 @@ def where(filters: dict[str, str]) -> list[Any]:
         conditions.append(todos.c.completed == (filters["completed"] == "true"))
     if "category" in filters:
         conditions.append(todos.c.category == filters["category"])
+    due = filters.get("due")
+    if due == "today":
+        conditions.append(todos.c.due == TODAY)
+    elif due == "overdue":
+        conditions += [todos.c.due < TODAY, todos.c.completed.is_(False)]
+    elif due == "upcoming":
+        conditions.append(todos.c.due > TODAY)
+    elif due == "none":
+        conditions.append(todos.c.due.is_(None))
+    if "due_before" in filters:
+        conditions.append(todos.c.due < dt.date.fromisoformat(filters["due_before"]))
     return conditions
 
 
@@ -109,18 +132,26 @@ async def deep_cursor(database: TodoDatabase, filters: dict[str, str]) -> str:
     """The cursor of the todo at DEEP_FRACTION of the filtered list (todos have no order).
 
     Never so deep that fewer than PAGE todos and a next page follow it: a shorter deep
-    page would cost less than page 1 for that reason alone.
+    page would cost less than page 1 for that reason alone. In due order, the cursor sits
+    among the dated todos, the last to hold one (those without come after).
     """
-    count = await database.fetch_val(select(func.count()).select_from(todos).where(*where(filters)))
+    by_due = filters.get("sort") == "due"
+    conditions = where(filters)
+    if by_due:
+        conditions.append(todos.c.due.is_not(None))
+    count = await database.fetch_val(select(func.count()).select_from(todos).where(*conditions))
+    order = [todos.c.due] if by_due else []
     query = (
-        select(todos.c.id)
-        .where(*where(filters))
-        .order_by(todos.c.position, todos.c.id)
+        select(todos.c.id, todos.c.due)
+        .where(*conditions)
+        .order_by(*order, todos.c.position, todos.c.id)
         .offset(min(int(count * DEEP_FRACTION), count - PAGE - 2))
         .limit(1)
     )
-    todo_id: int = await database.fetch_val(query)
-    return Cursor(UNORDERED, todo_id).encode()
+    row = await database.fetch_one(query)
+    assert row is not None
+    due_day = (row[1].toordinal() if row[1] else NO_DUE) if by_due else None
+    return Cursor(UNORDERED, row[0], due_day).encode()
 
 
 async def prepare(database_url: str, rows: int) -> dict[str, Any]:
@@ -133,10 +164,21 @@ async def prepare(database_url: str, rows: int) -> dict[str, Any]:
         await insert_rows(database, rows)
         seeded = time.perf_counter() - started
         started = time.perf_counter()
-        applied = await migrations.migrate(database)
+        with mock.patch.object(migrations, "MIGRATIONS", migrations.MIGRATIONS[:-1]):
+            applied = await migrations.migrate(database)
         migrated = time.perf_counter() - started
+        started = time.perf_counter()
+        applied += await migrations.migrate(database)
+        due_migrated = time.perf_counter() - started
+        await set_due_dates(database, TODAY)
         cursors = {name: await deep_cursor(database, query) for name, query in FILTERS.items()}
-    return {"seed_s": seeded, "migrate_s": migrated, "applied": applied, "cursors": cursors}
+    return {
+        "seed_s": seeded,
+        "migrate_s": migrated,
+        "due_migrate_s": due_migrated,
+        "applied": applied,
+        "cursors": cursors,
+    }
 
 
 def wrk(url: str, args: argparse.Namespace, cores: Cores) -> dict[str, float]:
@@ -184,6 +226,7 @@ def bench_lists(
             "rows": rows,
             "seed_s": round(prepared["seed_s"], 2),
             "migrate_s": round(prepared["migrate_s"], 2),
+            "due_migrate_s": round(prepared["due_migrate_s"], 2),
             "applied": prepared["applied"],
         }
     )

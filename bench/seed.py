@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 import time
 
-from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy import Date, DateTime, TextClause, bindparam, text
 
 from todo_async.database.engine import TodoDatabase, open_database
 from todo_async.database.migrations import migrate
@@ -39,6 +39,14 @@ def _mod(value: str, divisor: int) -> str:
     return f"({value} - ({value} / {divisor}) * {divisor})"
 
 
+async def _without_statement_timeout(database: TodoDatabase, statement: TextClause) -> None:
+    # A million rows take longer than a request's statement may (PostgreSQL's timeout).
+    async with database.transaction():
+        if database.dialect_name == "postgresql":
+            await database.execute(text("SET LOCAL statement_timeout = 0"))
+        await database.execute(statement)
+
+
 async def insert_rows(database: TodoDatabase, rows: int) -> None:
     """Insert `rows` todos with one INSERT ... SELECT over a generated series."""
     if rows < 1:
@@ -49,8 +57,23 @@ async def insert_rows(database: TodoDatabase, rows: int) -> None:
         f"SELECT 'todo ' || n, 'c' || {_mod('n', CATEGORIES)}, {_mod('n', COMPLETED_EVERY)} = 0, "
         f"NULL, :now, :now, 1 FROM {_series(database.dialect_name, rows)}"
     ).bindparams(bindparam("now", dt.datetime.now(dt.UTC), type_=DateTime(timezone=True)))
-    await database.execute(statement)
+    await _without_statement_timeout(database, statement)
     # Planner statistics as a long-running database would have them.
+    await database.execute(text("ANALYZE"))
+
+
+async def set_due_dates(database: TodoDatabase, today: dt.date) -> None:
+    """Todo n gets no due date when n mod 4 is 0, else today + (n mod 7) - 3 days."""
+    offset = f"({_mod('id', 7)} - 3)"
+    due = (
+        f"CAST(:today AS date) + CAST({offset} AS integer)"
+        if database.dialect_name == "postgresql"
+        else f"date(:today, {offset} || ' days')"
+    )
+    statement = text(
+        f"UPDATE todos SET due = CASE WHEN {_mod('id', 4)} = 0 THEN NULL ELSE {due} END"
+    ).bindparams(bindparam("today", today, type_=Date()))
+    await _without_statement_timeout(database, statement)
     await database.execute(text("ANALYZE"))
 
 

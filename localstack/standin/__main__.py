@@ -7,6 +7,8 @@ python -m standin local-down [--remove-data]   stop everything by PID, cdklocal 
 python -m standin status [--json]        the service, its tasks and containers, the targets
 python -m standin scale N                the service's desired count
 python -m standin restart [--no-wait]    a new deployment, tasks replaced one by one
+python -m standin deploy IMAGE         the service on another image: a new task definition
+                                         revision, tasks replaced one by one
 python -m standin wait                   until the service is steady
 python -m standin restart-database [--down S] [--instance ID]   an RDS instance's server
                                          stopped (fast shutdown, as a reboot or failover),
@@ -58,6 +60,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("status").add_argument("--json", action="store_true")
     commands.add_parser("scale").add_argument("count", type=int)
     commands.add_parser("restart").add_argument("--no-wait", action="store_true")
+    commands.add_parser("deploy").add_argument("image", help="an image the runtime has")
     commands.add_parser("wait").add_argument("--timeout", type=float, default=300)
     restart_database = commands.add_parser("restart-database")
     restart_database.add_argument("--down", type=float, default=6, help="seconds down")
@@ -102,6 +105,8 @@ def run(args: argparse.Namespace) -> None:
         client.print_status(
             client.request("restart-database", instance=args.instance, down=args.down)
         )
+    elif args.command == "deploy":
+        harness.deploy(args.image)
     elif args.command == "wait":
         client.print_status(client.wait_steady(args.timeout))
     elif args.command == "run-load":

@@ -1,6 +1,7 @@
-"""`local-up`, `local-down` and the full-stack test run: LocalStack, the EIPs, cdklocal
-bootstrap and deploy, the stand-in, `.local/outputs.json`; and back down, everything by the
-PIDs recorded at start. Each phase's time is printed and kept in `.local/timings.txt`.
+"""`local-up`, `local-down`, `deploy` (another image) and the full-stack test run:
+LocalStack, the EIPs, cdklocal bootstrap and deploy, the stand-in, `.local/outputs.json`; and
+back down, everything by the PIDs recorded at start. Each phase's time is printed and kept
+in `.local/timings.txt`.
 
 `local-up` is idempotent: what already runs and matches the deployed template is kept.
 """
@@ -34,13 +35,16 @@ DATABASE_MODES = ("rds", "sidecar")
 # records no security-group rules) and the VPC's default security group is left as it is.
 # The RDS stand-in's certificate is self-signed: encrypted, not verified against RDS's CAs.
 # Every client of the local stack (the integration tests, Locust's users) signs up from
-# loopback: one address, so the service's per-address sign-up limit is raised.
+# loopback: one address, so the service's per-address sign-up limit is raised. The alarms
+# evaluate 10-second periods (the stand-in publishes high-resolution metrics), so one fires
+# and clears within a test rather than within minutes.
 LOCAL_ONLY_CONTEXT = (
     ("cloudFrontPrefixListId", "pl-00000000000000000"),
     ("restrictDefaultSecurityGroup", "false"),
     ("databaseSslMode", "require"),
     ("signUpPerMinute", "600"),
     ("signUpPerAddressPerHour", "10000"),
+    ("alarmPeriodSeconds", "10"),
 )
 
 
@@ -98,6 +102,31 @@ def local_up(database: str, image: str, extra_context: str = "", runtime: str = 
     write_outputs(stack)
     phases.done("stand-in up")
     phases.total()
+
+
+def deploy(image: str) -> None:
+    """Another image for the running service, as `aws ecs update-service` with a new task
+    definition revision: the stack deployed again with only `image` changed, the stand-in
+    rolling its tasks onto the new revision within the deployed min/max healthy percent."""
+    if client.running_pid() is None:
+        raise HarnessError("no local stack runs: make local-up first")
+    info = json.loads(paths.STANDIN_INFO.read_text())
+    if info["runtime"] != "docker" and image != info["app_image"]:
+        raise HarnessError(
+            f"the process runtime runs the checkout only ({info['app_image']}): "
+            "another image needs LOCAL_RUNTIME=docker"
+        )
+    if info["runtime"] == "docker" and not docker_engine.ensure_engine().has_image(image):
+        raise HarnessError(f"no image {image} on the Docker engine: build it first")
+    current = Context.load()
+    context = Context((*((k, v) for k, v in current.pairs if k != "image"), ("image", image)))
+    phases = Phases("local-deploy", paths.TIMINGS)
+    cdk.deploy(context.settings().stack_name, context)
+    context.save()
+    phases.done("cdklocal deploy")
+    client.request("reload")
+    client.print_status(client.wait_steady(STEADY_TIMEOUT))
+    phases.done("rolling deployment")
 
 
 def write_outputs(stack_name: str) -> None:

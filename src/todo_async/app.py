@@ -18,9 +18,17 @@ from todo_async.accounts.passwords import hashing_from
 from todo_async.accounts.store import AccountStore
 from todo_async.database.engine import open_database, open_migration_database
 from todo_async.database.startup import connect_and_migrate, migrate_as_owner
-from todo_async.endpoints import account, categories, health, session, todos, tokens, users
+from todo_async.endpoints import (
+    account,
+    categories,
+    health,
+    session,
+    todo_files,
+    todos,
+    tokens,
+    users,
+)
 from todo_async.middleware.authentication import AuthenticationMiddleware
-from todo_async.middleware.cross_site import CrossSiteProtectionMiddleware
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
 from todo_async.middleware.security_headers import SecurityHeadersMiddleware
@@ -78,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
+            *todo_files.routes,
             *todos.routes,
             *categories.routes,
             *account_routes,
@@ -118,9 +127,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 AuthenticationMiddleware,
                 accounts=accounts if accounts_mode else None,
                 session_idle_s=settings.session_idle_s,
+                public_paths=frozenset(route.path for route in health.routes),
             ),
-            # Needs to know how a request authenticated: after the authentication.
-            *([Middleware(CrossSiteProtectionMiddleware)] if accounts_mode else []),
         ],
         exception_handlers={
             Problem: problem_handler,

@@ -15,7 +15,10 @@ from todo_async.schemas import (
     CategorySummary,
     Deleted,
     Export,
+    ExportQuery,
     IfMatch,
+    ImportedTodo,
+    ImportResult,
     ListQuery,
     NewToken,
     PasswordChange,
@@ -155,6 +158,13 @@ LOCATION_HEADER = {
         "schema": {"type": "string", "format": "uri"},
     }
 }
+ATTACHMENT_HEADER = {
+    "Content-Disposition": {
+        "description": "attachment, with the file's name",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^attachment; "},
+    }
+}
 LINK_HEADER = {
     "Link": {
         "description": 'The next page\'s URL, rel="next"; absent on the last page',
@@ -177,7 +187,7 @@ ITEM_LINKS = {
 # Described as the API writes them (aliases, defaults filled in), or as it reads them; for
 # the rest both forms agree.
 SERIALIZED = (Todo, CategorySummary, SessionState)
-VALIDATED = (TodoCreate, TodoPatch, Deleted, Status, ProblemDetails)
+VALIDATED = (TodoCreate, TodoPatch, Deleted, Status, ProblemDetails, ImportedTodo, ImportResult)
 ACCOUNTS_SERIALIZED = (Account, Token, NewToken, Export)
 ACCOUNTS_VALIDATED = (SignUp, SignIn, TokenCreate, PasswordChange, AccountDeletion)
 
@@ -435,7 +445,7 @@ def build_openapi(accounts: bool = False, token_max_days: int = TOKEN_DAYS_LIMIT
                         **_json({"type": "array", "items": _ref(Todo)}, "A page of todos"),
                         "headers": LINK_HEADER,
                     },
-                    **_problems(422),
+                    **_problems(400, 422, s400="An unknown time zone in `tz`"),
                 },
             },
             "post": {
@@ -455,6 +465,53 @@ def build_openapi(accounts: bool = False, token_max_days: int = TOKEN_DAYS_LIMIT
                 "summary": "Delete all todos, or those matching the filters",
                 "parameters": _query_parameters(TodoFilter),
                 "responses": {"200": _json(_ref(Deleted), "How many went"), **_problems(422)},
+            },
+        },
+        "/api/todos/export": {
+            "get": {
+                "operationId": "exportTodos",
+                "summary": "Every todo as a file to download: JSON (as listed) or CSV",
+                "parameters": _query_parameters(ExportQuery),
+                "responses": {
+                    "200": {
+                        "description": "The file, as an attachment",
+                        "headers": ATTACHMENT_HEADER,
+                        "content": {
+                            "application/json": {"schema": {"type": "array", "items": _ref(Todo)}},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **_problems(422),
+                },
+            },
+        },
+        "/api/todos/import": {
+            "post": {
+                "operationId": "importTodos",
+                "summary": "Add the todos of a file (JSON, CSV, todo.txt): all or none",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "array", "items": _ref(ImportedTodo)}
+                        },
+                        "text/csv": {"schema": {"type": "string"}},
+                        "text/plain": {"schema": {"type": "string"}},
+                    },
+                },
+                "responses": {
+                    "201": _json(_ref(ImportResult), "Todos were added"),
+                    "200": _json(_ref(ImportResult), "Every todo was there from before"),
+                    **_problems(
+                        413,
+                        415,
+                        422,
+                        s413="File over IMPORT_MAX_BYTES",
+                        s415="Not application/json, text/csv or text/plain",
+                        s422="The first bad line (`line`) or JSON item (`item`), and why;"
+                        " nothing was imported",
+                    ),
+                },
             },
         },
         "/api/todos/{id}": {
@@ -518,6 +575,9 @@ def build_openapi(accounts: bool = False, token_max_days: int = TOKEN_DAYS_LIMIT
         paths.update(_account_paths())
         paths["/api/todos"]["post"]["responses"].update(
             _problems(409, s409="You hold as many todos as one may (TODOS_PER_USER)")
+        )
+        paths["/api/todos/import"]["post"]["responses"].update(
+            _problems(409, s409="The file would take you past TODOS_PER_USER todos")
         )
         lifetime = document["components"]["schemas"]["TokenCreate"]["properties"]["expiresInDays"]
         lifetime["maximum"] = min(token_max_days, TOKEN_DAYS_LIMIT)

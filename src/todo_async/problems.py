@@ -33,12 +33,15 @@ class Problem(Exception):
         *,
         errors: list[dict[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.errors = errors
         self.headers = headers
+        # RFC 9457 extension members: where in an imported file the problem is.
+        self.extensions = extensions
 
     @classmethod
     def invalid(cls, location: Location, error: ValidationError) -> Problem:
@@ -65,6 +68,8 @@ class Problem(Exception):
             body["detail"] = self.detail
         if self.errors:
             body["errors"] = self.errors
+        if self.extensions:
+            body.update(self.extensions)
         return Response(dumps(body), self.status, headers=self.headers, media_type=MEDIA_TYPE)
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     BindParameter,
@@ -35,7 +37,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from todo_async.database.engine import TodoDatabase
 from todo_async.database.tables import UNORDERED, todos
-from todo_async.pagination import Cursor
+from todo_async.pagination import NO_DUE, Cursor
 
 COLUMNS = (
     todos.c.id,
@@ -46,8 +48,9 @@ COLUMNS = (
     todos.c.created_at,
     todos.c.updated_at,
     todos.c.version,
+    todos.c.due,
 )
-ID, TITLE, CATEGORY, COMPLETED, ORDER, CREATED_AT, UPDATED_AT, VERSION, POSITION = range(9)
+ID, TITLE, CATEGORY, COMPLETED, ORDER, CREATED_AT, UPDATED_AT, VERSION, DUE, POSITION = range(10)
 
 # A todo as the driver returns it, in `COLUMNS` order.
 Row = Sequence[Any]
@@ -68,10 +71,62 @@ def _owned(owner: int | None = None) -> ColumnElement[bool]:
     return todos.c.owner_id == _param("owner", owner, todos.c.owner_id)
 
 
-def _filter(owner: int, completed: bool | None, category: str | None) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class DueRange:
+    """Which due dates a list keeps: each condition set narrows it (all of them hold)."""
+
+    on: dt.date | None = None
+    none: bool = False
+    # Exclusive bounds: due < before, due > after.
+    before: dt.date | None = None
+    after: dt.date | None = None
+    # Open todos only, whatever else the list asks of `completed`.
+    open_only: bool = False
+
+    @property
+    def exact(self) -> bool:
+        """One due value (a date, or none): the (owner, due, position, id) index serves it
+        in list order."""
+        return self.on is not None or self.none
+
+    def shape(self) -> tuple[bool, ...]:
+        return (
+            self.on is not None,
+            self.none,
+            self.before is not None,
+            self.after is not None,
+            self.open_only,
+        )
+
+    def values(self) -> dict[str, Any]:
+        return {"due_on": self.on, "due_before": self.before, "due_after": self.after}
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        due = todos.c.due
+        clauses = []
+        if self.on is not None:
+            clauses.append(due == _param("due_on", self.on, due))
+        if self.none:
+            clauses.append(due.is_(None))
+        if self.before is not None:
+            clauses.append(due < _param("due_before", self.before, due))
+        if self.after is not None:
+            clauses.append(due > _param("due_after", self.after, due))
+        if self.open_only:
+            clauses.append(todos.c.completed == false())
+        return clauses
+
+
+ANY_DUE = DueRange()
+Sort = Literal["list", "due"]
+
+
+def _filter(
+    owner: int, completed: bool | None, category: str | None, due: DueRange = ANY_DUE
+) -> ColumnElement[bool]:
     """The owner's todos that match: the owner first, as every index has it."""
     # Plain equalities, not IS: PostgreSQL's btree indexes cannot search `IS true`.
-    clauses: list[ColumnElement[bool]] = [_owned(owner)]
+    clauses: list[ColumnElement[bool]] = [_owned(owner), *due.clauses()]
     if completed is not None:
         clauses.append(todos.c.completed == _param("completed", completed, todos.c.completed))
     if category is not None:
@@ -112,15 +167,33 @@ POSTGRES_DELETE_BATCH = 10_000
 _list_order = itemgetter(POSITION, ID)
 
 
-def _list_order_by(completed: bool | None, category: str | None) -> list[ColumnElement[Any]]:
+def _due_order(row: Row) -> tuple[Any, ...]:
+    # In due-date order: todos without one last. A driver returns one type for a column
+    # (SQLite ISO text, PostgreSQL dates), which sort alike.
+    due = row[DUE]
+    return (due is None, due or "", row[POSITION], row[ID])
+
+
+def _due_day(due: str | dt.date | None) -> int:
+    if due is None:
+        return NO_DUE
+    return (dt.date.fromisoformat(due) if isinstance(due, str) else due).toordinal()
+
+
+def _list_order_by(
+    completed: bool | None, category: str | None, due: DueRange, sort: Sort = "list"
+) -> list[ColumnElement[Any]]:
     # Ordering by the owner and the filtered columns first changes nothing (each holds one
     # value) but names the filter's own index: only it returns rows in this order without a
     # sort, so no planner trades it for another index plus a filter that may read far.
+    # The due indexes have no category: with one, its index serves and due filters.
     filtered = [
         column
         for column, value in ((todos.c.category, category), (todos.c.completed, completed))
         if value is not None
     ]
+    if category is None and (sort == "due" or due.exact):
+        filtered.append(todos.c.due)
     return [todos.c.owner_id, *filtered, todos.c.position, todos.c.id]
 
 
@@ -129,11 +202,13 @@ def _in_list_order(
     completed: bool | None,
     category: str | None,
     limit: BindParameter[Any],
+    due: DueRange = ANY_DUE,
+    sort: Sort = "list",
 ) -> Select[Any]:
     return (
         select(*COLUMNS, todos.c.position)
         .where(where)
-        .order_by(*_list_order_by(completed, category))
+        .order_by(*_list_order_by(completed, category, due, sort))
         .limit(limit)
     )
 
@@ -173,6 +248,8 @@ def page_query(
     category: str | None,
     limit: int,
     after: Cursor | None,
+    due: DueRange = ANY_DUE,
+    sort: Sort = "list",
 ) -> Select[Any] | CompoundSelect[Any]:
     """The owner's todos in list order from just after `after`, read by seeking an index to
     the cursor.
@@ -185,29 +262,57 @@ def page_query(
     column alone, so among todos without an `order` (all share one position) it expects
     one row and may pick a plan that filters and sorts everything after the cursor.
     The union holds at most twice `limit` rows, which `page` puts in order.
+
+    Sorted by due date (`sort="due"`), the key is (due, position, id), todos without a due
+    date last; the cursor splits the same way, one range more per due-date column value
+    (the rest of its date, the later dates, then those without one).
     """
-    where = _filter(owner, completed, category)
+    where = _filter(owner, completed, category, due)
     limit_param = bindparam("limit", limit, type_=todos.c.version.type)
-    if after is None:
-        return _in_list_order(where, completed, category, limit_param)
+
+    def ranged(*conditions: ColumnElement[bool]) -> Select[Any]:
+        return _in_list_order(and_(where, *conditions), completed, category, limit_param, due, sort)
+
+    if sort == "due":
+        parts = _due_ranges(after)
+    elif after is None:
+        return ranged()
+    else:
+        parts = _rest_of_list(after)
+    selects = [ranged(*conditions) for conditions in parts]
+    if len(selects) == 1:
+        return selects[0]
+    return union_all(*(select(part.subquery()) for part in selects))
+
+
+def _rest_of_list(after: Cursor) -> list[list[ColumnElement[bool]]]:
+    """The conditions of the ranges that follow `after` in (position, id) order."""
     position = _param("after_position", after.sort_key, todos.c.position)
-    rest_of_position = _in_list_order(
-        and_(
-            where,
+    parts = [
+        [
             same_position(todos.c.position, position),
             todos.c.id > _param("after_id", after.id, todos.c.id),
-        ),
-        completed,
-        category,
-        limit_param,
-    )
-    if after.sort_key >= UNORDERED:
-        # No position follows the one todos without an `order` share.
-        return rest_of_position
-    later_positions = _in_list_order(
-        where & (todos.c.position > position), completed, category, limit_param
-    )
-    return union_all(select(rest_of_position.subquery()), select(later_positions.subquery()))
+        ]
+    ]
+    # No position follows the one todos without an `order` share.
+    if after.sort_key < UNORDERED:
+        parts.append([todos.c.position > position])
+    return parts
+
+
+def _due_ranges(after: Cursor | None) -> list[list[ColumnElement[bool]]]:
+    """The conditions of the ranges that follow `after` in (due, position, id) order."""
+    no_due = todos.c.due.is_(None)
+    if after is None:
+        return [[todos.c.due.is_not(None)], [no_due]]
+    if after.due is None:
+        return [[no_due, *part] for part in _rest_of_list(after)]
+    on = _param("after_due", after.due, todos.c.due)
+    return [
+        *([todos.c.due == on, *part] for part in _rest_of_list(after)),
+        [todos.c.due > on],
+        [no_due],
+    ]
 
 
 def delete_many_query(
@@ -222,11 +327,29 @@ def delete_many_query(
     ids = (
         select(todos.c.id)
         .where(where, todos.c.id + 0 <= id_bound)
-        .order_by(*_list_order_by(completed, category))
+        .order_by(*_list_order_by(completed, category, ANY_DUE))
         .limit(batch)
     )
     return delete(todos).where(todos.c.id.in_(ids.scalar_subquery()))
 
+
+def _import_insert(names: tuple[str, ...]) -> Any:
+    values = {name: _param(name, None, todos.c[name]) for name in names}
+    now = _param("now", None, todos.c.created_at)
+    return insert(todos).values(
+        **values,
+        owner_id=_param("owner", None, todos.c.owner_id),
+        import_digest=_param("import_digest", None, todos.c.import_digest),
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+
+
+# Any constant: the class of PostgreSQL's per-owner import locks (the key is the owner).
+IMPORT_LOCK_CLASS = 7_346_120
+# Digests looked up per statement.
+IMPORT_LOOKUP_BATCH = 500
 
 # A quota is counted again after this many creates in one process (see `_has_room`).
 QUOTA_RECOUNT = 100
@@ -266,6 +389,70 @@ class TodoRepository:
         values = {**fields, "owner": owner, "now": _now()}
         rows = await self._db.rows(("create", names), build, values)
         return rows[0]  # type: ignore[no-any-return]
+
+    async def import_todos(
+        self, owner: int, imported: Sequence[tuple[Mapping[str, Any], bytes]], most: int | None
+    ) -> tuple[int, int] | None:
+        """Create the (fields, digest) todos whose digest the owner's todos do not hold
+        yet, all in one transaction; (created, skipped), or None (nothing made) when the
+        new ones would take the owner past `most` todos.
+
+        Imports of one owner run one at a time (PostgreSQL: an advisory lock per owner;
+        SQLite: the one writer), so two of the same file add it once.
+        """
+        digests = [digest for _, digest in imported]
+        async with self._db.transaction():
+            if self._db.dialect_name == "postgresql":
+                await self._db.rows(
+                    ("import_lock",),
+                    lambda: select(
+                        func.pg_advisory_xact_lock(
+                            _param("lock_class", None, todos.c.version),
+                            _param("lock_key", None, todos.c.version),
+                        )
+                    ),
+                    {"lock_class": IMPORT_LOCK_CLASS, "lock_key": owner & 0x7FFFFFFF},
+                )
+            held = set()
+            for start in range(0, len(digests), IMPORT_LOOKUP_BATCH):
+                batch = digests[start : start + IMPORT_LOOKUP_BATCH]
+                held |= {row[0] for row in await self._held_digests(owner, batch)}
+            new = [(fields, digest) for fields, digest in imported if bytes(digest) not in held]
+            if most is not None and new:
+                [(count,)] = await self._db.rows(
+                    ("count_up_to",),
+                    lambda: select(func.count()).select_from(
+                        select(todos.c.id)
+                        .where(_owned())
+                        .limit(_param("most", None, todos.c.version))
+                        .subquery()
+                    ),
+                    {"owner": owner, "most": most},
+                )
+                if count + len(new) > most:
+                    return None
+            now = _now()
+            for fields, digest in new:
+                names = tuple(fields)
+                await self._db.changed(
+                    ("import", names),
+                    partial(_import_insert, names),
+                    {**fields, "owner": owner, "now": now, "import_digest": digest},
+                )
+        # Quota counts made by `create` are stale now.
+        self._room.pop(owner, None)
+        return len(new), len(imported) - len(new)
+
+    async def _held_digests(self, owner: int, digests: Sequence[bytes]) -> list[Row]:
+        values = {f"digest_{n}": digest for n, digest in enumerate(digests)}
+        column = todos.c.import_digest
+        return await self._db.rows(
+            ("held_digests", len(digests)),
+            lambda: select(column).where(
+                _owned(), column.in_([_param(name, None, column) for name in values])
+            ),
+            {**values, "owner": owner},
+        )
 
     async def _has_room(self, owner: int, most: int) -> bool:
         """Whether the owner may have one more todo, counted at most every QUOTA_RECOUNT
@@ -313,26 +500,46 @@ class TodoRepository:
         category: str | None,
         limit: int,
         after: Cursor | None,
+        due: DueRange = ANY_DUE,
+        sort: Sort = "list",
     ) -> tuple[list[Row], Cursor | None]:
-        """One page in list order, and the cursor of the next page if there is one."""
+        """One page in list (or due-date) order, and the cursor of the next page if there is
+        one. A cursor of the other order than `sort` is the caller's to refuse."""
         # One more than asked tells whether another page follows.
-        values = {"owner": owner, "completed": completed, "category": category, "limit": limit + 1}
-        shape: tuple[Any, ...] = ("page", *_filter_shape(completed, category))
+        values = {
+            "owner": owner,
+            "completed": completed,
+            "category": category,
+            "limit": limit + 1,
+            **due.values(),
+        }
+        shape: tuple[Any, ...] = ("page", *_filter_shape(completed, category), *due.shape(), sort)
         if after is not None:
-            values |= {"after_position": after.sort_key, "after_id": after.id}
-            shape += (after.sort_key >= UNORDERED,)
+            values |= {
+                "after_position": after.sort_key,
+                "after_id": after.id,
+                "after_due": after.due,
+            }
+            shape += (after.sort_key >= UNORDERED, after.due is None)
         rows = await self._db.rows(
             shape,
             lambda: page_query(
-                owner=owner, completed=completed, category=category, limit=0, after=after
+                owner=owner,
+                completed=completed,
+                category=category,
+                limit=0,
+                after=after,
+                due=due,
+                sort=sort,
             ),
             values,
         )
-        rows.sort(key=_list_order)
+        rows.sort(key=_due_order if sort == "due" else _list_order)
         if len(rows) <= limit:
             return rows, None
         last = rows[limit - 1]
-        return rows[:limit], Cursor(last[POSITION], last[ID])
+        due_day = _due_day(last[DUE]) if sort == "due" else None
+        return rows[:limit], Cursor(last[POSITION], last[ID], due_day)
 
     async def update(
         self,

@@ -79,7 +79,7 @@ def _validated_query(model: type[Model], query_string: bytes) -> Model:
 
 async def read_json(request: Request, model: type[Model], max_bytes: int) -> Model:
     _check_media_type(request.headers.get("content-type"))
-    body = await _read_capped(request, max_bytes)
+    body = await read_capped(request, max_bytes)
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
@@ -98,7 +98,7 @@ def _check_media_type(content_type: str | None) -> None:
             raise Problem(415, "JSON bodies must be UTF-8.")
 
 
-async def _read_capped(request: Request, max_bytes: int) -> bytes:
+async def read_capped(request: Request, max_bytes: int) -> bytes:
     too_large = Problem(413, f"The request body is larger than {max_bytes} bytes.")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
 from pydantic import (
     MISSING,
@@ -12,6 +14,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
 )
 from pydantic.alias_generators import to_camel
@@ -62,10 +65,13 @@ CategoryName = Annotated[
 ]
 Category = Annotated[CategoryName | None, AfterValidator(_none_if_empty)]
 Order = Annotated[int, Field(ge=-ORDER_LIMIT, le=ORDER_LIMIT), BeforeValidator(_integral)]
+# A calendar date, exactly YYYY-MM-DD (strict: no time, no timestamp).
+Due = dt.date
 
 TITLE_DOC = "What is to be done; surrounding white space is trimmed."
 CATEGORY_DOC = "A label to group todos by; empty or null means none."
 ORDER_DOC = "Sort position, lower first; todos without one come last, oldest first."
+DUE_DOC = "The calendar day it is due (YYYY-MM-DD, no time or zone); null for none."
 
 
 class _Input(BaseModel):
@@ -78,6 +84,7 @@ class TodoCreate(_Input):
     category: Category = Field(default=None, description=CATEGORY_DOC)
     completed: bool = False
     order: Order | None = Field(default=None, description=ORDER_DOC)
+    due: Due | None = Field(default=None, description=DUE_DOC)
 
 
 class TodoPatch(_Input):
@@ -87,6 +94,7 @@ class TodoPatch(_Input):
     category: Category | MISSING = Field(default=MISSING, description=CATEGORY_DOC)
     completed: bool | MISSING = MISSING
     order: Order | MISSING | None = Field(default=MISSING, description=ORDER_DOC)
+    due: Due | MISSING | None = Field(default=MISSING, description=DUE_DOC)
 
 
 class ExportedTodo(BaseModel):
@@ -95,6 +103,7 @@ class ExportedTodo(BaseModel):
     category: str | None
     completed: bool
     order: int | None
+    due: dt.date | None = Field(description=DUE_DOC)
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -117,11 +126,48 @@ class TodoFilter(_Query):
     )
 
 
+def _query_date(value: object) -> object:
+    # Only YYYY-MM-DD: lax parsing would also take a datetime or a Unix time.
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("Not a date of the form YYYY-MM-DD")
+    return value
+
+
+QueryDate = Annotated[dt.date, BeforeValidator(_query_date)]
+# An IANA time zone name's characters ("America/Argentina/Buenos_Aires", "Etc/GMT+5").
+TIME_ZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+/-]{0,63}$"
+DueView = Literal["today", "overdue", "upcoming", "none"]
+
+
 class ListQuery(TodoFilter):
     limit: Annotated[int, Field(ge=1, le=1000, description="Page size.")] = 100
     cursor: Annotated[str, StringConstraints(pattern=pagination.PATTERN)] | MISSING = Field(
         default=MISSING,
         description="Opaque: where the page starts, as given in a Link rel=next URL.",
+    )
+    due: DueView | MISSING = Field(
+        default=MISSING,
+        description="today: due today; overdue: open and due before today; upcoming: due"
+        " after today; none: no due date. Today is the date in `tz`.",
+    )
+    due_before: QueryDate | MISSING = Field(
+        default=MISSING, description="Only todos due before this date (exclusive)."
+    )
+    due_after: QueryDate | MISSING = Field(
+        default=MISSING, description="Only todos due after this date (exclusive)."
+    )
+    tz: Annotated[str, StringConstraints(pattern=TIME_ZONE_PATTERN)] | MISSING = Field(
+        default=MISSING,
+        # The zones this machine knows, for clients and generated tests to pick from.
+        json_schema_extra={"enum": list[JsonValue](sorted(available_timezones()))},
+        description="The IANA time zone `due` takes today in (as a browser's"
+        " Intl.DateTimeFormat().resolvedOptions().timeZone); UTC if left out. An unknown"
+        " one is a 400.",
+    )
+    sort: Literal["list", "due"] = Field(
+        default="list",
+        description="list: the list's order (`order`, then oldest first); due: by due date,"
+        " those without one last, then in list order.",
     )
 
 
@@ -278,3 +324,32 @@ class ProblemDetails(BaseModel):
     status: int
     detail: str | None = None
     errors: list[FieldError] | None = None
+    line: int | None = Field(
+        default=None, description="An import's first bad line (CSV, todo.txt; from 1)."
+    )
+    item: int | None = Field(
+        default=None, description="An import's first bad item (JSON array; from 0)."
+    )
+
+
+class ImportResult(BaseModel):
+    created: int = Field(description="Todos the file added.")
+    skipped: int = Field(description="Todos an earlier import of the same lines already added.")
+
+
+class ExportQuery(_Query):
+    format: Literal["json", "csv"] = Field(
+        default="json",
+        description="json: an array of todos as the API gives them; csv: one row each.",
+    )
+
+
+class ImportedTodo(TodoCreate):
+    """A todo as an import reads it: an exported todo's own fields are read and left out."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    # Whatever they hold: an import reads them and leaves them out.
+    id: JsonValue = None
+    url: JsonValue = None
+    created_at: JsonValue = None
+    updated_at: JsonValue = None

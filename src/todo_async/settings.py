@@ -51,6 +51,8 @@ class Settings:
     # How long start-up waits for another process's lock on the database (seconds).
     migration_lock_timeout: float = 30.0
     max_body_bytes: int = 64 * 1024
+    # The largest file POST /api/todos/import reads (about 10,000 todos of 100 bytes).
+    import_max_bytes: int = 1024 * 1024
     # "accounts": every todo belongs to a user, nothing is served without credentials.
     # "open": one shared list, no sign-in, for a laptop and the Todo-Backend conventions.
     auth_mode: str = "open"
@@ -118,6 +120,7 @@ class Settings:
             session_idle_s=_positive(env, "SESSION_IDLE", defaults.session_idle_s),
             token_max_days=_positive(env, "TOKEN_MAX_DAYS", defaults.token_max_days),
             todos_per_user=_positive(env, "TODOS_PER_USER", defaults.todos_per_user),
+            import_max_bytes=_positive(env, "IMPORT_MAX_BYTES", defaults.import_max_bytes),
             tokens_per_user=_positive(env, "TOKENS_PER_USER", defaults.tokens_per_user),
             sessions_per_user=_positive(env, "SESSIONS_PER_USER", defaults.sessions_per_user),
             password_hash_time_cost=_positive(env, "PASSWORD_HASH_TIME_COST", 2),

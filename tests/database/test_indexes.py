@@ -8,14 +8,22 @@ the filter's index with the cursor in its index condition; neither may sort.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Date, bindparam, text
 
 from todo_async.database.engine import TodoDatabase, open_database
 from todo_async.database.migrations import migrate
 from todo_async.database.tables import UNORDERED
-from todo_async.pagination import Cursor
-from todo_async.repository import SQLITE_DELETE_BATCH, delete_many_query, page_query
+from todo_async.pagination import NO_DUE, Cursor
+from todo_async.repository import (
+    SQLITE_DELETE_BATCH,
+    DueRange,
+    delete_many_query,
+    page_query,
+)
 from todo_async.settings import Settings
 
 ROWS = 20_000
@@ -170,3 +178,57 @@ async def test_clear_batches_read_the_filters_index(
         f"SEARCH todos USING INDEX {index} ({equalities.removesuffix(' AND ')})",
     ], explained
     assert not any("TEMP B-TREE" in line for line in explained), explained
+
+
+DUE = dt.date(2026, 3, 29)
+# (query, the due index that serves it): the views of one due value, and due-date order.
+DUE_QUERIES = [
+    ({"due": DueRange(on=DUE)}, "ix_todos_owner_due_position"),
+    ({"due": DueRange(none=True)}, "ix_todos_owner_due_position"),
+    ({"sort": "due"}, "ix_todos_owner_due_position"),
+    ({"sort": "due", "completed": False}, "ix_todos_owner_completed_due_position"),
+]
+DUE_CURSORS = [
+    Cursor(UNORDERED, 18_000, DUE.toordinal()),
+    Cursor(UNORDERED, 18_001, NO_DUE),
+    Cursor(UNORDERED, 18_000),
+]
+
+
+@pytest.mark.parametrize(("query", "index"), DUE_QUERIES)
+@pytest.mark.parametrize("cursor", [None, *DUE_CURSORS], ids=["page-1", "dated", "undated", "list"])
+async def test_due_views_and_due_order_read_the_due_index_without_sorting(
+    database: TodoDatabase, query: dict[str, Any], index: str, cursor: Cursor | None
+) -> None:
+    if "sort" not in query and cursor is not None and cursor.due_day is not None:
+        pytest.skip("a due-order cursor belongs to sort=due")
+    filters = {"completed": None, "category": None, **query}
+    async with database:
+        await database.execute(
+            text("UPDATE todos SET due = :due WHERE (id & 3) = 1").bindparams(
+                bindparam("due", DUE, type_=Date())
+            )
+        )
+        await database.execute(text("ANALYZE"))
+        sql = str(
+            page_query(owner=OWNER, limit=21, after=cursor, **filters).compile(
+                dialect=database._backend._dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+        explained = await plan(database, sql)
+
+    if database.dialect_name == "sqlite":
+        reads = [line for line in explained if "todos" in line]
+        assert reads, explained
+        assert all(line.startswith(f"SEARCH todos USING INDEX {index} (") for line in reads), (
+            explained
+        )
+        assert not any("TEMP B-TREE" in line for line in explained), explained
+    else:
+        scans = [line.strip() for line in explained if "Scan" in line and "Subquery" not in line]
+        assert all(
+            scan.startswith(f"->  Index Scan using {index}")
+            or scan.startswith(f"Index Scan using {index}")
+            for scan in scans
+        ), explained
+        assert not any("Sort" in line for line in explained), explained

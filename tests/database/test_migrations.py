@@ -15,12 +15,18 @@ from bench.seed import insert_rows
 from testbed.sqlite_lock import sqlite_write_lock
 from todo_async.accounts.store import AccountStore
 from todo_async.database import migrations, schema_v3
-from todo_async.database.engine import open_database
-from todo_async.database.migrations import MIGRATIONS, migrate
+from todo_async.database.engine import TodoDatabase, open_database
+from todo_async.database.migrations import (
+    INDEX_BUILD_LOCK_KEY,
+    MIGRATIONS,
+    build_indexes,
+    migrate,
+)
 from todo_async.database.tables import (
     DEFAULT_TOKEN_DAYS,
     OPEN_LIST_OWNER,
     UNORDERED,
+    due_indexes,
     schema_migrations,
     todos,
     users,
@@ -160,3 +166,89 @@ async def test_tokens_made_before_expiries_get_the_default_lifetime(
     lifetime = token.expires_at - made
     days = dt.timedelta(days=DEFAULT_TOKEN_DAYS)
     assert days - dt.timedelta(seconds=1) <= lifetime < days + dt.timedelta(minutes=1)
+
+
+async def index_validity(database: TodoDatabase) -> dict[str, bool]:
+    rows = await database.fetch_all(
+        text(
+            "SELECT c.relname, i.indisvalid FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'todos'::regclass"
+        )
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+DUE_INDEXES = [str(index.name) for index in due_indexes]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_an_index_build_that_failed_halfway_is_rebuilt_at_the_next_start(
+    database_url: str,
+) -> None:
+    database = open_database(Settings(database_url=database_url))
+    async with database:
+        await migrate(database)
+        await insert_rows(database, 100)
+        first = DUE_INDEXES[0]
+        await database.execute(text(f"DROP INDEX {first}"))
+        # A concurrent build that fails (duplicates under UNIQUE) leaves its index INVALID.
+        with pytest.raises(Exception, match="could not create unique index"):
+            await database.execute(
+                text(f"CREATE UNIQUE INDEX CONCURRENTLY {first} ON todos (completed)")
+            )
+        before = await index_validity(database)
+
+        rebuilt = await migrate(database)
+        after = await index_validity(database)
+        definition = await database.fetch_val(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = :name").bindparams(name=first)
+        )
+
+    assert before[first] is False
+    assert rebuilt == []
+    assert all(after[name] for name in DUE_INDEXES)
+    assert definition == (
+        f'CREATE INDEX {first} ON public.todos USING btree (owner_id, due, "position", id)'
+    )
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_process_finding_another_building_indexes_goes_on_without_them(
+    database_url: str,
+) -> None:
+    database = open_database(Settings(database_url=database_url))
+    builder = open_database(Settings(database_url=database_url))
+    async with database, builder:
+        await migrate(database)
+        await database.execute(text(f"DROP INDEX {DUE_INDEXES[0]}"))
+        async with builder.connection() as held:
+            await held.execute(
+                text("SELECT pg_advisory_lock(:key)").bindparams(key=INDEX_BUILD_LOCK_KEY)
+            )
+            skipped = await build_indexes(database)
+            await held.execute(
+                text("SELECT pg_advisory_unlock(:key)").bindparams(key=INDEX_BUILD_LOCK_KEY)
+            )
+        built = await build_indexes(database)
+        again = await build_indexes(database)
+
+    assert skipped == []
+    assert built == [DUE_INDEXES[0]]
+    assert again == []
+
+
+async def test_due_indexes_lead_with_the_owner(database_url: str) -> None:
+    database = open_database(Settings(database_url=database_url))
+    async with database:
+        await migrate(database)
+        if database.dialect_name == "sqlite":
+            names = {
+                row[0]
+                for row in await database.fetch_all(
+                    text("SELECT name FROM sqlite_master WHERE type = 'index'")
+                )
+            }
+        else:
+            names = set(await index_validity(database))
+    assert set(DUE_INDEXES) <= names
+    assert all(index.expressions[0] is todos.c.owner_id for index in due_indexes)

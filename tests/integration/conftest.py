@@ -150,6 +150,10 @@ class Standin:
         """The RDS instance stopped (fast shutdown), `down` seconds down, started again."""
         self._run("restart-database", "--down", str(down))
 
+    def deploy(self, image: str) -> None:
+        """Another image: a new task definition revision rolled out (until steady)."""
+        self._run("deploy", image)
+
     def scale(self, count: int) -> None:
         self._run("scale", str(count))
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from testbed.postgres import PostgresServer
 from todo_async.accounts.credentials import SESSION_COOKIE, digest
 from todo_async.accounts.store import AccountStore
 
@@ -119,3 +120,25 @@ async def test_what_a_user_is_answered_no_cache_keeps(
             response = await anonymous.get(path, headers=headers)
             assert response.headers["cache-control"] == "no-store", path
     assert created.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_health_probe_with_a_token_lives_through_a_database_outage(
+    accounts_app: Starlette,
+    anonymous: httpx.AsyncClient,
+    postgres: PostgresServer,
+    database_url: str,
+) -> None:
+    token, _ = await a_user_with_credentials(accounts_app, "ann")
+    by_token = {"Authorization": f"Bearer {token}"}
+    name = database_url.rsplit("/", 1)[-1]
+    # The database gone for this app: its connections cut, no new ones accepted.
+    postgres.psql(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+    postgres.psql(
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    )
+    try:
+        assert (await anonymous.get("/health", headers=by_token)).status_code == 200
+        assert (await anonymous.get("/api/todos", headers=by_token)).status_code == 503
+    finally:
+        postgres.psql(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")

@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -154,8 +154,20 @@ def open_page(browser: Browser, server: LiveServer) -> Iterator[OpenPage]:
             ),
         )
 
-    def open_tab(viewport: dict[str, int] | None = None, base_url: str | None = None) -> Page:
-        context = browser.new_context(base_url=base_url or server.url, viewport=viewport or DESKTOP)
+    def open_tab(
+        viewport: dict[str, int] | None = None,
+        base_url: str | None = None,
+        color_scheme: Literal["light", "dark"] = "light",
+        timezone_id: str | None = None,
+        has_touch: bool = False,
+    ) -> Page:
+        context = browser.new_context(
+            base_url=base_url or server.url,
+            viewport=viewport or DESKTOP,
+            color_scheme=color_scheme,
+            timezone_id=timezone_id,
+            has_touch=has_touch,
+        )
         context.set_default_timeout(TIMEOUT_MS)
         context.on("request", lambda request: requested.append(request.url))
         contexts.append(context)
@@ -175,3 +187,19 @@ def open_page(browser: Browser, server: LiveServer) -> Iterator[OpenPage]:
 @pytest.fixture
 def page(open_page: OpenPage) -> Page:
     return open_page()
+
+
+# Each width with each colour scheme: (viewport, prefers-color-scheme).
+LOOKS = [
+    pytest.param((DESKTOP, "light"), id="desktop-light"),
+    pytest.param((DESKTOP, "dark"), id="desktop-dark"),
+    pytest.param((PHONE, "light"), id="phone-light"),
+    pytest.param((PHONE, "dark"), id="phone-dark"),
+]
+
+
+@pytest.fixture(params=LOOKS)
+def looked_page(request: pytest.FixtureRequest, open_page: OpenPage) -> Page:
+    """A page at desktop and at phone width, each in light and in dark."""
+    viewport, scheme = request.param
+    return open_page(viewport=viewport, color_scheme=scheme)

@@ -424,6 +424,11 @@ def test_keyboard_only(page: Page, api: Api) -> None:
     expect(checkbox).to_be_checked()
     expect(page.locator("#summary")).to_have_text("1 open · 1 done")
 
+    # After the box: the move buttons, then Edit.
+    keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Move “Pay rent” up")).to_be_focused()
+    keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Move “Pay rent” down")).to_be_focused()
     keyboard.press("Tab")
     expect(page.get_by_role("button", name="Edit “Pay rent”")).to_be_focused()
     keyboard.press("Enter")
@@ -446,9 +451,9 @@ def test_keyboard_only(page: Page, api: Api) -> None:
 
     keyboard.press("Shift+Tab")
     expect(page.get_by_label("Filter by category")).to_be_focused()
-    completed = page.get_by_role("link", name="Completed")
-    keyboard.press("Shift+Tab")
-    expect(completed).to_be_focused()
+    for view in ("Upcoming", "Overdue", "Today", "Completed"):
+        keyboard.press("Shift+Tab")
+        expect(page.get_by_role("link", name=view)).to_be_focused()
     keyboard.press("Enter")
     expect(page.locator("#empty")).to_have_text("No completed tasks.")
     assert stored(api) == [("Existing task", None, False)]

@@ -89,3 +89,26 @@ def test_a_change_refused_for_a_full_disk_is_kept_and_sent_again_until_stored(
     expect(title).to_have_value("")
     stored = [todo["title"] for todo in api.todos() if not todo["title"].startswith("filler")]
     assert stored == ["Call the plumber"]
+
+
+def test_a_move_refused_for_a_full_disk_is_kept_and_saved_once_there_is_room(
+    open_page: OpenPage, busy_server: LiveServer, disk: Tmpfs
+) -> None:
+    api = Api(busy_server.url)
+    for title in ("Pack", "Book train"):
+        api.add(title, category="Trip")
+    fill_until_refused(disk, api)
+    page = open_page(base_url=busy_server.url)
+    page.goto("/?category=Trip")
+    titles = page.locator("#todo-list .title")
+    expect(titles).to_have_text(["Pack", "Book train"])
+
+    page.get_by_role("button", name="Move “Book train” up").click()
+    expect(page.get_by_role("alert")).to_contain_text(BUSY)
+    expect(titles).to_have_text(["Book train", "Pack"])
+
+    disk.grow("16m")
+    expect(page.get_by_role("alert")).to_be_hidden()
+    trip = [todo["title"] for todo in api.todos() if todo["category"] == "Trip"]
+    assert trip == ["Book train", "Pack"]
+    expect(titles).to_have_text(["Book train", "Pack"])

@@ -20,10 +20,16 @@ from hostkit.processes import ProcessRegistry
 from imagebuild.postgres import POSTGRES_TAG
 
 from .. import aws, paths
-from ..alb.haproxy import HAProxy
+from ..alb import names
+from ..alb.haproxy import BACKEND, HAProxy
 from ..aws.awslogs import CloudWatchLogs
 from ..aws.stack import Stack
 from ..cloudfront.front_door import build_front_door, front_door_spec
+from ..cloudwatch.alarms import AlarmSpec
+from ..cloudwatch.alb_metrics import dimensions_of
+from ..cloudwatch.evaluator import AlarmEvaluator
+from ..cloudwatch.metric_store import MetricStore
+from ..cloudwatch.publisher import MetricPublisher
 from ..ecs.service import Service
 from ..ecs.spec import ServiceSpec, parse_service
 from ..errors import HarnessError
@@ -93,7 +99,7 @@ class Daemon:
         self.databases = ManagedDatabases(
             stack, paths.RDS, runner=rds_server, logs=logs, processes=processes
         )
-        stack = self.databases.resolving(stack)
+        stack = names.resolving(self.databases.resolving(stack))
         spec = parse_service(stack)
         self.listener_port = spec.listener.port if can_bind(spec.listener.port) else free_port()
         self.front_door = build_front_door(
@@ -106,12 +112,24 @@ class Daemon:
         self.balancer = HAProxy(
             paths.STANDIN, spec.listener, spec.target_group, spec.idle_timeout, processes
         )
+        cloudwatch = aws.client("cloudwatch")
+        metrics = MetricStore()
+        self.publisher = MetricPublisher(
+            cloudwatch,
+            access_log=self.balancer.log_path,
+            backend=BACKEND,
+            dimensions=dimensions_of(stack, spec),
+            store=metrics,
+            rds=(stack, paths.RDS),
+        )
+        self.alarms = AlarmEvaluator(cloudwatch, metrics, AlarmSpec.parse_all(stack))
         self.service = Service(
             stack,
             spec,
             runtime=self.runtime,
             balancer=self.balancer,
             endpoints=self.databases.endpoints,
+            on_target_health=self.publisher.observe_hosts,
         )
 
     def status(self) -> ServiceStatus:
@@ -144,12 +162,15 @@ class Daemon:
         resolving = self.databases.adopt(deployed)
         if resolving is None:
             raise RestartNeeded("the stack's RDS instances changed")
+        resolving = names.resolving(resolving)
         updated = await asyncio.to_thread(parse_service, resolving)
         if _front(updated) != _front(current):
             raise RestartNeeded("the listener or target group changed")
         if await asyncio.to_thread(front_door_spec, deployed) != self._front_door_spec():
             raise RestartNeeded("the distribution or its WebACL changed")
         self.service.update(resolving, updated)
+        self.alarms.alarms = AlarmSpec.parse_all(resolving)
+        await asyncio.to_thread(self.alarms.put_alarms)
         self.record(deployed)
 
     def _front_door_spec(self) -> Any:
@@ -176,6 +197,7 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         scheduler: asyncio.Task[None] | None = None
+        watchers: list[asyncio.Task[None]] = []
         try:
             await self.balancer.start(self.listener_port)
             if self.front_door is not None:
@@ -185,9 +207,15 @@ class Daemon:
             self.record(stack)
             server = await protocol.serve(paths.CONTROL_SOCKET, self.handle)
             scheduler = asyncio.create_task(self.service.run())
+            watchers = [
+                asyncio.create_task(self.publisher.run(), name="metrics"),
+                asyncio.create_task(self.alarms.run(), name="alarms"),
+            ]
             await stop.wait()
             server.close()
         finally:
+            for watcher in watchers:
+                watcher.cancel()
             if scheduler is not None:
                 scheduler.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -17,6 +17,7 @@ import logging
 import math
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -127,6 +128,7 @@ class Service:
         balancer: Balancer,
         endpoints: Endpoints | None = None,
         tick: float = 0.5,
+        on_target_health: Callable[[int, int], None] | None = None,
     ) -> None:
         self.stack = stack
         self.spec = spec
@@ -134,6 +136,7 @@ class Service:
         self.balancer = balancer
         self.endpoints = endpoints or {}
         self.tick = tick
+        self.on_target_health = on_target_health  # (healthy, unhealthy) at every observation
         self.desired_count = spec.desired_count
         self.generation = 1
         self.tasks: list[Task] = []
@@ -224,6 +227,11 @@ class Service:
         now = time.monotonic()
         for task in self.tasks:
             task.target = targets.get(task.target_name)
+        if self.on_target_health is not None:
+            # Before acting on them: a target replaced at this tick was unhealthy at it.
+            states = [t.alb_state for t in self.live() if t.registered_at is not None]
+            self.on_target_health(states.count("healthy"), states.count("unhealthy"))
+        for task in self.tasks:
             if task.status != "RUNNING" or task.desired_status != "RUNNING":
                 continue
             reason = ""

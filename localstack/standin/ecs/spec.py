@@ -165,6 +165,8 @@ class ServiceSpec:
     target_group: TargetGroupSpec
     listener: ListenerSpec
     idle_timeout: int
+    target_group_id: str = ""  # logical ids: what the load balancer's metrics are named by
+    load_balancer_id: str | None = None
 
 
 def parse_service(stack: Stack) -> ServiceSpec:
@@ -217,6 +219,8 @@ def parse_service(stack: Stack) -> ServiceSpec:
         target_group=parse_target_group(stack, target_group_id),
         listener=listener,
         idle_timeout=idle_timeout,
+        target_group_id=target_group_id,
+        load_balancer_id=load_balancer_id,
     )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, select, text
+from sqlalchemy import Column, Index, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex, ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
@@ -19,6 +20,7 @@ from todo_async.database.tables import (
     DEFAULT_TOKEN_DAYS,
     attempt_buckets,
     devices,
+    due_indexes,
     guard_indexes,
     list_indexes,
     schema_migrations,
@@ -31,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # Any constant: the key of the PostgreSQL advisory lock that serialises migrators.
 ADVISORY_LOCK_KEY = 7_346_120_001
+# Another: the session lock held by the one process building indexes concurrently.
+INDEX_BUILD_LOCK_KEY = 7_346_120_002
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ class Migration:
     version: int
     name: str
     statements: Sequence[ExecutableDDLElement]
+    # Indexes the code runs without (only slower): built in the migration's transaction on
+    # SQLite, after it on PostgreSQL without blocking writes (see `build_indexes`).
+    indexes: Sequence[Index] = ()
 
 
 class AddColumn(ExecutableDDLElement):
@@ -104,6 +111,21 @@ def _compile_expire_on_sqlite(
     return f"UPDATE tokens SET expires_at = {moment} WHERE expires_at IS NULL"
 
 
+class CreateIndexConcurrently(ExecutableDDLElement):
+    """CREATE INDEX CONCURRENTLY: PostgreSQL builds it while writes go on."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+
+@compiles(CreateIndexConcurrently, "postgresql")
+def _compile_create_index_concurrently(
+    element: CreateIndexConcurrently, compiler: DDLCompiler, **kw: Any
+) -> str:
+    sql: str = compiler.process(CreateIndex(element.index), **kw)
+    return sql.replace(" INDEX ", " INDEX CONCURRENTLY ", 1)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -157,6 +179,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             ExpireTokensMadeBefore(),
         ),
     ),
+    # Expand only: nullable columns without a default are a catalog change on both
+    # databases (no table rewrite, no lock held beyond the moment), and the previous
+    # release names its columns in every statement, so it neither sees nor fills them.
+    # See docs/schema-changes.md.
+    Migration(
+        6,
+        "due dates and imported todos' digests, with their indexes",
+        (AddColumn(todos.c.due), AddColumn(todos.c.import_digest)),
+        indexes=due_indexes,
+    ),
 )
 
 
@@ -177,23 +209,84 @@ async def migrate(database: TodoDatabase, lock_timeout: float = 5.0) -> list[int
     `lock_timeout` seconds for that lock, then raises what `lock_wait_expired` knows.
     """
     async with database.transaction(lock_timeout=lock_timeout):
-        if database.dialect_name == "postgresql":
-            # Building an index on a large table may take longer than a request may.
-            await database.execute(text("SET LOCAL statement_timeout = 0"))
-            await database.execute(
-                text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=ADVISORY_LOCK_KEY)
+        done = await _migrate_in_transaction(database)
+    if database.dialect_name == "postgresql":
+        await build_indexes(database)
+    return done
+
+
+async def _migrate_in_transaction(database: TodoDatabase) -> list[int]:
+    """Apply what is pending inside `migrate`'s transaction, its lock taken first."""
+    if database.dialect_name == "postgresql":
+        # Building an index on a large table may take longer than a request may.
+        await database.execute(text("SET LOCAL statement_timeout = 0"))
+        await database.execute(
+            text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=ADVISORY_LOCK_KEY)
+        )
+    await database.execute(CreateTable(schema_migrations, if_not_exists=True))
+    applied = {row[0] for row in await database.fetch_all(select(schema_migrations.c.version))}
+    done = []
+    for migration in MIGRATIONS:
+        if migration.version in applied:
+            continue
+        for statement in migration.statements:
+            await database.execute(statement)
+        if database.dialect_name == "sqlite":
+            # SQLite writers wait for the build (measured in docs/schema-changes.md).
+            for index in migration.indexes:
+                await database.execute(CreateIndex(index, if_not_exists=True))
+        await database.execute(
+            schema_migrations.insert().values(version=migration.version, name=migration.name)
+        )
+        logger.info("applied migration %d: %s", migration.version, migration.name)
+        done.append(migration.version)
+    return done
+
+
+async def build_indexes(database: TodoDatabase) -> list[str]:
+    """Build the migrations' indexes that PostgreSQL lacks, or holds INVALID, without
+    blocking writes; returns their names.
+
+    CREATE INDEX CONCURRENTLY cannot run in a transaction, and one that fails halfway
+    (a cancelled build, a lost connection) leaves an INVALID index behind: it is dropped
+    (concurrently too) and built again here, at the next start. One process builds at a
+    time; one that finds another building goes on without waiting: the code runs without
+    these indexes, only slower.
+    """
+    wanted = [index for migration in MIGRATIONS for index in migration.indexes]
+    async with database.connection() as connection:
+        locked = await connection.fetch_val(
+            text("SELECT pg_try_advisory_lock(:key)").bindparams(key=INDEX_BUILD_LOCK_KEY)
+        )
+        if not locked:
+            logger.info("another process builds the indexes; serving without waiting")
+            return []
+        try:
+            valid = {
+                row[0]: row[1]
+                for row in await connection.fetch_all(
+                    text(
+                        "SELECT c.relname, i.indisvalid FROM pg_index i "
+                        "JOIN pg_class c ON c.oid = i.indexrelid "
+                        "WHERE i.indrelid = 'todos'::regclass"
+                    )
+                )
+            }
+            missing = [index for index in wanted if not valid.get(index.name, False)]
+            if missing:
+                # A build reads the whole table: longer than any request may take.
+                await connection.execute(text("SET statement_timeout = 0"))
+            for index in missing:
+                if index.name in valid:
+                    logger.warning("index %s is INVALID (a build failed): rebuilding", index.name)
+                    await connection.execute(DropIndex(index, if_exists=True))
+                started = time.monotonic()
+                await connection.execute(CreateIndexConcurrently(index))
+                logger.info("built index %s in %.1f s", index.name, time.monotonic() - started)
+            if missing:
+                await connection.execute(text("RESET statement_timeout"))
+            return [str(index.name) for index in missing]
+        finally:
+            await connection.execute(
+                text("SELECT pg_advisory_unlock(:key)").bindparams(key=INDEX_BUILD_LOCK_KEY)
             )
-        await database.execute(CreateTable(schema_migrations, if_not_exists=True))
-        applied = {row[0] for row in await database.fetch_all(select(schema_migrations.c.version))}
-        done = []
-        for migration in MIGRATIONS:
-            if migration.version in applied:
-                continue
-            for statement in migration.statements:
-                await database.execute(statement)
-            await database.execute(
-                schema_migrations.insert().values(version=migration.version, name=migration.name)
-            )
-            logger.info("applied migration %d: %s", migration.version, migration.name)
-            done.append(migration.version)
-        return done

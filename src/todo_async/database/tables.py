@@ -5,6 +5,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Computed,
+    Date,
     DateTime,
     Double,
     Index,
@@ -54,6 +55,11 @@ todos = Table(
     Column("version", Integer, nullable=False),
     # Whose todo this is: a user's id, or OPEN_LIST_OWNER. Every query names it first.
     Column("owner_id", BigInteger, nullable=False, server_default=text(str(OPEN_LIST_OWNER))),
+    # The calendar day it is due, if any: a date without a time or a zone.
+    Column("due", Date, nullable=True),
+    # An imported todo's digest (see todo_async.imports): the same file imported again
+    # finds its todos here and adds none. Null for todos made any other way.
+    Column("import_digest", LargeBinary(32), nullable=True),
     # AUTOINCREMENT: a deleted todo's id (and so its URL) is never handed out again.
     sqlite_autoincrement=True,
 )
@@ -84,6 +90,35 @@ list_indexes = (
         todos.c.completed,
         todos.c.position,
         todos.c.id,
+    ),
+)
+
+# The due-date views: `due=today` and `due=none` seek (owner, due) and read in list order,
+# sort=due reads it in its own order; overdue (open todos due before today) seeks the
+# second. The digests of the todos an import made, looked up per owner (partial: the
+# todos made any other way have none, and cost it nothing).
+due_indexes = (
+    Index(
+        "ix_todos_owner_due_position",
+        todos.c.owner_id,
+        todos.c.due,
+        todos.c.position,
+        todos.c.id,
+    ),
+    Index(
+        "ix_todos_owner_completed_due_position",
+        todos.c.owner_id,
+        todos.c.completed,
+        todos.c.due,
+        todos.c.position,
+        todos.c.id,
+    ),
+    Index(
+        "ix_todos_owner_import_digest",
+        todos.c.owner_id,
+        todos.c.import_digest,
+        sqlite_where=todos.c.import_digest.is_not(None),
+        postgresql_where=todos.c.import_digest.is_not(None),
     ),
 )
 

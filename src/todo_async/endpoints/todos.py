@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from todo_async.accounts.identity import Owner, owner_of
+from todo_async.due_views import due_range
 from todo_async.pagination import Cursor
 from todo_async.preconditions import etag, expected_versions, precondition_failed
 from todo_async.problems import Problem
@@ -20,6 +21,7 @@ from todo_async.repository import (
     CATEGORY,
     COMPLETED,
     CREATED_AT,
+    DUE,
     ID,
     ORDER,
     TITLE,
@@ -35,7 +37,7 @@ from todo_async.serving.query_cache import per_query_string
 from todo_async.serving.url_for import url_for
 
 
-def _repository(request: Request) -> TodoRepository:
+def repository_of(request: Request) -> TodoRepository:
     repository: TodoRepository = request.app.state.repository
     return repository
 
@@ -44,7 +46,7 @@ def _max_body(request: Request) -> int:
     return int(request.app.state.settings.max_body_bytes)
 
 
-def _quota(request: Request, owner: Owner) -> int | None:
+def quota(request: Request, owner: Owner) -> int | None:
     """How many todos a user may hold; open mode's shared list has no bound."""
     if owner.username is None:
         return None
@@ -88,6 +90,8 @@ def todo_document(row: Row, collection_url: str) -> dict[str, Any]:
         "category": row[CATEGORY],
         "completed": bool(row[COMPLETED]),
         "order": row[ORDER],
+        # SQLite hands back the ISO text it stores, PostgreSQL a date: both render alike.
+        "due": row[DUE],
         "created_at": _moment(row[CREATED_AT]),
         "updated_at": _moment(row[UPDATED_AT]),
         "url": f"{collection_url}/{row[ID]}",
@@ -120,8 +124,16 @@ class TodoCollection(HTTPEndpoint):
         query = read_query(request, ListQuery)
         # The schema's pattern admits only tokens that decode.
         after = None if query.cursor is MISSING else Cursor.decode(query.cursor)
-        rows, next_cursor = await _repository(request).page(
-            owner, **_filters(query), limit=query.limit, after=after
+        due, completed = due_range(query, dt.datetime.now(dt.UTC))
+        category = None if query.category is MISSING else query.category
+        rows, next_cursor = await repository_of(request).page(
+            owner,
+            completed=completed,
+            category=category,
+            limit=query.limit,
+            after=after,
+            due=due,
+            sort=query.sort,
         )
         collection_url = url_for(request, "todos")
         headers = {}
@@ -133,7 +145,9 @@ class TodoCollection(HTTPEndpoint):
     async def post(self, request: Request) -> Response:
         owner = owner_of(request)
         todo = await read_json(request, TodoCreate, _max_body(request))
-        row = await _repository(request).create(owner.id, todo.model_dump(), _quota(request, owner))
+        row = await repository_of(request).create(
+            owner.id, todo.model_dump(), quota(request, owner)
+        )
         if row is None:
             raise Problem(409, "You have as many todos as one may: delete some first.")
         return _item_response(request, row, 201)
@@ -142,7 +156,7 @@ class TodoCollection(HTTPEndpoint):
         """Delete all todos, or the matching ones: `?completed=true` clears the done."""
         owner = owner_of(request).id
         query = read_query(request, TodoFilter)
-        count = await _repository(request).delete_many(owner, **_filters(query))
+        count = await repository_of(request).delete_many(owner, **_filters(query))
         return JSONResponse(Deleted(deleted=count).model_dump())
 
 
@@ -152,7 +166,7 @@ class TodoItem(HTTPEndpoint):
     async def get(self, request: Request) -> Response:
         owner = owner_of(request).id
         todo_id = read_row_id(request, _not_found)
-        row = await _repository(request).get(owner, todo_id)
+        row = await repository_of(request).get(owner, todo_id)
         if row is None:
             raise _not_found(todo_id)
         return _item_response(request, row)
@@ -163,7 +177,7 @@ class TodoItem(HTTPEndpoint):
         versions = expected_versions(request)
         patch = await read_json(request, TodoPatch, _max_body(request))
         changes = patch.model_dump(include=patch.model_fields_set)
-        repository = _repository(request)
+        repository = repository_of(request)
         if changes:
             row = await repository.update(owner, todo_id, changes, versions)
         else:
@@ -180,7 +194,7 @@ class TodoItem(HTTPEndpoint):
         owner = owner_of(request).id
         todo_id = read_row_id(request, _not_found)
         versions = expected_versions(request)
-        repository = _repository(request)
+        repository = repository_of(request)
         if not await repository.delete(owner, todo_id, versions):
             if await repository.get(owner, todo_id) is None:
                 raise _not_found(todo_id)

@@ -9,12 +9,16 @@ loads (an `<img>` or `<script>` on another site), never to a CORS `fetch`.
 
 A header the response already carries is left as it is, so a route can set its own.
 Strict-Transport-Security goes only on HTTPS responses (after the proxy-headers
-middleware has applied X-Forwarded-Proto): browsers ignore it over plain HTTP.
+middleware has applied X-Forwarded-Proto): browsers ignore it over plain HTTP. A response
+to a user's own credentials (the authentication middleware, further in, says so in
+scope["auth"]) gets `Cache-Control: no-store`: no shared or browser cache keeps it.
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from todo_async.middleware.authentication import PER_USER
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -41,6 +45,7 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
 )
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+NO_STORE = (b"cache-control", b"no-store")
 
 
 class SecurityHeadersMiddleware:
@@ -58,6 +63,8 @@ class SecurityHeadersMiddleware:
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(header for header in extra if header[0] not in present)
+                if scope.get("auth") in PER_USER and b"cache-control" not in present:
+                    headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
 

@@ -48,16 +48,18 @@ function retryAfterOf(response) {
   return Number.isFinite(seconds) ? Math.max(0, Math.ceil(seconds)) : null;
 }
 
-async function send(method, path, { body, etag } = {}) {
+// `body` goes as JSON; `file` (a File or Blob) as it is, with `contentType`.
+async function send(method, path, { body, etag, file, contentType } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (file !== undefined) headers["Content-Type"] = contentType;
   if (etag) headers["If-Match"] = etag;
   let response;
   try {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: file ?? (body === undefined ? undefined : JSON.stringify(body)),
       cache: "no-store",
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
@@ -88,11 +90,15 @@ async function item(response) {
   return { todo: await response.json(), etag: response.headers.get("ETag") };
 }
 
-/** Every todo matching `filter` ({completed?: bool, category?: string|null}), page by page. */
+/** Every todo matching `filter`, page by page: {completed?: bool, category?: string|null,
+ * due?: "today"|"overdue"|"upcoming", tz?: IANA time zone for "today", sort?: "due"}. */
 export async function listTodos(filter = {}) {
   const query = new URLSearchParams();
   if (filter.completed !== undefined) query.set("completed", String(filter.completed));
   if (filter.category !== undefined) query.set("category", filter.category ?? "");
+  if (filter.due !== undefined) query.set("due", filter.due);
+  if (filter.tz !== undefined) query.set("tz", filter.tz);
+  if (filter.sort !== undefined) query.set("sort", filter.sort);
   const search = query.toString();
   let path = search ? `/api/todos?${search}` : "/api/todos";
   const todos = [];
@@ -123,6 +129,16 @@ export async function updateTodo(id, changes, etag) {
 
 export async function deleteTodo(id, etag) {
   await send("DELETE", `/api/todos/${id}`, { etag });
+}
+
+const IMPORT_TYPES = { json: "application/json", csv: "text/csv" };
+
+/** Import a JSON, CSV or todo.txt file (told apart by its name's ending; anything else is
+ * todo.txt). Resolves to {created, skipped}. */
+export async function importTodos(file) {
+  const ending = file.name.split(".").pop().toLowerCase();
+  const contentType = IMPORT_TYPES[ending] ?? "text/plain";
+  return (await send("POST", "/api/todos/import", { file, contentType })).json();
 }
 
 /** Delete every completed todo; resolves to how many were deleted. */

@@ -4,6 +4,8 @@
 import { hideSignIn, setUpAccount, showAccount, showSignIn } from "./account.js";
 import { setUpAccountSettings, showAccountSettings } from "./account_settings.js";
 import * as api from "./api.js";
+import { dueText, inDueView, isOverdue, timeZone } from "./dates.js";
+import { enableDragging, planOrder } from "./reorder.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -12,12 +14,14 @@ const ui = {
   form: $("#new-todo"),
   title: $("#new-title"),
   category: $("#new-category"),
+  due: $("#new-due"),
   names: $("#category-names"),
   problem: $("#problem"),
   problemMessage: $("#problem-message"),
   problemRetry: $("#problem-retry"),
   problemDismiss: $("#problem-dismiss"),
-  statusLinks: [...document.querySelectorAll(".status-filter a")],
+  statusLinks: [...document.querySelectorAll(".status-filter a[data-status]")],
+  dueLinks: [...document.querySelectorAll(".due-filter a")],
   categoryFilter: $("#category-filter"),
   list: $("#todo-list"),
   empty: $("#empty"),
@@ -26,7 +30,12 @@ const ui = {
   status: $("#status"),
   todoTemplate: $("#todo-template"),
   editTemplate: $("#edit-template"),
+  importForm: $("#import-form"),
+  importFile: $("#import-file"),
+  importResult: $("#import-result"),
 };
+
+const DUE_VIEWS = ["today", "overdue", "upcoming"];
 
 const state = {
   view: "starting", // "list" or "signed-out" once the server said who is signed in
@@ -38,6 +47,8 @@ const state = {
   pending: new Set(), // ids with a change on its way
   editing: null, // id of the todo whose edit form is open
   adding: false,
+  reordering: false, // moves being saved
+  moves: [], // ids of the tasks moved and not saved yet, in turn
   loaded: false,
   loadSeq: 0,
   retry: null,
@@ -58,19 +69,24 @@ const items = new Map(); // id -> <li>
 
 // ---- filter <-> URL ------------------------------------------------------------------
 
-// ?status=active|completed, ?category=NAME; an empty category means "no category".
+// ?status=active|completed, or ?due=today|overdue|upcoming (one or the other), and
+// ?category=NAME; an empty category means "no category".
+
 function readFilter() {
   const params = new URLSearchParams(window.location.search);
   const status = params.get("status");
+  const due = params.get("due");
   return {
     status: status === "active" || status === "completed" ? status : "all",
+    due: DUE_VIEWS.includes(due) ? due : undefined,
     category: params.has("category") ? params.get("category") || null : undefined,
   };
 }
 
-function filterUrl({ status, category }) {
+function filterUrl({ status, due, category }) {
   const params = new URLSearchParams();
-  if (status !== "all") params.set("status", status);
+  if (due !== undefined) params.set("due", due);
+  else if (status !== "all") params.set("status", status);
   if (category !== undefined) params.set("category", category ?? "");
   const search = params.toString();
   return search ? `?${search}` : window.location.pathname;
@@ -79,6 +95,7 @@ function filterUrl({ status, category }) {
 function shows(todo, filter = state.filter) {
   if (filter.status === "active" && todo.completed) return false;
   if (filter.status === "completed" && !todo.completed) return false;
+  if (!inDueView(todo, filter.due)) return false;
   return filter.category === undefined || todo.category === filter.category;
 }
 
@@ -101,14 +118,20 @@ const categoryValue = (category) =>
 const categoryFromValue = (value) =>
   value === "all" ? undefined : value === "none" ? null : value.slice(1);
 
+// The overdue and upcoming views run in date order, so their items cannot be moved.
+const sortedByDue = (filter = state.filter) =>
+  filter.due === "overdue" || filter.due === "upcoming";
+
 // ---- loading -------------------------------------------------------------------------
 
 async function load({ quiet = false } = {}) {
   const seq = ++state.loadSeq;
   if (!quiet) ui.list.setAttribute("aria-busy", "true");
-  const { status, category } = state.filter;
+  const { status, due, category } = state.filter;
   const query = { category };
-  if (status !== "all") query.completed = status === "completed";
+  if (due !== undefined) Object.assign(query, { due, tz: timeZone() });
+  else if (status !== "all") query.completed = status === "completed";
+  if (sortedByDue()) query.sort = "due";
   try {
     const [todos, categories] = await Promise.all([
       api.listTodos(query),
@@ -220,6 +243,9 @@ function forget() {
   ui.list.replaceChildren();
   ui.title.value = "";
   ui.category.value = "";
+  ui.due.value = "";
+  ui.importFile.value = "";
+  ui.importResult.hidden = true;
   hideProblem();
   render();
   showEmpty("Loading…");
@@ -266,9 +292,12 @@ function renderList() {
 }
 
 function emptyMessage() {
-  const { status, category } = state.filter;
+  const { status, due, category } = state.filter;
   const where =
     category === undefined ? "" : category === null ? " without a category" : ` in “${category}”`;
+  if (due === "today") return `Nothing due today${where}.`;
+  if (due === "overdue") return `Nothing overdue${where}.`;
+  if (due === "upcoming") return `Nothing due after today${where}.`;
   if (status === "active") return `No open tasks${where}.`;
   if (status === "completed") return `No completed tasks${where}.`;
   return where ? `No tasks${where}.` : "Nothing to do yet. Add a task above.";
@@ -306,8 +335,30 @@ function fillItem(li, todo) {
     label.textContent = "Category: ";
     category.append(label, todo.category);
   }
+  const due = $(".due", li);
+  due.hidden = !todo.due;
+  li.classList.toggle("overdue", isOverdue(todo));
+  due.replaceChildren();
+  if (todo.due) {
+    // Overdue is said in words and with an icon, not by colour alone.
+    if (isOverdue(todo)) due.append(overdueIcon());
+    const date = document.createElement("time");
+    date.dateTime = todo.due;
+    date.textContent = dueText(todo);
+    due.append(date);
+  }
+  $(".move-up", li).setAttribute("aria-label", `Move “${todo.title}” up`);
+  $(".move-down", li).setAttribute("aria-label", `Move “${todo.title}” down`);
   $(".edit", li).setAttribute("aria-label", `Edit “${todo.title}”`);
   $(".delete", li).setAttribute("aria-label", `Delete “${todo.title}”`);
+}
+
+function overdueIcon() {
+  const icon = document.createElement("span");
+  icon.className = "overdue-icon";
+  icon.setAttribute("aria-hidden", "true");
+  icon.textContent = "⚠";
+  return icon;
 }
 
 function totals() {
@@ -329,12 +380,18 @@ function renderCounts() {
 }
 
 function renderFilters() {
+  const { status: shownStatus, due: shownDue } = state.filter;
   for (const link of ui.statusLinks) {
     const status = link.dataset.status;
-    link.href = filterUrl({ ...state.filter, status });
-    if (status === state.filter.status) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
+    link.href = filterUrl({ ...state.filter, status, due: undefined });
+    markCurrent(link, shownDue === undefined && status === shownStatus);
   }
+  for (const link of ui.dueLinks) {
+    const due = link.dataset.due;
+    link.href = filterUrl({ ...state.filter, status: "all", due });
+    markCurrent(link, due === shownDue);
+  }
+  ui.list.classList.toggle("fixed-order", sortedByDue());
   const current = state.filter.category;
   const named = state.categories.filter(({ category }) => category !== null);
   const none = state.categories.find(({ category }) => category === null);
@@ -356,6 +413,11 @@ function renderFilters() {
       .filter(({ category }) => category !== null)
       .map(({ category }) => new Option(category, category)),
   );
+}
+
+function markCurrent(link, isCurrent) {
+  if (isCurrent) link.setAttribute("aria-current", "page");
+  else link.removeAttribute("aria-current");
 }
 
 function countText(open, completed) {
@@ -409,7 +471,7 @@ function clearInvalid(input) {
   input.removeAttribute("aria-describedby");
 }
 
-const FIELD_NAMES = { title: "Title", category: "Category" };
+const FIELD_NAMES = { title: "Title", category: "Category", due: "Due date" };
 
 function retryLater(key, retry, seconds) {
   window.clearTimeout(retries.get(key));
@@ -526,6 +588,7 @@ async function withPending(id, change) {
 async function addTodo() {
   const title = ui.title.value.trim();
   const category = ui.category.value.trim();
+  const due = ui.due.value;
   if (!title) {
     ui.title.focus();
     announce("Type a task first.");
@@ -535,11 +598,16 @@ async function addTodo() {
   state.adding = true;
   clearInvalid(ui.title);
   clearInvalid(ui.category);
+  clearInvalid(ui.due);
+  const fields = { title };
+  if (category) fields.category = category;
+  if (due) fields.due = due;
   try {
-    const { todo, etag } = await api.createTodo(category ? { title, category } : { title });
+    const { todo, etag } = await api.createTodo(fields);
     remember(todo, etag);
     // Typing may have gone on while the request was out; only clear what was sent.
     if (ui.title.value.trim() === title) ui.title.value = "";
+    if (ui.due.value === due) ui.due.value = "";
     hideProblem();
     count(todo, +1);
     const visible = shows(todo);
@@ -549,7 +617,7 @@ async function addTodo() {
     if (document.activeElement !== ui.category) ui.title.focus();
   } catch (error) {
     report(error, "add the task", {
-      fields: { title: ui.title, category: ui.category },
+      fields: { title: ui.title, category: ui.category, due: ui.due },
       retry: () => addTodo(),
     });
   } finally {
@@ -616,6 +684,114 @@ async function clearCompleted() {
   }
 }
 
+// ---- reordering ----------------------------------------------------------------------
+
+// The overdue and upcoming views are in date order: nothing there is moved.
+const canReorder = () => !sortedByDue();
+
+/** Put the task `id` at `to` in the list shown; `focus` names the button to keep focused.
+ * The list changes at once; saving follows, one move after another. */
+function moveTodo(id, to, { focus = null } = {}) {
+  const from = state.todos.findIndex((todo) => todo.id === id);
+  if (from < 0 || !canReorder()) return;
+  const todo = state.todos[from];
+  const size = state.todos.length;
+  if (to < 0 || to >= size || to === from) {
+    render();
+    if (to !== from) announce(`“${todo.title}” is already ${to < from ? "first" : "last"}.`);
+    return;
+  }
+  const moved = state.todos.filter((other) => other.id !== id);
+  moved.splice(to, 0, todo);
+  state.todos = moved;
+  render();
+  if (focus) $(focus, items.get(id))?.focus();
+  announce(`Moved “${todo.title}” to position ${to + 1} of ${size}.`);
+  state.moves.push(id);
+  if (!state.reordering) saveOrder();
+}
+
+// Each move, in turn, saved as the `order` values that keep the list as shown (planned
+// against the list as it is by then), each PATCH with the task's If-Match.
+async function saveOrder() {
+  state.reordering = true;
+  let id = null;
+  try {
+    while (state.moves.length) {
+      id = state.moves.shift();
+      const index = state.todos.findIndex((todo) => todo.id === id);
+      if (index < 0) continue;
+      for (const change of planOrder(state.todos, index)) await saveTaskOrder(change);
+    }
+    if (state.retryKey === "order") hideProblem();
+  } catch (error) {
+    state.moves = [];
+    // A 412 or 404 brings back the stored list and says why; a busy service retries.
+    report(error, "save the new order", {
+      retry: () => {
+        state.moves.push(id);
+        if (!state.reordering) saveOrder();
+      },
+      key: "order",
+    });
+  } finally {
+    state.reordering = false;
+  }
+}
+
+async function saveTaskOrder({ id, order }) {
+  const todo = todoById(id);
+  const { todo: updated, etag } = await withPending(id, async () =>
+    api.updateTodo(id, { order }, await etagFor(todo)),
+  );
+  remember(updated, etag);
+  const index = state.todos.findIndex((other) => other.id === id);
+  if (index >= 0) state.todos[index] = updated;
+}
+
+// ---- import --------------------------------------------------------------------------
+
+async function importFile() {
+  const [file] = ui.importFile.files;
+  if (!file) {
+    ui.importFile.focus();
+    announce("Choose a file to import first.");
+    return;
+  }
+  clearInvalid(ui.importFile);
+  ui.importResult.hidden = true;
+  try {
+    const { created, skipped } = await api.importTodos(file);
+    hideProblem();
+    ui.importFile.value = "";
+    ui.importResult.textContent = importedText(file.name, created, skipped);
+    ui.importResult.hidden = false;
+    load({ quiet: true });
+  } catch (error) {
+    if (error instanceof api.ApiError && ![401, 503, 507].includes(error.status)) {
+      // The API names the first bad line; its words are shown as they are.
+      markInvalid(ui.importFile);
+      showProblem(`Could not import “${file.name}”: ${importProblem(error)}`);
+      ui.importFile.focus();
+    } else {
+      report(error, `import “${file.name}”`, { retry: () => importFile(), key: "import" });
+    }
+  }
+}
+
+function importedText(name, created, skipped) {
+  const tasks = (n) => `${n} ${n === 1 ? "task" : "tasks"}`;
+  if (created === 0) return `Nothing new in “${name}”: ${tasks(skipped)} already on the list.`;
+  const already = skipped ? `; ${skipped} already on the list` : "";
+  return `Imported ${tasks(created)} from “${name}”${already}.`;
+}
+
+function importProblem(error) {
+  const { line } = error.problem;
+  const where = Number.isInteger(line) && !error.message.includes(`line ${line}`);
+  return `${where ? `line ${line}: ` : ""}${error.message} (HTTP ${error.status}).`;
+}
+
 // ---- editing in place ----------------------------------------------------------------
 
 function startEdit(id) {
@@ -628,6 +804,7 @@ function startEdit(id) {
   const title = $(".edit-title", form);
   title.value = todo.title;
   $(".edit-category", form).value = todo.category ?? "";
+  $(".edit-due", form).value = todo.due ?? "";
   $(".view", li).hidden = true;
   li.classList.add("editing");
   li.append(form);
@@ -655,8 +832,10 @@ function cancelEdit(id, focus = true) {
 async function saveEdit(id, form) {
   const titleInput = $(".edit-title", form);
   const categoryInput = $(".edit-category", form);
+  const dueInput = $(".edit-due", form);
   const title = titleInput.value.trim();
   const category = categoryInput.value.trim() || null;
+  const due = dueInput.value || null;
   const todo = todoById(id);
   if (!todo || busy(id)) return;
   if (!title) {
@@ -668,6 +847,7 @@ async function saveEdit(id, form) {
   const changes = {};
   if (title !== todo.title) changes.title = title;
   if (category !== todo.category) changes.category = category;
+  if (due !== (todo.due ?? null)) changes.due = due;
   if (Object.keys(changes).length === 0) {
     closeEdit(id, true);
     return;
@@ -683,7 +863,7 @@ async function saveEdit(id, form) {
     announce(`Saved “${title}”.`);
   } catch (error) {
     report(error, "save the change", {
-      fields: { title: titleInput, category: categoryInput },
+      fields: { title: titleInput, category: categoryInput, due: dueInput },
       editing: true,
       retry: () => state.editing === id && saveEdit(id, form),
       key: `edit ${id}`,
@@ -718,9 +898,18 @@ ui.list.addEventListener("click", (event) => {
   const button = event.target.closest("button");
   if (!button) return;
   const id = itemId(button);
-  if (button.matches(".edit")) startEdit(id);
+  const index = state.todos.findIndex((todo) => todo.id === id);
+  if (button.matches(".move-up")) moveTodo(id, index - 1, { focus: ".move-up" });
+  else if (button.matches(".move-down")) moveTodo(id, index + 1, { focus: ".move-down" });
+  else if (button.matches(".edit")) startEdit(id);
   else if (button.matches(".delete") && !busy(id)) deleteTodo(id);
   else if (button.matches(".cancel")) cancelEdit(id);
+});
+
+enableDragging(ui.list, {
+  allowed: canReorder,
+  drop: (li, to) => moveTodo(itemId(li), to),
+  cancel: render,
 });
 
 ui.list.addEventListener("dblclick", (event) => {
@@ -743,11 +932,12 @@ ui.list.addEventListener("input", (event) => {
   if (event.target.closest(".edit-form")) clearInvalid(event.target);
 });
 
-for (const link of ui.statusLinks) {
+for (const link of [...ui.statusLinks, ...ui.dueLinks]) {
   link.addEventListener("click", (event) => {
     if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
     event.preventDefault();
-    setFilter({ ...state.filter, status: link.dataset.status });
+    const { status = "all", due } = link.dataset;
+    setFilter({ ...state.filter, status, due });
   });
 }
 
@@ -756,6 +946,12 @@ ui.categoryFilter.addEventListener("change", () => {
 });
 
 ui.clear.addEventListener("click", clearCompleted);
+
+ui.importForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  importFile();
+});
+ui.importFile.addEventListener("change", () => clearInvalid(ui.importFile));
 
 ui.problemDismiss.addEventListener("click", () => {
   hideProblem();

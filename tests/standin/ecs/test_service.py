@@ -87,6 +87,24 @@ async def test_target_failing_health_checks_is_replaced(tmp_path: Path) -> None:
         assert victim.stopped_reason == "Task failed ELB health checks in the target group"
 
 
+async def test_target_health_reported_before_the_unhealthy_target_is_replaced(
+    tmp_path: Path,
+) -> None:
+    """What the load balancer's host-count metrics are made of: at every observation, the
+    live targets' healthy and unhealthy counts, the failing one counted before it goes."""
+    balancer = FakeBalancer()
+    service = make_service(tmp_path, service_spec(desired=2), balancer, CommandRunner(SERVE))
+    observed: list[tuple[int, int]] = []
+    service.on_target_health = lambda healthy, unhealthy: observed.append((healthy, unhealthy))
+    async with running(service):
+        await wait_for(service.steady, 10, "steady")
+        assert observed[-1] == (2, 0)
+        balancer.failing.add(service.live()[0].target_name)
+        await wait_for(lambda: (1, 1) in observed, 10, "the unhealthy target counted")
+        await wait_for(service.steady, 10, "replaced")
+        assert observed[-1] == (2, 0)
+
+
 @pytest.mark.parametrize(("minimum", "maximum"), [(50, 150), (100, 200), (50, 100)])
 async def test_rolling_deployment_stays_within_healthy_percent(
     tmp_path: Path, minimum: int, maximum: int

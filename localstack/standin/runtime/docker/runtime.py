@@ -32,17 +32,24 @@ SUBNET = "172.31.240.0/24"  # clear of Docker's default pools and the stack's VP
 
 
 def local_images(app_image: str, postgres_image: str) -> Callable[[str], str]:
-    """The local image for an image a task definition names: the project's image as it is
-    (built here), any postgres image as the local PostgreSQL image; others refused."""
+    """The local image for an image a task definition names: the project's image, or another
+    release of it (the same repository, another tag: built here), as it is; any postgres
+    image as the local PostgreSQL image; others refused."""
 
     def local(image: str) -> str:
-        if image == app_image:
+        if repository(image) == repository(app_image):
             return image
         if is_postgres_image(image):
             return postgres_image
         raise HarnessError(f"no local image for {image} (runs here: {app_image}, postgres)")
 
     return local
+
+
+def repository(image: str) -> str:
+    """An image reference without its tag: `todo-async` of `todo-async:local`."""
+    name, _, tag = image.rpartition(":")
+    return name if name and "/" not in tag else image
 
 
 class AddressPool:

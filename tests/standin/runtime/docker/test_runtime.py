@@ -7,7 +7,12 @@ import pytest
 from standin.aws.awslogs import CloudWatchLogs
 from standin.ecs.spec import TaskDefinitionSpec
 from standin.errors import HarnessError
-from standin.runtime.docker.runtime import NETWORK, DockerRuntime, local_images
+from standin.runtime.docker.runtime import (
+    NETWORK,
+    DockerRuntime,
+    local_images,
+    repository,
+)
 
 from tests.standin.fakes import container_spec
 
@@ -35,9 +40,18 @@ def definition() -> TaskDefinitionSpec:
 def test_images_named_by_the_task_definition_run_as_the_local_ones() -> None:
     local = local_images(APP, LOCAL_POSTGRES)
     assert local(APP) == APP
+    assert local("todo-async:previous-8142bb01ea17") == "todo-async:previous-8142bb01ea17"
     assert local("public.ecr.aws/docker/library/postgres:17.9-bookworm") == LOCAL_POSTGRES
     with pytest.raises(HarnessError, match="no local image for redis:7"):
         local("redis:7")
+    with pytest.raises(HarnessError, match="no local image for todo-async-load:local"):
+        local("todo-async-load:local")
+
+
+def test_an_image_repository_is_its_reference_without_the_tag() -> None:
+    assert repository("todo-async:local") == "todo-async"
+    assert repository("registry.local:5000/todo-async") == "registry.local:5000/todo-async"
+    assert repository("registry.local:5000/todo-async:v2") == "registry.local:5000/todo-async"
 
 
 def test_each_task_gets_its_own_address_and_a_released_one_comes_back_last() -> None:

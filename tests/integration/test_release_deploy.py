@@ -1,0 +1,191 @@
+"""The new release deployed over the previous one through the load balancer, under Locust
+load and a writer, as ECS rolls a new task definition revision: the previous release's image
+is built from its commit in this clone's history, deployed first, then this checkout's image
+over it. Nothing fails, no acknowledged write is lost, and during the roll a todo written
+with a due date by a new task is read and changed by an old task and keeps its due date.
+Docker runtime in rds mode only: the process runtime runs the checkout alone."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from standin.paths import REPO, STANDIN_INFO
+
+from tests.integration.conftest import Standin, stored_in_category
+from tests.integration.traffic import Traffic
+from tests.previous_release import PREVIOUS_RELEASE, extract
+
+# Named by its commit: a build is skipped when the engine already has it.
+PREVIOUS_IMAGE = f"todo-async:release-{PREVIOUS_RELEASE[:12]}"
+DUE = "2031-03-14"
+
+
+@pytest.fixture(scope="module")
+def docker_rds(outputs: dict[str, Any], standin: Standin) -> dict[str, Any]:
+    if outputs["Runtime"] != "docker":
+        pytest.skip(
+            "the process runtime runs the checkout only: make local-up LOCAL_RUNTIME=docker"
+        )
+    status = standin.wait_until(lambda s: s["steady"], 300, "steady")
+    if status["desired_count"] < 2:
+        pytest.skip("one task (sidecar mode): no old and new task side by side")
+    return outputs
+
+
+@pytest.fixture(scope="module")
+def previous_image(docker_rds: dict[str, Any]) -> str:
+    """The previous release's image, built from its commit's tree as local-up builds the
+    checkout's: on the same local base, with the same Dockerfile rules of that commit."""
+    from standin.runtime.docker.engine import ensure_engine
+
+    from imagebuild.base import default_base, resolve_base
+    from imagebuild.build import build_image
+
+    engine = ensure_engine()
+    if engine.has_image(PREVIOUS_IMAGE):
+        print(f"{PREVIOUS_IMAGE}: on the engine already")
+        return PREVIOUS_IMAGE
+    with tempfile.TemporaryDirectory(prefix="previous-release-") as tree:
+        built = build_image(
+            engine, resolve_base(engine, default_base()), PREVIOUS_IMAGE, extract(Path(tree))
+        )
+    print(f"{PREVIOUS_IMAGE}: built in {built.seconds:.0f} s")
+    return PREVIOUS_IMAGE
+
+
+class LocustRun:
+    """`python -m loadtest` (the people model, headless) against the load balancer until
+    stopped; its statistics read from Locust's CSV."""
+
+    def __init__(self, alb_url: str, results: Path) -> None:
+        self.results = results
+        command = [
+            *(sys.executable, "-m", "loadtest", "--profile", "smoke", "--host", alb_url),
+            *("--results", str(results), "--model", "people", "--think-time", "0.2-0.8"),
+            *("-u", "6", "-r", "3", "-t", "900s"),
+        ]
+        self.process = subprocess.Popen(command, cwd=REPO)
+
+    def stop(self) -> dict[str, int]:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+        [run_dir] = list(self.results.iterdir())
+        with (run_dir / "locust_stats.csv").open(newline="") as file:
+            rows = {row["Name"]: row for row in csv.DictReader(file)}
+        total = rows["Aggregated"]
+        return {"requests": int(total["Request Count"]), "failures": int(total["Failure Count"])}
+
+
+@pytest.fixture
+def locust(alb_url: str, tmp_path: Path) -> Iterator[LocustRun]:
+    run = LocustRun(alb_url, tmp_path / "locust")
+    yield run
+    if run.process.poll() is None:
+        run.process.kill()
+        run.process.wait()
+
+
+def task_client(task: dict[str, Any], headers: dict[str, str]) -> httpx.Client:
+    """One task reached where the load balancer reaches it (rds mode: the app's one port)."""
+    [port] = task["ports"].values()
+    return httpx.Client(base_url=f"http://{task['address']}:{port}", headers=headers, timeout=10)
+
+
+def mixed(generation: int) -> Any:
+    """A new task in service and an old one still running (draining, or not yet stopped)."""
+
+    def check(status: dict[str, Any]) -> bool:
+        running = [t for t in status["tasks"] if t["status"] == "RUNNING"]
+        return any(
+            t["generation"] == generation and t["target_state"] == "healthy" for t in running
+        ) and any(t["generation"] < generation for t in running)
+
+    return check
+
+
+def new_written_old_read(status: dict[str, Any], generation: int, headers: dict[str, str]) -> None:
+    """A todo with a due date written by a new task; an old task reads it intact and renames
+    it; the new task still sees its due date."""
+    running = [t for t in status["tasks"] if t["status"] == "RUNNING"]
+    new = next(t for t in running if t["generation"] == generation)
+    old = next(t for t in running if t["generation"] < generation)
+    with task_client(new, headers) as new_task, task_client(old, headers) as old_task:
+        created = new_task.post("/api/todos", json={"title": "file taxes", "due": DUE})
+        assert created.status_code == 201, created.text
+        todo = created.json()
+        assert todo["due"] == DUE
+        read = old_task.get(f"/api/todos/{todo['id']}")
+        assert read.status_code == 200, read.text
+        seen = read.json()
+        assert "due" not in seen, "the old task is the previous release"
+        assert {k: seen[k] for k in ("id", "title", "completed", "category", "order")} == {
+            k: todo[k] for k in ("id", "title", "completed", "category", "order")
+        }
+        renamed = old_task.patch(
+            f"/api/todos/{todo['id']}",
+            json={"title": "file taxes today"},
+            headers={"If-Match": read.headers["ETag"]},
+        )
+        assert renamed.status_code == 200, renamed.text
+        after = new_task.get(f"/api/todos/{todo['id']}").json()
+    assert (after["title"], after["due"]) == ("file taxes today", DUE), after
+
+
+def test_the_new_release_deploys_over_the_previous_one_under_load(
+    standin: Standin,
+    docker_rds: dict[str, Any],
+    previous_image: str,
+    alb_url: str,
+    credentials: dict[str, str],
+    alb: httpx.Client,
+    locust: LocustRun,
+) -> None:
+    headers = credentials
+    new_image = json.loads(STANDIN_INFO.read_text())["app_image"]  # what local-up built
+    standin.deploy(previous_image)
+    created = alb.post("/api/todos", json={"title": "before the deploy"})
+    assert created.status_code == 201, created.text
+    assert "due" not in created.json(), "the previous release serves"
+    deployment = standin.status()["deployment"]
+    label = f"release-{uuid.uuid4().hex[:8]}"
+
+    with Traffic(alb_url, headers=headers, write=True, label=label, limit=900) as writer:
+        time.sleep(5)
+        started = time.monotonic()
+        with ThreadPoolExecutor(1) as pool:
+            deploying = pool.submit(standin.deploy, new_image)
+            status = standin.wait_until(
+                mixed(deployment + 1), 600, "old and new tasks side by side"
+            )
+            new_written_old_read(status, deployment + 1, headers)
+            deploying.result()
+        took = time.monotonic() - started
+        time.sleep(2)
+        load = locust.stop()
+
+    stored = stored_in_category(alb, label)
+    lost = {i: t for i, t in writer.written.items() if stored.get(i) != t}
+    print(
+        f"{new_image} deployed over {previous_image} in {took:.1f} s: Locust "
+        f"{load['requests']} requests, {load['failures']} failed; writer {writer.summary()}; "
+        f"{len(writer.written)} writes acknowledged, {len(stored)} stored, {len(lost)} lost"
+    )
+    assert standin.wait_until(lambda s: s["steady"], 60, "steady")["deployment"] == deployment + 1
+    assert load["requests"] > 100
+    assert load["failures"] == 0
+    assert len(writer.written) > 50
+    assert not lost
+    assert not writer.failures()
