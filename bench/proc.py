@@ -57,3 +57,9 @@ def largest_rss_mb(pid: int) -> float:
             continue
         largest = max(largest, int(fields[21]))
     return largest * PAGE_BYTES / 2**20
+
+
+def run_queue_seconds(pid: int) -> float:
+    """How long the process's main thread (a server's event loop) has waited, runnable, for
+    a core: the second field of /proc/PID/schedstat, in nanoseconds."""
+    return int((PROC / str(pid) / "schedstat").read_text().split()[1]) / 1e9

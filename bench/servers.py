@@ -31,6 +31,11 @@ class App:
     src: Path | None = None
     # The service's AUTH_MODE: "accounts" makes every request authenticate with a token.
     auth_mode: str = "open"
+    # More of the service's settings (DATABASE_POOL_SIZE, LOG_LEVEL...): a variant of it.
+    settings: tuple[tuple[str, str], ...] = ()
+    # The module the service runs from: `bench.unprepared` is the service with asyncpg's
+    # statement cache off.
+    module: str = "todo_async"
 
     def argv(self, port: int) -> list[str]:
         bind = ["--host", "127.0.0.1", "--port", str(port)]
@@ -38,7 +43,7 @@ class App:
             return [
                 sys.executable,
                 "-m",
-                "todo_async",
+                self.module,
                 "serve",
                 *bind,
                 "--workers",
@@ -68,6 +73,7 @@ class App:
             # Creates run for seconds at full speed, as one user: far past a person's quota.
             "TODOS_PER_USER": str(BENCH_TODOS_PER_USER),
             "PYTHONPATH": path,
+            **dict(self.settings),
         }
 
 

@@ -20,9 +20,11 @@ import argparse
 import contextlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -31,7 +33,7 @@ import httpx
 
 from bench import proc, wrk
 from bench.servers import App, Running, running
-from testbed.postgres import running_postgres
+from testbed.postgres import PostgresServer, running_postgres
 
 
 def cores() -> tuple[int, int]:
@@ -52,6 +54,7 @@ def pin_tree(pid: int, core: int) -> None:
 def measure(server: Running, endpoint: wrk.Endpoint, args: argparse.Namespace) -> dict[str, Any]:
     other, _ = cores()
     before = proc.cpu_seconds(server.pid)
+    waited_before = proc.run_queue_seconds(server.pid)
     result = wrk.run(
         server.url,
         endpoint,
@@ -60,7 +63,15 @@ def measure(server: Running, endpoint: wrk.Endpoint, args: argparse.Namespace) -
         pin=["taskset", "-c", str(other)],
     )
     used = proc.cpu_seconds(server.pid) - before
-    return {**result, "cpu_us": used / max(result["requests"], 1) * 1e6}
+    waited = proc.run_queue_seconds(server.pid) - waited_before
+    return {
+        **result,
+        "cpu_us": used / max(result["requests"], 1) * 1e6,
+        # The shares of the run the server's process spent on a core, and its event loop
+        # spent runnable but waiting for one (other processes on its core).
+        "busy": used / result["duration_s"],
+        "waiting": waited / result["duration_s"],
+    }
 
 
 def seed(url: str) -> None:
@@ -115,21 +126,61 @@ def sqlite_writes(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any
         return list(rounds("sqlite", servers, [wrk.ENDPOINTS["create"]], args))
 
 
+@dataclass(frozen=True)
+class Variant:
+    """A server on a PostgreSQL database of its own. `database_settings` are the PostgreSQL
+    server's (`ALTER DATABASE ... SET`): diagnostics, not anything the service can set."""
+
+    app: App
+    database_settings: tuple[tuple[str, str], ...] = ()
+
+
+POSTGRES_VARIANTS = {
+    variant.app.name: variant
+    for variant in (
+        Variant(App("service", "service")),
+        Variant(App("pool5", "service", settings=(("DATABASE_POOL_SIZE", "5"),))),
+        Variant(App("pool20", "service", settings=(("DATABASE_POOL_SIZE", "20"),))),
+        Variant(App("pool50", "service", settings=(("DATABASE_POOL_SIZE", "50"),))),
+        Variant(App("no-access-log", "service", settings=(("LOG_LEVEL", "warning"),))),
+        Variant(App("unprepared", "service", module="bench.unprepared")),
+        Variant(App("async-commit", "service"), (("synchronous_commit", "off"),)),
+        Variant(App("plain", "plain")),
+    )
+}
+
+
+def postgres_variants(args: argparse.Namespace) -> list[Variant]:
+    variants = [POSTGRES_VARIANTS[name] for name in args.variants.split(",")]
+    if args.baseline is not None:
+        variants.append(Variant(App("baseline", "service", src=args.baseline)))
+    return variants
+
+
+def create_database(server: PostgresServer, variant: Variant) -> str:
+    """The variant's database, with its settings and the service's schema; its URL."""
+    name = variant.app.name.replace("-", "_")
+    server.psql(f"CREATE DATABASE {name}")
+    for setting, value in variant.database_settings:
+        server.psql(f"ALTER DATABASE {name} SET {setting} = '{value}'")
+    url = server.url_for(name)
+    migrate = [sys.executable, "-m", "todo_async", "migrate"]
+    environment = {**os.environ, "DATABASE_URL": url}
+    subprocess.run(migrate, check=True, capture_output=True, env=environment)
+    return url
+
+
 def postgres_tail(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     other, service_core = cores()
-    apps = [App("service", "service")]
-    if args.baseline is not None:
-        apps.append(App("baseline", "service", src=args.baseline))
     with running_postgres() as database, contextlib.ExitStack() as stack:
         pin_tree(database.process.pid, other)
-        servers = [
-            stack.enter_context(
-                running(app, database.url, workdir, ["taskset", "-c", str(service_core)])
-            )
-            for app in apps
-        ]
-        seed(servers[0].url)
-        endpoints = [wrk.ENDPOINTS[name] for name in ("list", "get", "create", "patch")]
+        servers = []
+        for variant in postgres_variants(args):
+            url = create_database(database, variant)
+            pin = ["taskset", "-c", str(service_core)]
+            servers.append(stack.enter_context(running(variant.app, url, workdir, pin)))
+            seed(servers[-1].url)
+        endpoints = [wrk.ENDPOINTS[name] for name in args.endpoints.split(",")]
         return list(rounds("postgresql", servers, endpoints, args))
 
 
@@ -142,7 +193,8 @@ def summary(records: Sequence[dict[str, Any]]) -> str:
             record
         )
     lines = [
-        "database | endpoint | app | req/s | p50 ms | p99 ms | errors | CPU us/req | vs 1 worker"
+        "database | endpoint | app | req/s | p50 ms | p90 ms | p99 ms | errors | CPU us/req"
+        " | busy | waiting | vs 1 worker"
     ]
     for (database, endpoint, app), runs in groups.items():
         ratios = [
@@ -159,9 +211,12 @@ def summary(records: Sequence[dict[str, Any]]) -> str:
                     app,
                     f"{median(run['rps'] for run in runs):,.0f}",
                     f"{median(run['p50_ms'] for run in runs):.1f}",
+                    f"{median(run['p90_ms'] for run in runs):.1f}",
                     f"{median(run['p99_ms'] for run in runs):.1f}",
                     str(sum(int(run["non_2xx"] + run["socket_errors"]) for run in runs)),
                     f"{median(run['cpu_us'] for run in runs):.0f}",
+                    f"{median(run['busy'] for run in runs):.0%}",
+                    f"{median(run['waiting'] for run in runs):.0%}",
                     f"{median(ratios):.2f}x" if ratios else "",
                 )
             )
@@ -176,6 +231,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=1, help="seconds per endpoint, 0: none")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--variants",
+        default="service",
+        help=f"PostgreSQL servers to run, of: {', '.join(POSTGRES_VARIANTS)} (default: service)",
+    )
+    parser.add_argument("--endpoints", default="list,get,create,patch", help="PostgreSQL's")
     parser.add_argument(
         "--baseline", type=Path, help="also run the service from this src/ (an older checkout)"
     )

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from bench.workers import summary
+from bench.workers import POSTGRES_VARIANTS, create_database, summary
+from testbed.postgres import running_postgres
 
 
 def _record(app: str, round_: int, rps: float) -> dict[str, object]:
@@ -20,10 +21,13 @@ def _record(app: str, round_: int, rps: float) -> dict[str, object]:
         "round": round_,
         "rps": rps,
         "p50_ms": 1.0,
+        "p90_ms": 1.5,
         "p99_ms": 2.0,
         "non_2xx": 0,
         "socket_errors": 0,
         "cpu_us": 100.0,
+        "busy": 0.9,
+        "waiting": 0.1,
     }
 
 
@@ -55,4 +59,25 @@ def test_both_scenarios_report_every_run_as_json() -> None:
         assert run["requests"] > 0
         assert run["non_2xx"] == 0
         assert run["socket_errors"] == 0
+        assert 0 < run["busy"] <= 2.1  # two workers: both cores, and the supervisor
+        assert 0 <= run["waiting"] <= 1.1  # the loop thread's wait, within the run's time
     assert "vs 1 worker" in output.stdout
+
+
+def test_a_variant_has_a_database_of_its_own_with_its_server_settings() -> None:
+    variant = POSTGRES_VARIANTS["async-commit"]
+    with running_postgres() as server:
+        url = create_database(server, variant)
+
+        assert url == server.url_for("async_commit")
+        assert server.psql("SHOW synchronous_commit", "async_commit").strip() == "off"
+        assert server.psql("SHOW synchronous_commit", "todo").strip() == "on"
+        assert server.psql("SELECT count(*) FROM todos", "async_commit").strip() == "0"
+
+
+def test_the_pool_variants_set_the_services_pool_size() -> None:
+    sizes = {
+        name: dict(POSTGRES_VARIANTS[name].app.env("postgresql://x/y"))["DATABASE_POOL_SIZE"]
+        for name in ("pool5", "pool20", "pool50")
+    }
+    assert sizes == {"pool5": "5", "pool20": "20", "pool50": "50"}
