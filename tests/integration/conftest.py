@@ -55,17 +55,20 @@ def origin_verified(
     """The header the front door adds towards the load balancer (the origin secret, read
     from LocalStack's Secrets Manager): for a test that drives the load balancer's listener
     directly, as CloudFront does."""
-    [rule] = [
-        r["Properties"]
+    # Every forwarding rule (the production rule, and blue/green's test listener rule in rds
+    # mode) asks for the same header.
+    [header] = {
+        condition["HttpHeaderConfig"]["HttpHeaderName"]
         for r in template["Resources"].values()
         if r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
-    ]
-    [condition] = rule["Conditions"]
+        for condition in r["Properties"]["Conditions"]
+        if condition["Field"] == "http-header"
+    }
     secret = aws("cloudformation").describe_stack_resource(
         StackName=outputs["StackName"], LogicalResourceId="OriginSecret"
     )["StackResourceDetail"]["PhysicalResourceId"]
     value = aws("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
-    return {condition["HttpHeaderConfig"]["HttpHeaderName"]: value}
+    return {header: value}
 
 
 @pytest.fixture(scope="session")
