@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from standin.paths import REPO, STANDIN_INFO
 
 from tests.integration.conftest import Standin, stored_in_category
 from tests.integration.traffic import Traffic
+from tests.integration.viewers import Viewers
 from tests.previous_release import PREVIOUS_RELEASE, extract
 
 # Named by its commit: a build is skipped when the engine already has it.
@@ -70,14 +72,16 @@ class LocustRun:
     """`python -m loadtest` (the people model, headless) against the load balancer until
     stopped; its statistics read from Locust's CSV."""
 
-    def __init__(self, alb_url: str, results: Path) -> None:
+    def __init__(self, service_url: str, ca: str, results: Path) -> None:
         self.results = results
         command = [
-            *(sys.executable, "-m", "loadtest", "--profile", "smoke", "--host", alb_url),
+            *(sys.executable, "-m", "loadtest", "--profile", "smoke", "--host", service_url),
             *("--results", str(results), "--model", "people", "--think-time", "0.2-0.8"),
             *("-u", "6", "-r", "3", "-t", "900s"),
         ]
-        self.process = subprocess.Popen(command, cwd=REPO)
+        # Locust trusts the front door's CA by file, as the load-results test does.
+        env = {**os.environ, "SSL_CERT_FILE": ca}
+        self.process = subprocess.Popen(command, cwd=REPO, env=env)
 
     def stop(self) -> dict[str, int]:
         self.process.send_signal(signal.SIGINT)
@@ -90,8 +94,8 @@ class LocustRun:
 
 
 @pytest.fixture
-def locust(alb_url: str, tmp_path: Path) -> Iterator[LocustRun]:
-    run = LocustRun(alb_url, tmp_path / "locust")
+def locust(service_url: str, outputs: dict[str, Any], tmp_path: Path) -> Iterator[LocustRun]:
+    run = LocustRun(service_url, str(outputs["FrontDoorCa"]), tmp_path / "locust")
     yield run
     if run.process.poll() is None:
         run.process.kill()
@@ -148,21 +152,21 @@ def test_the_new_release_deploys_over_the_previous_one_under_load(
     standin: Standin,
     docker_rds: dict[str, Any],
     previous_image: str,
-    alb_url: str,
+    viewers: Viewers,
     credentials: dict[str, str],
-    alb: httpx.Client,
+    api: httpx.Client,
     locust: LocustRun,
 ) -> None:
     headers = credentials
     new_image = json.loads(STANDIN_INFO.read_text())["app_image"]  # what local-up built
     standin.deploy(previous_image)
-    created = alb.post("/api/todos", json={"title": "before the deploy"})
+    created = api.post("/api/todos", json={"title": "before the deploy"})
     assert created.status_code == 201, created.text
     assert "due" not in created.json(), "the previous release serves"
     deployment = standin.status()["deployment"]
     label = f"release-{uuid.uuid4().hex[:8]}"
 
-    with Traffic(alb_url, headers=headers, write=True, label=label, limit=900) as writer:
+    with Traffic(viewers, headers=headers, write=True, label=label, limit=900) as writer:
         time.sleep(5)
         started = time.monotonic()
         with ThreadPoolExecutor(1) as pool:
@@ -176,7 +180,7 @@ def test_the_new_release_deploys_over_the_previous_one_under_load(
         time.sleep(2)
         load = locust.stop()
 
-    stored = stored_in_category(alb, label)
+    stored = stored_in_category(api, label)
     lost = {i: t for i, t in writer.written.items() if stored.get(i) != t}
     print(
         f"{new_image} deployed over {previous_image} in {took:.1f} s: Locust "
