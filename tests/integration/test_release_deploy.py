@@ -102,9 +102,10 @@ def locust(service_url: str, outputs: dict[str, Any], tmp_path: Path) -> Iterato
         run.process.wait()
 
 
-def task_client(task: dict[str, Any], headers: dict[str, str]) -> httpx.Client:
-    """One task reached where the load balancer reaches it (rds mode: the app's one port)."""
-    [port] = task["ports"].values()
+def task_client(task: dict[str, Any], app_port: int, headers: dict[str, str]) -> httpx.Client:
+    """One task reached where the load balancer reaches it: its address, and the app's port
+    as the task maps it (a container on an address of its own keeps the port itself)."""
+    port = task["ports"].get(str(app_port), app_port)
     return httpx.Client(base_url=f"http://{task['address']}:{port}", headers=headers, timeout=10)
 
 
@@ -120,13 +121,17 @@ def mixed(generation: int) -> Any:
     return check
 
 
-def new_written_old_read(status: dict[str, Any], generation: int, headers: dict[str, str]) -> None:
+def new_written_old_read(
+    status: dict[str, Any], generation: int, app_port: int, headers: dict[str, str]
+) -> None:
     """A todo with a due date written by a new task; an old task reads it intact and renames
     it; the new task still sees its due date."""
     running = [t for t in status["tasks"] if t["status"] == "RUNNING"]
     new = next(t for t in running if t["generation"] == generation)
     old = next(t for t in running if t["generation"] < generation)
-    with task_client(new, headers) as new_task, task_client(old, headers) as old_task:
+    new_task = task_client(new, app_port, headers)
+    old_task = task_client(old, app_port, headers)
+    with new_task, old_task:
         created = new_task.post("/api/todos", json={"title": "file taxes", "due": DUE})
         assert created.status_code == 201, created.text
         todo = created.json()
@@ -153,11 +158,18 @@ def test_the_new_release_deploys_over_the_previous_one_under_load(
     docker_rds: dict[str, Any],
     previous_image: str,
     viewers: Viewers,
+    template: dict[str, Any],
     credentials: dict[str, str],
     api: httpx.Client,
     locust: LocustRun,
 ) -> None:
     headers = credentials
+    # Both target groups (blue/green's pair) name the app's container port.
+    [app_port] = {
+        r["Properties"]["Port"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup"
+    }
     new_image = json.loads(STANDIN_INFO.read_text())["app_image"]  # what local-up built
     standin.deploy(previous_image)
     created = api.post("/api/todos", json={"title": "before the deploy"})
@@ -174,7 +186,7 @@ def test_the_new_release_deploys_over_the_previous_one_under_load(
             status = standin.wait_until(
                 mixed(deployment + 1), 600, "old and new tasks side by side"
             )
-            new_written_old_read(status, deployment + 1, headers)
+            new_written_old_read(status, deployment + 1, int(app_port), headers)
             deploying.result()
         took = time.monotonic() - started
         time.sleep(2)
