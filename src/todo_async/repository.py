@@ -418,19 +418,8 @@ class TodoRepository:
                 batch = digests[start : start + IMPORT_LOOKUP_BATCH]
                 held |= {row[0] for row in await self._held_digests(owner, batch)}
             new = [(fields, digest) for fields, digest in imported if bytes(digest) not in held]
-            if most is not None and new:
-                [(count,)] = await self._db.rows(
-                    ("count_up_to",),
-                    lambda: select(func.count()).select_from(
-                        select(todos.c.id)
-                        .where(_owned())
-                        .limit(_param("most", None, todos.c.version))
-                        .subquery()
-                    ),
-                    {"owner": owner, "most": most},
-                )
-                if count + len(new) > most:
-                    return None
+            if most is not None and new and await self._count_up_to(owner, most) + len(new) > most:
+                return None
             now = _now()
             for fields, digest in new:
                 names = tuple(fields)
@@ -454,6 +443,20 @@ class TodoRepository:
             {**values, "owner": owner},
         )
 
+    async def _count_up_to(self, owner: int, most: int) -> int:
+        """The owner's todos, counted no further than `most` index entries."""
+        [(count,)] = await self._db.rows(
+            ("count_up_to",),
+            lambda: select(func.count()).select_from(
+                select(todos.c.id)
+                .where(_owned())
+                .limit(_param("most", None, todos.c.version))
+                .subquery()
+            ),
+            {"owner": owner, "most": most},
+        )
+        return int(count)
+
     async def _has_room(self, owner: int, most: int) -> bool:
         """Whether the owner may have one more todo, counted at most every QUOTA_RECOUNT
         creates here: counting reads up to `most` index entries, which would cost every
@@ -463,17 +466,7 @@ class TodoRepository:
         """
         room = self._room.get(owner, 0)
         if room <= 0:
-            [(held,)] = await self._db.rows(
-                ("count_up_to",),
-                lambda: select(func.count()).select_from(
-                    select(todos.c.id)
-                    .where(_owned())
-                    .limit(_param("most", None, todos.c.version))
-                    .subquery()
-                ),
-                {"owner": owner, "most": most},
-            )
-            room = min(most - held, QUOTA_RECOUNT)
+            room = min(most - await self._count_up_to(owner, most), QUOTA_RECOUNT)
             if room <= 0:
                 return False
             if len(self._room) >= MAX_OWNERS_REMEMBERED:
