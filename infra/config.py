@@ -186,6 +186,9 @@ class Settings:
     bake_minutes: int = 10
     # Who may reach the blue/green test listener (rds mode); empty: nobody from outside.
     test_listener_cidr: str | None = None
+    # A bad release on purpose, for testing rollbacks: the service answers 500 under this
+    # path (FAULT_SERVER_ERRORS_PATH). Unset: no fault.
+    fault_server_errors_path: str | None = None
 
     def __post_init__(self) -> None:
         if self.nat_gateways not in (1, 2):
@@ -235,6 +238,9 @@ class Settings:
             raise ValueError(f"bakeMinutes={self.bake_minutes}: 0 to {MAX_BAKE_MINUTES}")
         if self.test_listener_cidr is not None:
             ipaddress.ip_network(self.test_listener_cidr)
+        fault = self.fault_server_errors_path
+        if fault is not None and not fault.startswith("/"):
+            raise ValueError(f"faultServerErrorsPath={fault!r}: a path starting with /")
         if self.log_level.lower() not in {"critical", "error", "warning", "info", "debug"}:
             raise ValueError(f"logLevel {self.log_level!r} is not a Python logging level")
 
@@ -249,11 +255,13 @@ class Settings:
         return FrontDoor.LOAD_BALANCER if self.certificate_arn else FrontDoor.CLOUDFRONT
 
     @property
-    def sign_up_environment(self) -> dict[str, str]:
-        """The service's sign-up limits given as context, as its environment variables."""
+    def service_environment(self) -> dict[str, str]:
+        """The service's settings given as context (sign-up limits, an injected fault), as
+        its environment variables."""
         given = {
             "SIGN_UP_PER_MINUTE": self.sign_up_per_minute,
             "SIGN_UP_PER_ADDRESS_PER_HOUR": self.sign_up_per_address_per_hour,
+            "FAULT_SERVER_ERRORS_PATH": self.fault_server_errors_path,
         }
         return {name: str(value) for name, value in given.items() if value is not None}
 
@@ -309,6 +317,7 @@ class Settings:
             alarms=AlarmSettings.from_context(read),
             bake_minutes=read.number("bakeMinutes", defaults.bake_minutes),
             test_listener_cidr=read.optional("testListenerCidr"),
+            fault_server_errors_path=read.optional("faultServerErrorsPath"),
         )
 
 

@@ -79,7 +79,7 @@ class Service(Construct):
         cors_allow_origins: str,
         log_level: str,
         viewer_headers: dict[str, str],
-        sign_up_limits: dict[str, str],
+        context_environment: dict[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -120,7 +120,7 @@ class Service(Construct):
                 "LOG_LEVEL": log_level,
                 "SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT_SECONDS),
                 **viewer_headers,
-                **sign_up_limits,
+                **context_environment,
                 **database.environment,
             },
             secrets={

@@ -140,7 +140,7 @@ class TodoAsyncStack(Stack):
             # (plain HTTP) and X-Forwarded-For ends with CloudFront's edge; CloudFront's own
             # headers name the viewer's scheme and address.
             viewer_headers=VIEWER_HEADERS_BEHIND_CLOUDFRONT if cloudfront else {},
-            sign_up_limits=settings.sign_up_environment,
+            context_environment=settings.service_environment,
         )
 
         target_groups = [traffic.target_group]

@@ -29,6 +29,7 @@ from todo_async.endpoints import (
     users,
 )
 from todo_async.middleware.authentication import AuthenticationMiddleware
+from todo_async.middleware.fault_injection import FaultInjectionMiddleware
 from todo_async.middleware.proxy_headers import ProxyHeadersMiddleware
 from todo_async.middleware.request_log import RequestLogMiddleware
 from todo_async.middleware.security_headers import SecurityHeadersMiddleware
@@ -128,6 +129,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 accounts=accounts if accounts_mode else None,
                 session_idle_s=settings.session_idle_s,
                 public_paths=frozenset(route.path for route in health.routes),
+            ),
+            *(
+                [Middleware(FaultInjectionMiddleware, path_prefix=fault)]
+                if (fault := settings.fault_server_errors_path)
+                else []
             ),
         ],
         exception_handlers={

@@ -77,6 +77,9 @@ class Settings:
     # Sign-ups the whole service accepts per minute, and one client address per hour.
     sign_up_per_minute: int = 30
     sign_up_per_address_per_hour: int = 10
+    # Requests under this path are answered 500: a bad release on purpose, for testing
+    # deployment rollbacks. None: no fault.
+    fault_server_errors_path: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -130,7 +133,15 @@ class Settings:
             sign_up_per_address_per_hour=_positive(
                 env, "SIGN_UP_PER_ADDRESS_PER_HOUR", defaults.sign_up_per_address_per_hour
             ),
+            fault_server_errors_path=_path_prefix(env, "FAULT_SERVER_ERRORS_PATH"),
         )
+
+
+def _path_prefix(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name) or None
+    if value is not None and not value.startswith("/"):
+        raise ValueError(f"{name}={value}: expected a path starting with /")
+    return value
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:

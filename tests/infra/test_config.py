@@ -34,12 +34,20 @@ def test_defaults_without_any_context() -> None:
 
 
 def test_sign_up_limits_reach_the_service_only_when_given() -> None:
-    assert settings().sign_up_environment == {}
+    assert settings().service_environment == {}
     given = settings(signUpPerMinute="600", signUpPerAddressPerHour="5000")
-    assert given.sign_up_environment == {
+    assert given.service_environment == {
         "SIGN_UP_PER_MINUTE": "600",
         "SIGN_UP_PER_ADDRESS_PER_HOUR": "5000",
     }
+
+
+def test_an_injected_fault_reaches_the_service_only_when_given() -> None:
+    assert "FAULT_SERVER_ERRORS_PATH" not in settings().service_environment
+    given = settings(faultServerErrorsPath="/api/todos")
+    assert given.service_environment == {"FAULT_SERVER_ERRORS_PATH": "/api/todos"}
+    with pytest.raises(ValueError, match="faultServerErrorsPath"):
+        settings(faultServerErrorsPath="api/todos")
 
 
 def test_a_certificate_makes_the_load_balancer_the_front_door() -> None:
