@@ -254,10 +254,10 @@ local-scale:
 local-restart:
 	$(STANDIN) restart
 
-## Deploy another image over the running service (LOCAL_RUNTIME=docker): make local-deploy IMAGE=todo-async:v2
+## A new revision over the running service: IMAGE=todo-async:v2 (Docker runtime), DEPLOY_CONTEXT="-c k=v"
 local-deploy:
-	$(if $(IMAGE),,$(error give the image: make local-deploy IMAGE=todo-async:v2))
-	$(STANDIN) deploy $(IMAGE)
+	$(if $(IMAGE)$(DEPLOY_CONTEXT),,$(error give IMAGE=todo-async:v2 and/or DEPLOY_CONTEXT="-c key=value"))
+	$(STANDIN) deploy $(IMAGE) --context '$(DEPLOY_CONTEXT)'
 
 ## Reboot the RDS instance: fast shutdown, DOWN seconds down (6 unless given), started again
 local-db-restart:

@@ -6,9 +6,11 @@ python -m standin local-down [--remove-data]   stop everything by PID, cdklocal 
                                          LocalStack; Docker data volumes only when asked
 python -m standin status [--json]        the service, its tasks and containers, the targets
 python -m standin scale N                the service's desired count
-python -m standin restart [--no-wait]    a new deployment, tasks replaced one by one
-python -m standin deploy IMAGE         the service on another image: a new task definition
-                                         revision, tasks replaced one by one
+python -m standin restart [--no-wait]    a new deployment of the same task definition
+python -m standin deploy [IMAGE] [--context "-c k=v ..."]   a new task definition revision
+                                         (another image, other context), deployed as the
+                                         service's strategy says: rolling, or blue/green
+                                         (rds mode) rolled back when an alarm fires
 python -m standin wait                   until the service is steady
 python -m standin restart-database [--down S] [--instance ID]   an RDS instance's server
                                          stopped (fast shutdown, as a reboot or failover),
@@ -60,7 +62,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("status").add_argument("--json", action="store_true")
     commands.add_parser("scale").add_argument("count", type=int)
     commands.add_parser("restart").add_argument("--no-wait", action="store_true")
-    commands.add_parser("deploy").add_argument("image", help="an image the runtime has")
+    deploy = commands.add_parser("deploy")
+    deploy.add_argument("image", nargs="?", help="an image the runtime has (default: as now)")
+    deploy.add_argument("--context", default="", help='CDK context to change: "-c k=v ..."')
     commands.add_parser("wait").add_argument("--timeout", type=float, default=300)
     restart_database = commands.add_parser("restart-database")
     restart_database.add_argument("--down", type=float, default=6, help="seconds down")
@@ -106,7 +110,7 @@ def run(args: argparse.Namespace) -> None:
             client.request("restart-database", instance=args.instance, down=args.down)
         )
     elif args.command == "deploy":
-        harness.deploy(args.image)
+        harness.deploy(args.image, args.context)
     elif args.command == "wait":
         client.print_status(client.wait_steady(args.timeout))
     elif args.command == "run-load":

@@ -28,6 +28,7 @@ from .timings import Phases
 
 DEPLOYED = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 STEADY_TIMEOUT = 300
+DEPLOY_TIMEOUT = 900  # a blue/green deployment: green up, the bake, blue drained
 TEST_TIMEOUT = 1800
 DATABASE_MODES = ("rds", "sidecar")
 # What only the local deploy sets. LocalStack runs no Lambda here (no image registry), so no
@@ -37,7 +38,8 @@ DATABASE_MODES = ("rds", "sidecar")
 # Every client of the local stack (the integration tests, Locust's users) signs up from
 # loopback: one address, so the service's per-address sign-up limit is raised. The alarms
 # evaluate 10-second periods (the stand-in publishes high-resolution metrics), so one fires
-# and clears within a test rather than within minutes.
+# and clears within a test rather than within minutes; a blue/green deployment bakes two
+# minutes, time enough for its alarms to see the new revision (and short enough for a test).
 LOCAL_ONLY_CONTEXT = (
     ("cloudFrontPrefixListId", "pl-00000000000000000"),
     ("restrictDefaultSecurityGroup", "false"),
@@ -45,6 +47,7 @@ LOCAL_ONLY_CONTEXT = (
     ("signUpPerMinute", "600"),
     ("signUpPerAddressPerHour", "10000"),
     ("alarmPeriodSeconds", "10"),
+    ("bakeMinutes", "2"),
 )
 
 
@@ -104,13 +107,20 @@ def local_up(database: str, image: str, extra_context: str = "", runtime: str = 
     phases.total()
 
 
-def deploy(image: str) -> None:
-    """Another image for the running service, as `aws ecs update-service` with a new task
-    definition revision: the stack deployed again with only `image` changed, the stand-in
-    rolling its tasks onto the new revision within the deployed min/max healthy percent."""
+def deploy(image: str | None, extra_context: str = "") -> None:
+    """A new task definition revision for the running service, as `aws ecs update-service`:
+    the stack deployed again with `image` and `extra_context` changed, the stand-in
+    deploying it as the service's strategy says (rolling, or blue/green in rds mode). A
+    deployment the stand-in rolls back fails here, and the stack is deployed again with the
+    context before, as CloudFormation rolls a stack update back when ECS does."""
     if client.running_pid() is None:
         raise HarnessError("no local stack runs: make local-up first")
     info = json.loads(paths.STANDIN_INFO.read_text())
+    current = Context.load()
+    changes = Context.parse(extra_context).pairs + ((("image", image),) if image else ())
+    changed = {key for key, _ in changes}
+    context = Context(tuple((k, v) for k, v in current.pairs if k not in changed) + changes)
+    image = dict(context.pairs)["image"]
     if info["runtime"] != "docker" and image != info["app_image"]:
         raise HarnessError(
             f"the process runtime runs the checkout only ({info['app_image']}): "
@@ -118,15 +128,24 @@ def deploy(image: str) -> None:
         )
     if info["runtime"] == "docker" and not docker_engine.ensure_engine().has_image(image):
         raise HarnessError(f"no image {image} on the Docker engine: build it first")
-    current = Context.load()
-    context = Context((*((k, v) for k, v in current.pairs if k != "image"), ("image", image)))
+    stack = context.settings().stack_name
     phases = Phases("local-deploy", paths.TIMINGS)
-    cdk.deploy(context.settings().stack_name, context)
+    cdk.deploy(stack, context)
     context.save()
     phases.done("cdklocal deploy")
+    deployment = client.request("reload").deployment
+    status = client.wait_steady(DEPLOY_TIMEOUT)
+    client.print_status(status)
+    if status.deployment == deployment:
+        phases.done("deployment")
+        return
+    phases.done("deployment rolled back")
+    reason = next((r for r in status.rollbacks if r.startswith(f"deployment {deployment}:")), "")
+    cdk.deploy(stack, current)
+    current.save()
     client.request("reload")
-    client.print_status(client.wait_steady(STEADY_TIMEOUT))
-    phases.done("rolling deployment")
+    phases.done("stack rolled back")
+    raise HarnessError(f"deployment rolled back ({reason}); the stack is back as it was")
 
 
 def write_outputs(stack_name: str) -> None:
@@ -139,6 +158,7 @@ def write_outputs(stack_name: str) -> None:
     outputs.update(
         {
             "AlbUrl": info["alb_url"],
+            "TestListenerUrl": info["test_listener_url"],
             "StackName": stack_name,
             "Region": stack.region,
             "LocalStackEndpoint": aws.endpoint(),

@@ -12,8 +12,9 @@ from pathlib import Path
 from standin.alb.haproxy import TargetState
 from standin.aws.awslogs import CloudWatchLogs
 from standin.aws.stack import Stack
-from standin.ecs.service import Service
+from standin.ecs.service import AlarmStates, Service
 from standin.ecs.spec import (
+    BlueGreenSpec,
     ContainerSpec,
     ListenerSpec,
     ServiceSpec,
@@ -39,7 +40,9 @@ class FakeBalancer:
         self.registered: dict[str, float] = {}  # name -> when
         self.draining: set[str] = set()
         self.failing: set[str] = set()
-        self.history: list[tuple[str, str]] = []  # (event, target)
+        self.groups: dict[str, str] = {}  # target -> its target group
+        self.routes: dict[str, str] = {}  # rule -> target group, once moved
+        self.history: list[tuple[str, str]] = []  # (event, target or "rule group")
 
     @property
     def pid(self) -> int | None:
@@ -57,11 +60,12 @@ class FakeBalancer:
                 status, check = "UP", "L7OK"
             else:
                 status, check = "DOWN 1/2", "L7OK"
-            states[name] = TargetState(name, status, check, current_sessions=0)
+            states[name] = TargetState(name, status, check, 0, self.groups[name])
         return states
 
-    async def register(self, name: str, address: str, port: int) -> None:
+    async def register(self, name: str, address: str, port: int, group: str) -> None:
         self.registered[name] = time.monotonic()
+        self.groups[name] = group
         self.history.append(("register", name))
 
     async def drain(self, name: str) -> None:
@@ -71,6 +75,10 @@ class FakeBalancer:
         self.registered.pop(name, None)
         self.draining.discard(name)
         self.history.append(("deregister", name))
+
+    async def route(self, route: str, group: str) -> None:
+        self.routes[route] = group
+        self.history.append(("route", f"{route} {group}"))
 
 
 class CommandRunner:
@@ -129,23 +137,39 @@ def container_spec(name: str = "app", **changes: object) -> ContainerSpec:
     return ContainerSpec(**values)  # type: ignore[arg-type]
 
 
-def service_spec(
-    desired: int = 2, minimum: int = 50, maximum: int = 200, grace: int = 0
-) -> ServiceSpec:
-    target_group = TargetGroupSpec(
-        port=5000,
-        protocol="HTTP",
-        health_check_path="/health",
-        health_check_port="traffic-port",
-        health_check_protocol="HTTP",
-        interval=5,
-        timeout=2,
-        healthy_threshold=2,
-        unhealthy_threshold=2,
-        matcher="200",
-        deregistration_delay=0,
-        slow_start=0,
+TARGET_GROUP = TargetGroupSpec(
+    port=5000,
+    protocol="HTTP",
+    health_check_path="/health",
+    health_check_port="traffic-port",
+    health_check_protocol="HTTP",
+    interval=5,
+    timeout=2,
+    healthy_threshold=2,
+    unhealthy_threshold=2,
+    matcher="200",
+    deregistration_delay=0,
+    slow_start=0,
+)
+
+
+def blue_green_spec(bake_seconds: int = 1) -> BlueGreenSpec:
+    return BlueGreenSpec(
+        alternate_target_group_id="Alternate",
+        alternate_target_group=TARGET_GROUP,
+        test_listener=ListenerSpec(port=8080, protocol="HTTP"),
+        bake_seconds=bake_seconds,
     )
+
+
+def service_spec(
+    desired: int = 2,
+    minimum: int = 50,
+    maximum: int = 200,
+    grace: int = 0,
+    blue_green: BlueGreenSpec | None = None,
+    alarms: tuple[str, ...] = (),
+) -> ServiceSpec:
     return ServiceSpec(
         name="Service",
         desired_count=desired,
@@ -155,9 +179,13 @@ def service_spec(
         task_definition=TaskDefinitionSpec("family", [container_spec()], frozenset()),
         container_name="app",
         container_port=5000,
-        target_group=target_group,
+        target_group=TARGET_GROUP,
         listener=ListenerSpec(port=80, protocol="HTTP"),
         idle_timeout=60,
+        target_group_id="TargetGroup",
+        blue_green=blue_green,
+        deployment_alarms=alarms,
+        circuit_breaker=True,
     )
 
 
@@ -176,7 +204,11 @@ def empty_stack() -> Stack:
 
 
 def make_service(
-    tmp_path: Path, spec: ServiceSpec, balancer: FakeBalancer, runner: CommandRunner
+    tmp_path: Path,
+    spec: ServiceSpec,
+    balancer: FakeBalancer,
+    runner: CommandRunner,
+    alarm_states: AlarmStates | None = None,
 ) -> Service:
     return Service(
         empty_stack(),
@@ -189,6 +221,7 @@ def make_service(
         ),
         balancer=balancer,
         tick=0.05,
+        alarm_states=alarm_states,
     )
 
 

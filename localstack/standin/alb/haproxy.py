@@ -1,9 +1,11 @@
-"""The load balancer stand-in: HAProxy configured from the listener and the target group,
-its targets changed at run time through HAProxy's admin socket.
+"""The load balancer stand-in: HAProxy configured from the listeners and the target groups,
+its targets and which target group each listener rule forwards to changed at run time
+through HAProxy's admin socket.
 
-Runtime API rather than reloads: registering, draining and removing one target never touches
-the others' connections or health-check state, and needs no second process generation. Targets
-are HAProxy dynamic servers (`add server` / `del server`).
+Runtime API rather than reloads: registering, draining and removing one target, or moving a
+rule to another target group, never touches the others' connections or health-check state,
+and needs no second process generation. Targets are HAProxy dynamic servers (`add server` /
+`del server`); each rule's target group is an entry of a map (`set map`), read per request.
 """
 
 from __future__ import annotations
@@ -23,7 +25,21 @@ from ..ecs.spec import ListenerSpec, TargetGroupSpec
 
 log = logging.getLogger(__name__)
 
-BACKEND = "targets"
+# The listener rules that forward to the service: production's, and with blue/green the test
+# listener's. Each names its target group in the routes map, which the stand-in changes at
+# run time as ECS moves a rule between the blue and green target groups.
+PRODUCTION = "production"
+TEST = "test"
+
+
+@dataclass(frozen=True)
+class Frontend:
+    """One listener: the rule (`PRODUCTION`, `TEST`) it forwards by, and where it listens."""
+
+    route: str
+    listener: ListenerSpec
+    bind_port: int
+    refusal_body: Path
 
 
 def matcher_acl(matcher: str) -> str:
@@ -39,14 +55,15 @@ def _range_regex(low: int, high: int) -> str:
     return "^(" + "|".join(str(code) for code in range(low, high + 1)) + ")$"
 
 
-def rule_variable(condition: int, value: int) -> str:
+def rule_variable(listener: ListenerSpec, condition: int, value: int) -> str:
     """The environment variable holding one value of a listener rule condition (a secret)."""
-    return f"LISTENER_RULE_{condition}_VALUE_{value}"
+    return f"LISTENER_{listener.port}_RULE_{condition}_VALUE_{value}"
 
 
-def listener_environment(listener: ListenerSpec) -> dict[str, str]:
+def listener_environment(*listeners: ListenerSpec) -> dict[str, str]:
     return {
-        rule_variable(i, j): value
+        rule_variable(listener, i, j): value
+        for listener in listeners
         for i, condition in enumerate(listener.forward_if)
         for j, value in enumerate(condition.values)
     }
@@ -60,7 +77,9 @@ def _listener_rule(listener: ListenerSpec, refusal_body: Path) -> list[str]:
     acls = []
     lines = ["    # The forwarding rule's conditions; without them, the default fixed response."]
     for i, condition in enumerate(listener.forward_if):
-        values = " ".join(f'"${{{rule_variable(i, j)}}}"' for j in range(len(condition.values)))
+        values = " ".join(
+            f'"${{{rule_variable(listener, i, j)}}}"' for j in range(len(condition.values))
+        )
         lines.append(f"    acl rule_{i} req.hdr({condition.name}) -i -m str {values}")
         acls.append(f"rule_{i}")
     refusal = listener.refusal
@@ -73,20 +92,56 @@ def _listener_rule(listener: ListenerSpec, refusal_body: Path) -> list[str]:
     return lines
 
 
-def render_config(
-    *,
-    listener: ListenerSpec,
-    target_group: TargetGroupSpec,
-    bind_port: int,
-    idle_timeout: int,
-    admin_socket: Path,
-    refusal_body: Path,
-) -> str:
-    tg = target_group
+def _frontend(frontend: Frontend, routes: Path) -> list[str]:
+    listener = frontend.listener
+    return [
+        "",
+        f"frontend listener_{listener.port}",
+        f"    bind {LOOPBACK}:{frontend.bind_port}",
+        "    # Like an ALB: append the client to X-Forwarded-For, set the protocol and port the",
+        "    # client used; Host passes through unchanged.",
+        "    acl forwarded req.fhdr(x-forwarded-for) -m found",
+        '    http-request set-header X-Forwarded-For "%[req.fhdr(x-forwarded-for)], %[src]" '
+        "if forwarded",
+        "    http-request set-header X-Forwarded-For %[src] unless forwarded",
+        f"    http-request set-header X-Forwarded-Proto {listener.protocol.lower()}",
+        "    http-request set-header X-Forwarded-Port %[dst_port]",
+        *_listener_rule(listener, frontend.refusal_body),
+        f"    # The target group the {frontend.route} rule forwards to, moved at run time.",
+        f"    use_backend %[str({frontend.route}),map({routes})]",
+    ]
+
+
+def _backend(name: str, tg: TargetGroupSpec) -> list[str]:
     check_request = (
         f"meth GET uri {tg.health_check_path} ver HTTP/1.1 "
         f"hdr Host {LOOPBACK} hdr User-Agent ELB-HealthChecker/2.0"
     )
+    return [
+        "",
+        f"backend {name}",
+        "    balance roundrobin",
+        f"    # Target group health check: {tg.health_check_protocol} {tg.health_check_path} "
+        f"every {tg.interval}s, timeout {tg.timeout}s,",
+        f"    # healthy after {tg.healthy_threshold}, unhealthy after {tg.unhealthy_threshold}, "
+        f"matcher {tg.matcher}. Per target (dynamic servers):",
+        "    # inter/rise/fall. Deregistration delay "
+        f"{tg.deregistration_delay}s: applied by the stand-in.",
+        "    option httpchk",
+        f"    http-check send {check_request}",
+        f"    http-check expect {matcher_acl(tg.matcher)}",
+        f"    timeout check {tg.timeout}s",
+    ]
+
+
+def render_config(
+    *,
+    frontends: list[Frontend],
+    target_groups: dict[str, TargetGroupSpec],
+    idle_timeout: int,
+    admin_socket: Path,
+    routes: Path,
+) -> str:
     lines = [
         "# Generated by the local stand-in from the deployed stack; do not edit.",
         "global",
@@ -106,33 +161,11 @@ def render_config(
         "    # An ALB does not retry a request on another target: only a refused connection",
         "    # is retried, once, on the same target (then 503).",
         "    retries 1",
-        "",
-        f"frontend listener_{listener.port}",
-        f"    bind {LOOPBACK}:{bind_port}",
-        "    # Like an ALB: append the client to X-Forwarded-For, set the protocol and port the",
-        "    # client used; Host passes through unchanged.",
-        "    acl forwarded req.fhdr(x-forwarded-for) -m found",
-        '    http-request set-header X-Forwarded-For "%[req.fhdr(x-forwarded-for)], %[src]" '
-        "if forwarded",
-        "    http-request set-header X-Forwarded-For %[src] unless forwarded",
-        f"    http-request set-header X-Forwarded-Proto {listener.protocol.lower()}",
-        "    http-request set-header X-Forwarded-Port %[dst_port]",
-        *_listener_rule(listener, refusal_body),
-        f"    default_backend {BACKEND}",
-        "",
-        f"backend {BACKEND}",
-        "    balance roundrobin",
-        f"    # Target group health check: {tg.health_check_protocol} {tg.health_check_path} "
-        f"every {tg.interval}s, timeout {tg.timeout}s,",
-        f"    # healthy after {tg.healthy_threshold}, unhealthy after {tg.unhealthy_threshold}, "
-        f"matcher {tg.matcher}. Per target (dynamic servers):",
-        "    # inter/rise/fall. Deregistration delay "
-        f"{tg.deregistration_delay}s: applied by the stand-in.",
-        "    option httpchk",
-        f"    http-check send {check_request}",
-        f"    http-check expect {matcher_acl(tg.matcher)}",
-        f"    timeout check {tg.timeout}s",
     ]
+    for frontend in frontends:
+        lines += _frontend(frontend, routes)
+    for name, target_group in target_groups.items():
+        lines += _backend(name, target_group)
     return "\n".join(lines) + "\n"
 
 
@@ -189,6 +222,7 @@ class TargetState:
     status: str  # UP, DOWN, "UP 1/3", "DOWN 1/2", DRAIN, MAINT, NOLB
     check_status: str
     current_sessions: int
+    group: str = ""  # the target group (HAProxy backend) it is registered in
 
     @property
     def alb_state(self) -> str:
@@ -205,48 +239,61 @@ class TargetState:
 
 
 class HAProxy:
+    """The load balancer: a listener per rule in `listeners` (`PRODUCTION`, `TEST`), a
+    backend per target group; every rule starts on the first target group."""
+
     def __init__(
         self,
         state_dir: Path,
-        listener: ListenerSpec,
-        target_group: TargetGroupSpec,
+        listeners: dict[str, ListenerSpec],
+        target_groups: dict[str, TargetGroupSpec],
         idle_timeout: int,
         processes: ProcessRegistry,
     ) -> None:
         self.state_dir = state_dir
-        self.listener = listener
-        self.target_group = target_group
+        self.listeners = listeners
+        self.target_groups = target_groups
         self.idle_timeout = idle_timeout
         self.processes = processes
         self.admin_socket = state_dir / "haproxy.sock"
         self.config_path = state_dir / "haproxy.cfg"
         self.log_path = state_dir / "haproxy.log"
-        self.refusal_body = state_dir / "listener-refusal.body"
+        self.routes_path = state_dir / "haproxy-routes.map"
         self.process: asyncio.subprocess.Process | None = None
-        self.port = 0
+        self.ports: dict[str, int] = {}
+        self._groups: dict[str, str] = {}  # target name -> its target group
         self._lock = asyncio.Lock()
+
+    @property
+    def port(self) -> int:
+        return self.ports[PRODUCTION]
 
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process and self.process.returncode is None else None
 
-    async def start(self, bind_port: int) -> None:
-        self.port = bind_port
-        if self.listener.refusal is not None:
-            self.refusal_body.write_text(self.listener.refusal.body)
+    async def start(self, bind_ports: dict[str, int]) -> None:
+        """Listen on `bind_ports` (rule -> port), one for each of `listeners`."""
+        self.ports = dict(bind_ports)
+        frontends = []
+        for route, listener in self.listeners.items():
+            refusal_body = self.state_dir / f"listener-{listener.port}-refusal.body"
+            if listener.refusal is not None:
+                refusal_body.write_text(listener.refusal.body)
+            frontends.append(Frontend(route, listener, bind_ports[route], refusal_body))
+        first = next(iter(self.target_groups))
+        self.routes_path.write_text("".join(f"{route} {first}\n" for route in self.listeners))
         config = render_config(
-            listener=self.listener,
-            target_group=self.target_group,
-            bind_port=bind_port,
+            frontends=frontends,
+            target_groups=self.target_groups,
             idle_timeout=self.idle_timeout,
             admin_socket=self.admin_socket,
-            refusal_body=self.refusal_body,
+            routes=self.routes_path,
         )
         self.config_path.write_text(config)
         self.admin_socket.unlink(missing_ok=True)
-        self.process = await launch(
-            self.config_path, self.log_path, listener_environment(self.listener), self.processes
-        )
+        secrets = listener_environment(*self.listeners.values())
+        self.process = await launch(self.config_path, self.log_path, secrets, self.processes)
         for _ in range(100):
             if self.admin_socket.exists():
                 return
@@ -269,33 +316,50 @@ class HAProxy:
             finally:
                 writer.close()
 
-    async def register(self, name: str, address: str, port: int) -> None:
-        """Add a target in ELB's `initial` state: no traffic until it passes the healthy
-        threshold of consecutive checks."""
-        tg = self.target_group
+    async def route(self, route: str, group: str) -> None:
+        """Forward the `route` rule's requests to `group`: from the next request on, in-flight
+        ones finish where they are."""
+        if route not in self.listeners or group not in self.target_groups:
+            raise ValueError(f"no rule {route} or target group {group}")
+        await self._expect(f"set map {self.routes_path} {route} {group}", "")
+
+    async def routes(self) -> dict[str, str]:
+        """Each rule's target group now."""
+        text = await self.command(f"show map {self.routes_path}")
+        # Lines: "0x55d0c0 production TargetGroup"
+        return dict(line.split()[1:3] for line in text.splitlines() if len(line.split()) == 3)
+
+    async def register(self, name: str, address: str, port: int, group: str) -> None:
+        """Add a target to `group` in ELB's `initial` state: no traffic until it passes the
+        healthy threshold of consecutive checks."""
+        tg = self.target_groups[group]
+        server = f"{group}/{name}"
         check_port = (
             "" if tg.health_check_port == "traffic-port" else f" port {tg.health_check_port}"
         )
         await self._expect(
-            f"add server {BACKEND}/{name} {address}:{port} check{check_port} "
+            f"add server {server} {address}:{port} check{check_port} "
             f"inter {tg.interval}s fall {tg.unhealthy_threshold} rise {tg.healthy_threshold}"
             + (f" slowstart {tg.slow_start}s" if tg.slow_start else ""),
             "New server registered",
         )
-        await self._expect(f"enable health {BACKEND}/{name}", "")
-        await self._expect(f"set server {BACKEND}/{name} state drain", "")
-        await self._expect(f"set server {BACKEND}/{name} health down", "")
-        await self._expect(f"set server {BACKEND}/{name} state ready", "")
+        self._groups[name] = group
+        await self._expect(f"enable health {server}", "")
+        await self._expect(f"set server {server} state drain", "")
+        await self._expect(f"set server {server} health down", "")
+        await self._expect(f"set server {server} state ready", "")
 
     async def drain(self, name: str) -> None:
-        await self._expect(f"set server {BACKEND}/{name} state drain", "")
+        await self._expect(f"set server {self._groups[name]}/{name} state drain", "")
 
     async def deregister(self, name: str) -> None:
-        await self._expect(f"set server {BACKEND}/{name} state maint", "")
-        await self.command(f"shutdown sessions server {BACKEND}/{name}")
+        server = f"{self._groups[name]}/{name}"
+        await self._expect(f"set server {server} state maint", "")
+        await self.command(f"shutdown sessions server {server}")
         for _ in range(50):
-            reply = await self.command(f"del server {BACKEND}/{name}")
+            reply = await self.command(f"del server {server}")
             if "Server deleted" in reply or "No such server" in reply:
+                self._groups.pop(name, None)
                 return
             await asyncio.sleep(0.1)
         log.warning("HAProxy kept server %s: %s", name, reply.strip())
@@ -309,9 +373,11 @@ class HAProxy:
                 status=row["status"],
                 check_status=row.get("check_status", ""),
                 current_sessions=int(row.get("scur") or 0),
+                group=row["pxname"],
             )
             for row in rows
-            if row.get("pxname") == BACKEND and row.get("svname") not in ("BACKEND", "FRONTEND")
+            if row.get("pxname") in self.target_groups
+            and row.get("svname") not in ("BACKEND", "FRONTEND")
         }
 
     async def _expect(self, line: str, expected: str) -> None:

@@ -10,6 +10,7 @@ and whether a target answered at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ _LINE = re.compile(
 
 @dataclass(frozen=True)
 class Request:
+    group: str  # the target group (HAProxy backend) the request was forwarded to
     status: int  # -1: no response at all (the client went away)
     target: str | None  # the target that answered; None: the load balancer answered itself
     response_time: float | None  # seconds, when a target answered
@@ -35,14 +37,16 @@ class Request:
         return self.target is None and 500 <= self.status <= 599
 
 
-def parse(line: str, backend: str) -> Request | None:
-    """One request of `backend`, or None for any other line (health checks, start-up)."""
+def parse(line: str, groups: Collection[str]) -> Request | None:
+    """One request forwarded to one of the target groups `groups` (HAProxy backends), or None
+    for any other line (health checks, start-up, a listener's own fixed response)."""
     match = _LINE.match(line)
-    if match is None or match["backend"] != backend:
+    if match is None or match["backend"] not in groups:
         return None
     response = int(match["response"])
     answered = match["server"] != "<NOSRV>" and response >= 0
     return Request(
+        group=match["backend"],
         status=int(match["status"]),
         target=match["server"] if answered else None,
         response_time=response / 1000 if answered else None,

@@ -21,6 +21,7 @@ import datetime
 import json
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from . import metric_math
@@ -102,6 +103,18 @@ class AlarmEvaluator:
                 self._set_state(alarm, state, values, now)
                 changes.append((alarm.name, state))
         return changes
+
+    async def states(self, names: Sequence[str]) -> dict[str, tuple[str, float]]:
+        """Each named alarm's state in CloudWatch and when it last changed (Unix time): what
+        a deployment's alarm-based rollback watches."""
+        reply = await asyncio.to_thread(self.cloudwatch.describe_alarms, AlarmNames=list(names))
+        return {
+            str(alarm["AlarmName"]): (
+                str(alarm["StateValue"]),
+                alarm["StateUpdatedTimestamp"].timestamp(),
+            )
+            for alarm in reply["MetricAlarms"]
+        }
 
     def _state(self, alarm: AlarmSpec) -> str:
         found = self.cloudwatch.describe_alarms(AlarmNames=[alarm.name])["MetricAlarms"]

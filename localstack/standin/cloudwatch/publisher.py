@@ -35,7 +35,6 @@ class MetricPublisher:
         cloudwatch: Any,
         *,
         access_log: Path,
-        backend: str,
         dimensions: AlbDimensions,
         store: MetricStore,
         rds: tuple[Stack, Path] | None = None,
@@ -43,18 +42,17 @@ class MetricPublisher:
     ) -> None:
         self.cloudwatch = cloudwatch
         self.tail = LogTail(access_log)
-        self.backend = backend
         self.metrics = AlbMetrics(dimensions)
         self.store = store
         self.rds = rds  # the stack's RDS instances and where their data lives
         self.interval = interval
 
-    def observe_hosts(self, healthy: int, unhealthy: int) -> None:
-        self.metrics.observe_hosts(healthy, unhealthy)
+    def observe_hosts(self, group: str, healthy: int, unhealthy: int) -> None:
+        self.metrics.observe_hosts(group, healthy, unhealthy)
 
     async def publish(self) -> int:
         """Put what was seen since the last call; the number of data put."""
-        requests = (parse(line, self.backend) for line in self.tail.read())
+        requests = (parse(line, self.metrics.dimensions.target_groups) for line in self.tail.read())
         self.metrics.add_requests(r for r in requests if r is not None)
         now = datetime.datetime.now(datetime.UTC)
         namespaces = {alb_metrics.NAMESPACE: self.metrics.take(now)}

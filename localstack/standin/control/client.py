@@ -123,10 +123,13 @@ def print_status(status: ServiceStatus) -> None:
     print(
         f"service {status.service}: desired {status.desired_count}, "
         f"running {status.running_count}, deployment {status.deployment}, "
-        f"{'steady' if status.steady else 'changing'}; "
+        f"{'steady' if status.steady else 'changing'}; {status.strategy.lower()}, "
         f"min/max healthy {status.minimum_healthy_percent}%/{status.maximum_percent}%"
     )
-    print(f"load balancer: {status.listener} (HAProxy pid {status.balancer_pid})")
+    print(
+        f"load balancer: {status.listener} (HAProxy pid {status.balancer_pid}), "
+        f"production on {status.production_target_group}"
+    )
     tg = status.target_group
     print(
         f"target group: GET {tg.health_check_path} every {tg.interval}s, healthy after "
@@ -141,7 +144,8 @@ def print_status(status: ServiceStatus) -> None:
     for task in status.tasks:
         print(
             f"  task {task.id[:12]} [{task.status}/{task.desired_status}] "
-            f"health {task.health}, target {task.target} {task.target_state} at {task.address}"
+            f"health {task.health}, target {task.target} {task.target_state} in "
+            f"{task.target_group} at {task.address}"
             + (f" - {task.stopped_reason}" if task.stopped_reason else "")
         )
         ports = ", ".join(f"{k}->{v}" for k, v in task.ports.items())
@@ -150,5 +154,7 @@ def print_status(status: ServiceStatus) -> None:
                 f"    {container.name:<6} pid {container.pid} {container.status} "
                 f"health {container.health} ports [{ports}] logs {container.log_stream}"
             )
+    for rollback in status.rollbacks:
+        print(f"  rolled back: {rollback}")
     for event in status.events[-8:]:
         print(f"  event {event}")

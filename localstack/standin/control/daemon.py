@@ -21,7 +21,7 @@ from imagebuild.postgres import POSTGRES_TAG
 
 from .. import aws, paths
 from ..alb import names
-from ..alb.haproxy import BACKEND, HAProxy
+from ..alb.haproxy import PRODUCTION, TEST, HAProxy
 from ..aws.awslogs import CloudWatchLogs
 from ..aws.stack import Stack
 from ..cloudfront.front_door import build_front_door, front_door_spec
@@ -101,7 +101,12 @@ class Daemon:
         )
         stack = names.resolving(self.databases.resolving(stack))
         spec = parse_service(stack)
-        self.listener_port = spec.listener.port if can_bind(spec.listener.port) else free_port()
+        self.listener_port = _port_for(spec.listener.port)
+        listeners = {PRODUCTION: spec.listener}
+        self.listener_ports = {PRODUCTION: self.listener_port}
+        if spec.blue_green is not None:
+            listeners[TEST] = spec.blue_green.test_listener
+            self.listener_ports[TEST] = _port_for(spec.blue_green.test_listener.port)
         self.front_door = build_front_door(
             stack,
             paths.FRONT_DOOR,
@@ -110,14 +115,13 @@ class Daemon:
             http_port=free_port(),
         )
         self.balancer = HAProxy(
-            paths.STANDIN, spec.listener, spec.target_group, spec.idle_timeout, processes
+            paths.STANDIN, listeners, spec.target_groups, spec.idle_timeout, processes
         )
         cloudwatch = aws.client("cloudwatch")
         metrics = MetricStore()
         self.publisher = MetricPublisher(
             cloudwatch,
             access_log=self.balancer.log_path,
-            backend=BACKEND,
             dimensions=dimensions_of(stack, spec),
             store=metrics,
             rds=(stack, paths.RDS),
@@ -130,6 +134,7 @@ class Daemon:
             balancer=self.balancer,
             endpoints=self.databases.endpoints,
             on_target_health=self.publisher.observe_hosts,
+            alarm_states=self.alarms.states,
         )
 
     def status(self) -> ServiceStatus:
@@ -145,6 +150,12 @@ class Daemon:
             "runtime": self.runtime_kind,
             "fingerprint": fingerprint(stack),
             "alb_url": f"{spec.listener.protocol.lower()}://127.0.0.1:{self.listener_port}",
+            "test_listener_url": (
+                None
+                if spec.blue_green is None
+                else f"{spec.blue_green.test_listener.protocol.lower()}://127.0.0.1:"
+                f"{self.listener_ports[TEST]}"
+            ),
             "haproxy_pid": self.balancer.pid,
         }
         if self.front_door is not None:
@@ -199,7 +210,7 @@ class Daemon:
         scheduler: asyncio.Task[None] | None = None
         watchers: list[asyncio.Task[None]] = []
         try:
-            await self.balancer.start(self.listener_port)
+            await self.balancer.start(self.listener_ports)
             if self.front_door is not None:
                 await self.front_door.start(self.processes)
             await self.runtime.start()
@@ -231,7 +242,13 @@ class Daemon:
 
 def _front(spec: ServiceSpec) -> tuple[Any, ...]:
     """What the running load balancer was built from."""
-    return (spec.listener, spec.target_group, spec.idle_timeout)
+    test_listener = None if spec.blue_green is None else spec.blue_green.test_listener
+    return (spec.listener, test_listener, spec.target_groups, spec.idle_timeout)
+
+
+def _port_for(port: int) -> int:
+    """A listener's own port when it is free here, another free one otherwise."""
+    return port if can_bind(port) else free_port()
 
 
 async def serve(stack_name: str, app_image: str, runtime_kind: str) -> None:

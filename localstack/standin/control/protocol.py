@@ -38,6 +38,7 @@ class TaskStatus:
     health: str
     target: str
     target_state: str
+    target_group: str  # its logical id
     stopped_reason: str
     address: str  # where the load balancer reaches the task
     ports: dict[str, int]  # container port -> local port
@@ -69,6 +70,9 @@ class ServiceStatus:
     running_count: int
     deployment: int
     steady: bool
+    strategy: str  # ROLLING or BLUE_GREEN
+    production_target_group: str  # the target group production forwards to now
+    rollbacks: list[str]  # the latest deployments rolled back, and why
     minimum_healthy_percent: int
     maximum_percent: int
     listener: str

@@ -2,6 +2,11 @@
 tasks that exit or fail their container or load-balancer health checks, scales, and rolls
 deployments within the service's minimum/maximum healthy percent.
 
+Deployments as the service's strategy says: rolling (one task at a time), or blue/green (the
+new revision's tasks in the idle target group, which the test listener reaches; production
+moved to them in one step once all are healthy; the old revision stopped after the bake;
+rolled back to it when a deployment alarm goes to ALARM or the circuit breaker trips).
+
 Task lifecycle, as ECS does it: PROVISIONING (ports, volumes) -> PENDING (containers start in
 dependsOn order, each waiting for its dependencies' conditions) -> RUNNING (registered in the
 target group, `initial` until the healthy threshold passes) -> DEPROVISIONING (deregistered:
@@ -13,20 +18,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..alb.haproxy import TargetState
+from ..alb.haproxy import PRODUCTION, TEST, TargetState
 from ..aws.stack import Stack
 from ..control.protocol import ContainerStatus, ServiceStatus, TargetGroupStatus, TaskStatus
 from ..errors import HarnessError
 from ..runtime.network import Remap
 from ..runtime.protocols import Endpoints, Runtime, TaskContainer
+from .blue_green import BlueGreenDeployment, circuit_breaker_threshold
 from .dependencies import wait_for_dependencies
 from .spec import ServiceSpec
 
@@ -34,23 +41,30 @@ log = logging.getLogger(__name__)
 
 VPC = "AWS::EC2::VPC"
 _KEEP_STOPPED = 10
+ALARM_POLL = 2.0  # seconds between reads of the deployment alarms' states
+
+# Alarm name -> (state, when it last changed, as a Unix time).
+AlarmStates = Callable[[Sequence[str]], Awaitable[dict[str, tuple[str, float]]]]
 
 
 class Balancer(Protocol):
-    """The target group and listener in front of the service (HAProxy here)."""
+    """The target groups and listeners in front of the service (HAProxy here)."""
 
-    port: int
+    @property
+    def port(self) -> int: ...
 
     @property
     def pid(self) -> int | None: ...
 
     async def targets(self) -> dict[str, TargetState]: ...
 
-    async def register(self, name: str, address: str, port: int) -> None: ...
+    async def register(self, name: str, address: str, port: int, group: str) -> None: ...
 
     async def drain(self, name: str) -> None: ...
 
     async def deregister(self, name: str) -> None: ...
+
+    async def route(self, route: str, group: str) -> None: ...
 
 
 @dataclass(eq=False)  # a task is itself, whatever its state
@@ -60,6 +74,7 @@ class Task:
     spec: ServiceSpec  # as deployed when the task started
     remap: Remap
     address: str  # where the load balancer reaches the task's ports
+    group: str  # the target group it registers in
     containers: list[TaskContainer] = field(default_factory=list)
     status: str = "PROVISIONING"
     desired_status: str = "RUNNING"
@@ -97,6 +112,7 @@ class Task:
             health=self.health_status,
             target=self.target_name,
             target_state=self.alb_state,
+            target_group=self.group,
             stopped_reason=self.stopped_reason,
             address=self.address,
             ports={str(k): v for k, v in self.remap.task_ports.items()},
@@ -128,7 +144,8 @@ class Service:
         balancer: Balancer,
         endpoints: Endpoints | None = None,
         tick: float = 0.5,
-        on_target_health: Callable[[int, int], None] | None = None,
+        on_target_health: Callable[[str, int, int], None] | None = None,
+        alarm_states: AlarmStates | None = None,
     ) -> None:
         self.stack = stack
         self.spec = spec
@@ -136,9 +153,17 @@ class Service:
         self.balancer = balancer
         self.endpoints = endpoints or {}
         self.tick = tick
-        self.on_target_health = on_target_health  # (healthy, unhealthy) at every observation
+        # (target group, healthy, unhealthy) for each target group at every observation.
+        self.on_target_health = on_target_health
+        self.alarm_states = alarm_states  # where the deployment alarms' states are read
         self.desired_count = spec.desired_count
         self.generation = 1
+        self._last_generation = 1  # a rollback returns to an older one; a new one is newer
+        self.production = spec.target_group_id  # the target group production forwards to
+        self.deployment: BlueGreenDeployment | None = None
+        self.rollbacks: list[str] = []
+        self._alarms: dict[str, tuple[str, float]] = {}
+        self._alarms_read = 0.0
         self.tasks: list[Task] = []
         self.vpc_cidrs = _vpc_cidrs(stack)
         self._failures = 0
@@ -156,8 +181,8 @@ class Service:
 
     def restart(self) -> None:
         """A new deployment of the same task definition (`--force-new-deployment`)."""
-        self.generation += 1
-        self._event(f"deployment {self.generation} started: replacing tasks one by one")
+        self._new_generation()
+        self._event(f"deployment {self.generation} started: the same task definition")
 
     def update(self, stack: Stack, spec: ServiceSpec) -> None:
         """An update of the deployed stack, as ECS applies one: a new desired count at once,
@@ -172,8 +197,12 @@ class Service:
         if spec.desired_count != self.desired_count:
             self.scale(spec.desired_count)
         if rolled:
-            self.generation += 1
+            self._new_generation()
             self._event(f"deployment {self.generation} started: a new task definition")
+
+    def _new_generation(self) -> None:
+        self._last_generation += 1
+        self.generation = self._last_generation
 
     def live(self) -> list[Task]:
         return [t for t in self.tasks if t.desired_status == "RUNNING"]
@@ -195,6 +224,9 @@ class Service:
             running_count=sum(1 for t in self.tasks if t.status == "RUNNING"),
             deployment=self.generation,
             steady=self.steady(),
+            strategy="ROLLING" if self.spec.blue_green is None else "BLUE_GREEN",
+            production_target_group=self.production,
+            rollbacks=self.rollbacks[-10:],
             minimum_healthy_percent=self.spec.minimum_healthy_percent,
             maximum_percent=self.spec.maximum_percent,
             listener=f"{self.spec.listener.protocol} 127.0.0.1:{self.balancer.port}",
@@ -216,7 +248,7 @@ class Service:
     async def run(self) -> None:
         while not self._stopping:
             await self._observe()
-            self._reconcile()
+            await self._reconcile()
             stopped = [t for t in self.tasks if t.status == "STOPPED"]
             if len(stopped) > _KEEP_STOPPED:
                 self.tasks = [t for t in self.tasks if t not in stopped[:-_KEEP_STOPPED]]
@@ -229,8 +261,14 @@ class Service:
             task.target = targets.get(task.target_name)
         if self.on_target_health is not None:
             # Before acting on them: a target replaced at this tick was unhealthy at it.
-            states = [t.alb_state for t in self.live() if t.registered_at is not None]
-            self.on_target_health(states.count("healthy"), states.count("unhealthy"))
+            for group in self.spec.target_groups:
+                states = [
+                    t.alb_state
+                    for t in self.live()
+                    if t.registered_at is not None and t.group == group
+                ]
+                self.on_target_health(group, states.count("healthy"), states.count("unhealthy"))
+        await self._read_alarms(now)
         for task in self.tasks:
             if task.status != "RUNNING" or task.desired_status != "RUNNING":
                 continue
@@ -258,10 +296,26 @@ class Service:
                 task.was_healthy = True
                 self._failures = 0  # a task came into service: no more backing off
 
-    def _reconcile(self) -> None:
+    async def _read_alarms(self, now: float) -> None:
+        """The deployment alarms' states, while a blue/green deployment runs."""
+        names = self.spec.deployment_alarms
+        if self.alarm_states is None or not names or self.deployment is None:
+            return
+        if now - self._alarms_read < ALARM_POLL:
+            return
+        self._alarms_read = now
+        try:
+            self._alarms = await self.alarm_states(names)
+        except Exception as error:  # CloudWatch busy: the deployment waits for the next read
+            log.warning("reading the deployment alarms failed: %s", error)
+
+    async def _reconcile(self) -> None:
         live = self.live()
         current = [t for t in live if t.generation == self.generation]
         old = [t for t in live if t.generation != self.generation]
+        if self.spec.blue_green is not None and (old or self.deployment is not None):
+            await self._blue_green(current, old)
+            return
         stopping = [
             t for t in self.tasks if t.desired_status == "STOPPED" and t.status != "STOPPED"
         ]
@@ -275,30 +329,105 @@ class Service:
             if len(live) > self.desired_count and len(healthy) - 1 >= min_healthy:
                 self._stop(self._pick(old), f"Deployment {self.generation} replaced this task")
             elif len(live) + 1 <= max_running and len(current) < self.desired_count:
-                self._start()
+                self._start(self.production)
             elif len(healthy) - 1 >= min_healthy or not healthy:
                 self._stop(self._pick(old), f"Deployment {self.generation} replaced this task")
             return
         for _ in range(self.desired_count - len(current)):
-            if not self._start():
+            if not self._start(self.production):
                 break
         for task in sorted(current, key=lambda t: (t.alb_state == "healthy", -t.created_at))[
             : max(0, len(current) - self.desired_count)
         ]:
             self._stop(task, "Service scaled in")
 
+    async def _blue_green(self, current: list[Task], old: list[Task]) -> None:
+        """One step of a blue/green deployment: green tasks up in the idle target group,
+        production moved to them, the bake, blue stopped; or back to blue."""
+        bg = self.spec.blue_green
+        assert bg is not None
+        deployment = self.deployment
+        if deployment is None or deployment.generation != self.generation:
+            if deployment is not None:  # superseded: its green tasks go, blue stays
+                generation, spec = self.generation, self.spec
+                await self._roll_back(deployment, f"deployment {generation} replaced it")
+                self.generation, self.spec = generation, spec
+            blue = [t for t in self.live() if t.generation != self.generation]
+            groups = list(self.spec.target_groups)
+            deployment = self.deployment = BlueGreenDeployment(
+                generation=self.generation,
+                blue_generation=blue[0].generation if blue else self.generation - 1,
+                blue_spec=blue[0].spec if blue else self.spec,
+                blue_group=self.production,
+                green_group=groups[1] if groups[0] == self.production else groups[0],
+                bake_seconds=bg.bake_seconds,
+            )
+            await self.balancer.route(TEST, deployment.green_group)
+            self._event(
+                f"deployment {self.generation}: green tasks in {deployment.green_group}, "
+                "which the test listener now reaches"
+            )
+        fired = deployment.fired(self._alarms)
+        if fired:
+            await self._roll_back(deployment, f"alarm {fired} went to ALARM")
+            return
+        threshold = circuit_breaker_threshold(self.desired_count)
+        if self.spec.circuit_breaker and deployment.failures >= threshold:
+            await self._roll_back(
+                deployment,
+                f"circuit breaker: {deployment.failures} tasks failed to start or get healthy",
+            )
+            return
+        for _ in range(self.desired_count - len(current)):
+            if not self._start(deployment.green_group):
+                break
+        now = time.monotonic()
+        if deployment.shifted is None:
+            if len(current) >= self.desired_count and all(
+                t.alb_state == "healthy" for t in current
+            ):
+                await self.balancer.route(PRODUCTION, deployment.green_group)
+                self.production = deployment.green_group
+                deployment.shifted = now
+                self._event(
+                    f"deployment {self.generation}: production traffic shifted to "
+                    f"{deployment.green_group}; baking {deployment.bake_seconds} s"
+                )
+            return
+        if now - deployment.shifted < deployment.bake_seconds:
+            return
+        for task in old:
+            self._stop(task, f"Deployment {self.generation} completed: the bake ended")
+        self.deployment = None
+        self._event(f"deployment {self.generation} completed")
+
+    async def _roll_back(self, deployment: BlueGreenDeployment, reason: str) -> None:
+        """Production and the test listener back on blue, green stopped, the service back on
+        blue's task definition."""
+        await self.balancer.route(PRODUCTION, deployment.blue_group)
+        await self.balancer.route(TEST, deployment.blue_group)
+        self.production = deployment.blue_group
+        for task in self.live():
+            if task.generation == deployment.generation:
+                self._stop(task, f"Deployment {deployment.generation} rolled back: {reason}")
+        self.generation = deployment.blue_generation
+        self.spec = dataclasses.replace(deployment.blue_spec, desired_count=self.spec.desired_count)
+        self.deployment = None
+        self.rollbacks.append(f"deployment {deployment.generation}: {reason}")
+        self._event(f"deployment {deployment.generation} rolled back: {reason}")
+
     @staticmethod
     def _pick(tasks: list[Task]) -> Task:
         return sorted(tasks, key=lambda t: (t.alb_state == "healthy", t.created_at))[0]
 
-    def _start(self) -> bool:
+    def _start(self, group: str) -> bool:
         if time.monotonic() < self._next_start:
             return False
         task_id = uuid.uuid4().hex
         address, remap = self.runtime.place(
             task_id, self.spec.task_definition, self.endpoints, self.vpc_cidrs
         )
-        task = Task(task_id, self.generation, self.spec, remap, address)
+        task = Task(task_id, self.generation, self.spec, remap, address, group)
         self.tasks.append(task)
         task.runner = asyncio.create_task(self._launch(task), name=f"launch {task.id}")
         return True
@@ -321,10 +450,13 @@ class Service:
                 await container.start()
             task.status = "RUNNING"
             await self.balancer.register(
-                task.target_name, task.address, task.remap.local_port(task.spec.container_port)
+                task.target_name,
+                task.address,
+                task.remap.local_port(task.spec.container_port),
+                task.group,
             )
             task.registered_at = time.monotonic()
-            self._event(f"task {task.id[:12]} registered as {task.target_name} in the target group")
+            self._event(f"task {task.id[:12]} registered as {task.target_name} in {task.group}")
         except (HarnessError, OSError, RuntimeError, TimeoutError) as error:
             self._stop(task, f"Task failed to start: {error}", failed=True)
 
@@ -335,6 +467,8 @@ class Service:
         task.stopped_reason = reason
         self._event(f"task {task.id[:12]} stopping: {reason}")
         if failed:
+            if self.deployment is not None and task.generation == self.deployment.generation:
+                self.deployment.failures += 1
             self._failures += 1
             self._next_start = time.monotonic() + min(2 ** (self._failures - 1), 30) - 1
         task.teardown = asyncio.create_task(self._teardown(task), name=f"stop {task.id}")

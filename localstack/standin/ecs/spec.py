@@ -153,6 +153,18 @@ class ListenerSpec:
 
 
 @dataclass(frozen=True)
+class BlueGreenSpec:
+    """ECS's blue/green strategy: the new revision's tasks register in the alternate target
+    group, which the test listener reaches; production moves to them in one step, and the
+    old revision stops only after the bake."""
+
+    alternate_target_group_id: str
+    alternate_target_group: TargetGroupSpec
+    test_listener: ListenerSpec
+    bake_seconds: int
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
     desired_count: int
@@ -167,6 +179,20 @@ class ServiceSpec:
     idle_timeout: int
     target_group_id: str = ""  # logical ids: what the load balancer's metrics are named by
     load_balancer_id: str | None = None
+    blue_green: BlueGreenSpec | None = None  # None: rolling
+    # Alarms that roll a deployment back when they go to ALARM during it.
+    deployment_alarms: tuple[str, ...] = ()
+    circuit_breaker: bool = False
+
+    @property
+    def target_groups(self) -> dict[str, TargetGroupSpec]:
+        """The service's target groups by logical id, the one it starts in first."""
+        groups = {self.target_group_id: self.target_group}
+        if self.blue_green is not None:
+            groups[self.blue_green.alternate_target_group_id] = (
+                self.blue_green.alternate_target_group
+            )
+        return groups
 
 
 def parse_service(stack: Stack) -> ServiceSpec:
@@ -193,12 +219,16 @@ def parse_service(stack: Stack) -> ServiceSpec:
         raise HarnessError(f"service {logical_id}: target group is not a resource of the stack")
     # Blue/green names its production rule; the test listener's rule forwards to the same
     # target group and must not be taken for it.
-    production_rule = Stack.ref_target(
-        (load_balancer.get("AdvancedConfiguration") or {}).get("ProductionListenerRule")
-    )
+    advanced = load_balancer.get("AdvancedConfiguration") or {}
+    production_rule = Stack.ref_target(advanced.get("ProductionListenerRule"))
     listener, load_balancer_id = _listener_for(stack, target_group_id, production_rule)
 
     deployment = stack.resolve(props.get("DeploymentConfiguration") or {})
+    blue_green = None
+    if deployment.get("Strategy") == "BLUE_GREEN":
+        blue_green = _blue_green(stack, logical_id, advanced, deployment)
+    alarms = deployment.get("Alarms") or {}
+    circuit_breaker = deployment.get("DeploymentCircuitBreaker") or {}
     idle_timeout = 60
     if load_balancer_id is not None:
         attributes = stack.resolve(
@@ -221,6 +251,32 @@ def parse_service(stack: Stack) -> ServiceSpec:
         idle_timeout=idle_timeout,
         target_group_id=target_group_id,
         load_balancer_id=load_balancer_id,
+        blue_green=blue_green,
+        deployment_alarms=(
+            tuple(str(name) for name in alarms.get("AlarmNames") or [])
+            if alarms.get("Enable") and alarms.get("Rollback")
+            else ()
+        ),
+        circuit_breaker=bool(circuit_breaker.get("Enable") and circuit_breaker.get("Rollback")),
+    )
+
+
+def _blue_green(
+    stack: Stack, service_id: str, advanced: dict[str, Any], deployment: dict[str, Any]
+) -> BlueGreenSpec:
+    alternate = Stack.ref_target(advanced.get("AlternateTargetGroupArn"))
+    test_rule = Stack.ref_target(advanced.get("TestListenerRule"))
+    if alternate is None or test_rule is None:
+        raise HarnessError(
+            f"service {service_id} deploys blue/green without an alternate target group and a "
+            "test listener rule in the stack: not emulated locally"
+        )
+    test_listener, _ = _listener_for(stack, alternate, test_rule)
+    return BlueGreenSpec(
+        alternate_target_group_id=alternate,
+        alternate_target_group=parse_target_group(stack, alternate),
+        test_listener=test_listener,
+        bake_seconds=60 * int(deployment.get("BakeTimeInMinutes", 0)),
     )
 
 

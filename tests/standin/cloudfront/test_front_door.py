@@ -10,7 +10,7 @@ import ssl
 from pathlib import Path
 
 import httpx
-from standin.alb.haproxy import HAProxy
+from standin.alb.haproxy import PRODUCTION, HAProxy
 from standin.cloudfront.certificates import issue
 from standin.cloudfront.distribution import DistributionSpec, Hsts
 from standin.cloudfront.front_door import FrontDoor
@@ -64,14 +64,14 @@ async def test_the_front_door_before_the_listener(state_dir: Path) -> None:  # n
     )
     fast = dataclasses.replace(TARGET_GROUP, interval=1, healthy_threshold=1)
     processes = ProcessRegistry(state_dir / "processes")
-    balancer = HAProxy(state_dir, LISTENER, fast, 60, processes)
-    await balancer.start(listener_port)
+    balancer = HAProxy(state_dir, {PRODUCTION: LISTENER}, {"TargetGroup": fast}, 60, processes)
+    await balancer.start({PRODUCTION: listener_port})
     await door.start(processes)
     try:
         assert door.pid is not None
         assert sorted(processes.survivors()) == sorted([balancer.pid, door.pid])
         assert SECRET not in balancer.config_path.read_text() + door.config_path.read_text()
-        await balancer.register("task-1", "127.0.0.1", target_port)
+        await balancer.register("task-1", "127.0.0.1", target_port, "TargetGroup")
         for _ in range(100):
             if (await balancer.targets())["task-1"].alb_state == "healthy":
                 break

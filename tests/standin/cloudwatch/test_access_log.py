@@ -8,6 +8,8 @@ from pathlib import Path
 
 from standin.cloudwatch.access_log import LogTail, Request, parse
 
+GROUPS = ("targets", "alternate")  # the target groups' HAProxy backends
+
 ANSWERED = (
     "127.0.0.1:41234 [06/Dec/2026:14:45:00.123] listener_80 targets/task-0a1b2c3d 0/0/1/42/43 "
     '200 312 - - ---- 3/3/0/0/0 0/0 "GET /api/todos HTTP/1.1"'
@@ -20,23 +22,29 @@ NO_TARGET = (
 
 
 def test_a_target_answered() -> None:
-    assert parse(ANSWERED, "targets") == Request(200, "task-0a1b2c3d", 0.042)
-    error = parse(TARGET_ERROR, "targets")
+    assert parse(ANSWERED, GROUPS) == Request("targets", 200, "task-0a1b2c3d", 0.042)
+    error = parse(TARGET_ERROR, GROUPS)
     assert error is not None
     assert error.target_5xx
     assert not error.elb_5xx
 
 
 def test_the_load_balancer_answered_itself() -> None:
-    request = parse(NO_TARGET, "targets")
-    assert request == Request(503, None, None)
+    request = parse(NO_TARGET, GROUPS)
+    assert request == Request("targets", 503, None, None)
     assert request.elb_5xx
     assert not request.target_5xx
 
 
 def test_other_lines_and_backends_are_not_requests() -> None:
-    assert parse("Health check for server targets/task-1 succeeded", "targets") is None
-    assert parse(ANSWERED.replace("targets/", "stats/"), "targets") is None
+    assert parse("Health check for server targets/task-1 succeeded", GROUPS) is None
+    assert parse(ANSWERED.replace("targets/", "stats/"), GROUPS) is None
+
+
+def test_each_request_names_its_target_group() -> None:
+    alternate = parse(ANSWERED.replace("targets/", "alternate/"), GROUPS)
+    assert alternate is not None
+    assert alternate.group == "alternate"
 
 
 def test_tail_reads_complete_new_lines_only(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from standin.alb.haproxy import BACKEND, HAProxy
+from standin.alb.haproxy import PRODUCTION, HAProxy
 from standin.cloudwatch.alb_metrics import AlbDimensions
 from standin.cloudwatch.metric_store import MetricStore, metric_key
 from standin.cloudwatch.publisher import MetricPublisher
@@ -22,7 +22,9 @@ from hostkit.ports import free_port
 from hostkit.processes import ProcessRegistry
 from tests.standin.alb.test_haproxy import TARGET_GROUP
 
-DIMS = AlbDimensions("app/todo/0123456789abcdef", "targetgroup/todo/fedcba9876543210")
+DIMS = AlbDimensions(
+    "app/todo/0123456789abcdef", {"TargetGroup": "targetgroup/todo/fedcba9876543210"}
+)
 
 
 class CloudWatch:
@@ -51,20 +53,25 @@ async def test_haproxy_traffic_published_as_alb_metrics(state_dir: Path) -> None
     server = await asyncio.start_server(answer, "127.0.0.1", 0)
     fast = dataclasses.replace(TARGET_GROUP, interval=1, healthy_threshold=2)
     balancer = HAProxy(
-        state_dir, ListenerSpec(80, "HTTP"), fast, 60, ProcessRegistry(state_dir / "p")
+        state_dir,
+        {PRODUCTION: ListenerSpec(80, "HTTP")},
+        {"TargetGroup": fast},
+        60,
+        ProcessRegistry(state_dir / "p"),
     )
-    await balancer.start(free_port())
+    await balancer.start({PRODUCTION: free_port()})
     cloudwatch, store = CloudWatch(), MetricStore()
     publisher = MetricPublisher(
-        cloudwatch, access_log=balancer.log_path, backend=BACKEND, dimensions=DIMS, store=store
+        cloudwatch, access_log=balancer.log_path, dimensions=DIMS, store=store
     )
     try:
-        await balancer.register("task-1", "127.0.0.1", server.sockets[0].getsockname()[1])
+        port = server.sockets[0].getsockname()[1]
+        await balancer.register("task-1", "127.0.0.1", port, "TargetGroup")
         for _ in range(100):
             if (await balancer.targets())["task-1"].alb_state == "healthy":
                 break
             await asyncio.sleep(0.1)
-        publisher.observe_hosts(1, 0)
+        publisher.observe_hosts("TargetGroup", 1, 0)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{balancer.port}") as client:
             statuses = [(await client.get(path)).status_code for path in ("/", "/", "/fail")]
             await balancer.deregister("task-1")
@@ -88,6 +95,6 @@ async def test_haproxy_traffic_published_as_alb_metrics(state_dir: Path) -> None
     assert sum(data["TargetResponseTime", 2]["Counts"]) == 3
     assert data["HealthyHostCount", 2]["StatisticValues"]["Maximum"] == 1
     stored = store.samples(
-        metric_key("AWS/ApplicationELB", "TargetResponseTime", DIMS.group), 0, 1e10
+        metric_key("AWS/ApplicationELB", "TargetResponseTime", DIMS.group("TargetGroup")), 0, 1e10
     )
     assert sum(s.count for s in stored) == 3

@@ -95,7 +95,9 @@ async def test_target_health_reported_before_the_unhealthy_target_is_replaced(
     balancer = FakeBalancer()
     service = make_service(tmp_path, service_spec(desired=2), balancer, CommandRunner(SERVE))
     observed: list[tuple[int, int]] = []
-    service.on_target_health = lambda healthy, unhealthy: observed.append((healthy, unhealthy))
+    service.on_target_health = lambda group, healthy, unhealthy: observed.append(
+        (healthy, unhealthy)
+    )
     async with running(service):
         await wait_for(service.steady, 10, "steady")
         assert observed[-1] == (2, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -271,17 +272,24 @@ def test_a_listener_forwarding_by_a_rule_behind_cloudfront() -> None:
         parse_service(stack(document))
 
 
-def test_blue_green_serves_the_production_rule_not_the_test_listener() -> None:
-    """Blue/green's test listener also forwards to the live target group (weighted): the
-    listener served is the one of the rule the service names as production."""
+def blue_green_template() -> dict[str, Any]:
+    """Rds mode's shape: a second target group, a test listener on 8080, both listeners'
+    rules forwarding by weight, the service naming both rules and deploying blue/green."""
     document = template()
     resources = document["Resources"]
     resources["HttpListener"]["Properties"]["DefaultActions"] = [
         {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403"}}
     ]
+    resources["AlternateTargetGroup"] = copy.deepcopy(resources["TargetGroup"])
     resources["TestListener"] = {
         "Type": "AWS::ElasticLoadBalancingV2::Listener",
-        "Properties": {"Port": 8080, "Protocol": "HTTP", "DefaultActions": []},
+        "Properties": {
+            "Port": 8080,
+            "Protocol": "HTTP",
+            "DefaultActions": [
+                {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403"}}
+            ],
+        },
     }
     weighted = {
         "Type": "forward",
@@ -295,15 +303,62 @@ def test_blue_green_serves_the_production_rule_not_the_test_listener() -> None:
     for rule, listener in (("TestRule", "TestListener"), ("OriginListenerRule", "HttpListener")):
         resources[rule] = {
             "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
-            "Properties": {"ListenerArn": {"Ref": listener}, "Actions": [weighted]},
+            "Properties": {
+                "ListenerArn": {"Ref": listener},
+                "Actions": [weighted],
+                "Conditions": [
+                    {
+                        "Field": "http-header",
+                        "HttpHeaderConfig": {
+                            "HttpHeaderName": "X-Origin-Verify",
+                            "Values": ["s3cret"],
+                        },
+                    }
+                ],
+            },
         }
-    [load_balancer] = resources["Service"]["Properties"]["LoadBalancers"]
+    service = resources["Service"]["Properties"]
+    [load_balancer] = service["LoadBalancers"]
     load_balancer["AdvancedConfiguration"] = {
         "AlternateTargetGroupArn": {"Ref": "AlternateTargetGroup"},
         "ProductionListenerRule": {"Ref": "OriginListenerRule"},
         "TestListenerRule": {"Ref": "TestRule"},
     }
-    assert parse_service(stack(document)).listener.port == 80
+    service["DeploymentConfiguration"] = {
+        "Strategy": "BLUE_GREEN",
+        "BakeTimeInMinutes": 2,
+        "Alarms": {"Enable": True, "Rollback": True, "AlarmNames": ["A-5xx", "A-p99"]},
+        "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+    }
+    return document
+
+
+def test_blue_green_serves_the_production_rule_not_the_test_listener() -> None:
+    """Blue/green's test listener also forwards to the live target group (weighted): the
+    listener served is the one of the rule the service names as production."""
+    assert parse_service(stack(blue_green_template())).listener.port == 80
+
+
+def test_blue_green_read_from_the_template() -> None:
+    spec = parse_service(stack(blue_green_template()))
+    assert spec.blue_green is not None
+    assert spec.blue_green.alternate_target_group_id == "AlternateTargetGroup"
+    assert spec.blue_green.test_listener.port == 8080
+    assert spec.blue_green.test_listener.forward_if[0].values == ("s3cret",)
+    assert spec.blue_green.bake_seconds == 120
+    assert list(spec.target_groups) == ["TargetGroup", "AlternateTargetGroup"]
+    assert spec.deployment_alarms == ("A-5xx", "A-p99")
+    assert spec.circuit_breaker
+
+
+def test_alarms_that_do_not_roll_back_are_not_deployment_alarms() -> None:
+    document = blue_green_template()
+    deployment = document["Resources"]["Service"]["Properties"]["DeploymentConfiguration"]
+    deployment["Alarms"]["Rollback"] = False
+    deployment["Strategy"] = "ROLLING"
+    spec = parse_service(stack(document))
+    assert (spec.blue_green, spec.deployment_alarms) == (None, ())
+    assert list(spec.target_groups) == ["TargetGroup"]
 
 
 def test_a_listener_that_never_forwards_to_the_service_is_refused() -> None:
