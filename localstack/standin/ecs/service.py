@@ -186,7 +186,7 @@ class Service:
 
     def update(self, stack: Stack, spec: ServiceSpec) -> None:
         """An update of the deployed stack, as ECS applies one: a new desired count at once,
-        a changed task definition as a rolling deployment."""
+        a changed task definition as a deployment with the service's strategy."""
         rolled = (spec.task_definition, spec.container_name, spec.container_port) != (
             self.spec.task_definition,
             self.spec.container_name,
