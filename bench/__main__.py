@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 
 from bench import proc, report, wrk
-from bench.servers import App, Running, running
+from bench.servers import App, Running, running, unwind_on_sigterm
 from hostkit.postgres import find_binaries
 from testbed.accounts import sign_up
 from testbed.postgres import running_postgres
@@ -196,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workers2", action="store_true", help="also run the service with --workers 2"
     )
     args = parser.parse_args(argv)
+    unwind_on_sigterm()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: scripts/system-deps.sh bench installs it")
     databases = args.databases.split(",")

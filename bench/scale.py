@@ -26,7 +26,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bench.seed import COMPLETED_EVERY, insert_rows, set_due_dates
+from bench.servers import unwind_on_sigterm
 from bench.wrk import SCRIPT as WRK_SCRIPT
 from hostkit.postgres import find_binaries
 from testbed.live_server import LiveServer, live_server
@@ -352,8 +352,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--no-clear", action="store_true", help="skip clear-completed")
     args = parser.parse_args()
-    # SIGTERM unwinds like Ctrl-C, so the servers it started are stopped.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    unwind_on_sigterm()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     names = args.databases.split(",")

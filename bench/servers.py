@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # The apps stock uvicorn serves from bench/: the independent floor, the same-technique
 # floor, and the hello-world ceiling.
 UVICORN_APPS = ("plain", "floor", "hello")
+
+
+def unwind_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so the servers a benchmark started are stopped (by
+    default it would end the process at once and leave them running)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 @dataclass(frozen=True)

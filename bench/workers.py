@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 
 from bench import proc, wrk
-from bench.servers import App, Running, running
+from bench.servers import App, Running, running, unwind_on_sigterm
 from testbed.postgres import PostgresServer, running_postgres
 
 
@@ -241,6 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--baseline", type=Path, help="also run the service from this src/ (an older checkout)"
     )
     args = parser.parse_args(argv)
+    unwind_on_sigterm()
     scenarios = {"sqlite": sqlite_writes, "postgresql": postgres_tail}
     records = []
     for name in args.databases.split(","):
