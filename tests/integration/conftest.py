@@ -131,7 +131,13 @@ class Standin:
     """The local ECS service, through `python -m standin` (what `make local-*` runs)."""
 
     def _run(self, *arguments: str) -> str:
-        result = subprocess.run(
+        result = self._attempt(*arguments)
+        assert result.returncode == 0, result.stderr + result.stdout
+        return result.stdout
+
+    @staticmethod
+    def _attempt(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [sys.executable, "-m", "standin", *arguments],
             cwd=REPO,
             capture_output=True,
@@ -139,8 +145,6 @@ class Standin:
             timeout=900,
             check=False,
         )
-        assert result.returncode == 0, result.stderr + result.stdout
-        return result.stdout
 
     def status(self) -> dict[str, Any]:
         status: dict[str, Any] = json.loads(self._run("status", "--json"))
@@ -153,9 +157,17 @@ class Standin:
         """The RDS instance stopped (fast shutdown), `down` seconds down, started again."""
         self._run("restart-database", "--down", str(down))
 
-    def deploy(self, image: str) -> None:
-        """Another image: a new task definition revision rolled out (until steady)."""
-        self._run("deploy", image)
+    def deploy(self, image: str | None = None, context: str = "") -> None:
+        """A new task definition revision (another image, other context) deployed as the
+        service's strategy says, until steady."""
+        self._run("deploy", *([image] if image else []), "--context", context)
+
+    def deploy_rolled_back(self, context: str) -> str:
+        """A deployment that must roll back: `standin deploy` fails saying so; its output."""
+        result = self._attempt("deploy", "--context", context)
+        assert result.returncode != 0, result.stdout
+        assert "deployment rolled back" in result.stderr, result.stderr + result.stdout
+        return result.stderr + result.stdout
 
     def scale(self, count: int) -> None:
         self._run("scale", str(count))
