@@ -11,6 +11,7 @@ LOCAL = REPO / ".local"
 LOCALSTACK_VENV = LOCAL / "localstack-venv"
 LOCALSTACK_STATE = LOCAL / "localstack"
 LOCALSTACK_PID = LOCALSTACK_STATE / "localstack.pid"
+LOCALSTACK_PORT = LOCALSTACK_STATE / "localstack.port"  # while it runs
 LOCALSTACK_LOG = LOCALSTACK_STATE / "localstack.log"
 LOCALSTACK_VOLUME = LOCALSTACK_STATE / "volume"
 LOCALSTACK_TMP = LOCALSTACK_STATE / "tmp"

@@ -2,13 +2,17 @@
 
 This machine resolves no public DNS (*.localhost.localstack.cloud included), hence the
 explicit endpoints and path-style S3; cdklocal passes on only the AWS_* variables listed in
-AWS_ENVAR_ALLOWLIST. LOCALSTACK_PORT (default 4566) and AWS_DEFAULT_REGION may be set.
+AWS_ENVAR_ALLOWLIST. LOCALSTACK_PORT and AWS_DEFAULT_REGION may be set; without
+LOCALSTACK_PORT, the port this checkout's LocalStack was started on while it runs (so a
+later command reaches the same one), else 4566.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+
+from .. import paths
 
 ACCOUNT = "000000000000"
 TASK_ROLE_VARIABLES = (
@@ -21,7 +25,11 @@ TASK_ROLE_VARIABLES = (
 
 
 def localstack_port(environ: Mapping[str, str] = os.environ) -> int:
-    return int(environ.get("LOCALSTACK_PORT") or 4566)
+    if environ.get("LOCALSTACK_PORT"):
+        return int(environ["LOCALSTACK_PORT"])
+    if paths.LOCALSTACK_PORT.exists():
+        return int(paths.LOCALSTACK_PORT.read_text())
+    return 4566
 
 
 def aws_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:

@@ -108,6 +108,7 @@ def start() -> None:
             )
         pid = process.pid
         paths.LOCALSTACK_PID.write_text(str(pid))
+        paths.LOCALSTACK_PORT.write_text(str(port))
         print(f"LocalStack starting (pid {pid}, log {paths.LOCALSTACK_LOG})")
     deadline = time.monotonic() + START_TIMEOUT
     while not healthy():
@@ -126,11 +127,13 @@ def stop() -> None:
     pid = running_pid()
     if pid is None:
         paths.LOCALSTACK_PID.unlink(missing_ok=True)
+        paths.LOCALSTACK_PORT.unlink(missing_ok=True)
         print("LocalStack not running")
         return
     if stop_recorded(pid, running_pid, STOP_TIMEOUT):
         print(f"LocalStack (pid {pid}) ignored SIGTERM for {STOP_TIMEOUT} s; killed it")
     paths.LOCALSTACK_PID.unlink(missing_ok=True)
+    paths.LOCALSTACK_PORT.unlink(missing_ok=True)
     print(f"LocalStack stopped (pid {pid})")
 
 
