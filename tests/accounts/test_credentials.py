@@ -1,0 +1,15 @@
+"""Secrets and their digests."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from todo_async.accounts.credentials import digest, new_session_secret, new_token
+
+
+@pytest.mark.parametrize("secret", ["", "tdat_x", new_token(), new_session_secret(), "é" * 300])
+def test_a_digest_is_the_secrets_sha256_whichever_implementation_makes_it(secret: str) -> None:
+    # Digests already stored were made by hashlib's SHA-256: every one must still match.
+    assert digest(secret) == hashlib.sha256(secret.encode()).digest()
