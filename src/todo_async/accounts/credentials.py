@@ -38,7 +38,7 @@ def _sha256() -> Callable[[bytes], Any]:
 
     The same digest either way. Every authenticated request hashes its secret once, and
     through OpenSSL 3.0 a hash of a few dozen bytes costs its context's set-up, copy and
-    teardown: measured inside a request, 4-5 µs of CPU against about 1 µs for Python's
+    teardown: measured inside a request, 4-6 µs of CPU against about 1 µs for Python's
     own, though both take under 1 µs in a loop of nothing else (docs/benchmarks.md).
     """
     for module in ("_sha2", "_sha256"):  # Python 3.12+, 3.11
