@@ -395,7 +395,7 @@ class AccountStore:
 
     async def session_owner(self, digest: bytes, now: dt.datetime, idle_s: float) -> Owner | None:
         """The user whose session this is, unless it expired or went unused for `idle_s`."""
-        known, remembered = self._recall(digest)
+        known, remembered = self.recall(digest)
         if known:
             return remembered
         rows = await self._rows(
@@ -426,7 +426,7 @@ class AccountStore:
 
     async def token_owner(self, digest: bytes, now: dt.datetime) -> Owner | ExpiredToken | None:
         """The user whose token this is; an expired token is deleted, and said to be."""
-        known, remembered = self._recall(digest)
+        known, remembered = self.recall(digest)
         if known:
             return remembered
         rows = await self._rows(
@@ -468,8 +468,14 @@ class AccountStore:
             {"digest": digest, "now": now},
         )
 
-    def _recall(self, digest: bytes) -> tuple[bool, Owner | None]:
-        """Whether the digest's owner (or that it has none) is remembered, and who."""
+    def recall(self, digest: bytes) -> tuple[bool, Owner | None]:
+        """Whether the digest's owner (or that it has none) is remembered, and who.
+
+        What `token_owner` and `session_owner` answer first, without the database: a
+        caller on every request's path asks this itself and awaits them only when it is
+        not remembered, with no clock read and no coroutine for the common case. An
+        expired token is remembered as unknown.
+        """
         remembered = self._owners.get(digest)
         if remembered is None:
             return False, None

@@ -85,19 +85,22 @@ class AuthenticationMiddleware:
     ) -> tuple[Owner | UnauthenticatedUser, AuthCredentials]:
         assert self.accounts is not None
         cookie = None
-        now = dt.datetime.now(dt.UTC)
         for name, value in scope["headers"]:
             if name == b"authorization":
                 if value[:7].lower() != _BEARER:
                     return _ANONYMOUS, _NONE
                 token = value[7:].strip().decode("latin-1")
-                owner = None
-                if len(token) <= MAX_SECRET:
-                    owner = await self.accounts.token_owner(digest(token), now)
-                if isinstance(owner, ExpiredToken):
-                    events.record("token_expired", HTTPConnection(scope), owner.user_id)
+                if len(token) > MAX_SECRET:
                     return _ANONYMOUS, _NONE
-                return (owner, _BY_TOKEN) if owner else (_ANONYMOUS, _NONE)
+                key = digest(token)
+                known, owner = self.accounts.recall(key)
+                if known:
+                    return (owner, _BY_TOKEN) if owner else (_ANONYMOUS, _NONE)
+                found = await self.accounts.token_owner(key, dt.datetime.now(dt.UTC))
+                if isinstance(found, ExpiredToken):
+                    events.record("token_expired", HTTPConnection(scope), found.user_id)
+                    return _ANONYMOUS, _NONE
+                return (found, _BY_TOKEN) if found else (_ANONYMOUS, _NONE)
             if name == b"cookie":
                 cookie = value
         if cookie is None:
@@ -107,5 +110,9 @@ class AuthenticationMiddleware:
         secret = cookie_parser(cookie.decode("latin-1")).get(session_cookie(scope["scheme"]))
         if not secret or len(secret) > MAX_SECRET:
             return _ANONYMOUS, _NONE
-        owner = await self.accounts.session_owner(digest(secret), now, self.session_idle_s)
+        key = digest(secret)
+        known, owner = self.accounts.recall(key)
+        if not known:
+            now = dt.datetime.now(dt.UTC)
+            owner = await self.accounts.session_owner(key, now, self.session_idle_s)
         return (owner, _BY_SESSION) if owner else (_ANONYMOUS, _NONE)
