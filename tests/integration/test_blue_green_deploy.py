@@ -105,7 +105,10 @@ def test_a_good_release_moves_production_in_one_step_under_load_failing_nothing(
     started = time.monotonic()
     with (
         LocustRun(service_url, str(outputs["FrontDoorCa"]), tmp_path / "locust") as locust,
-        Traffic(viewers, headers=credentials, write=True, label=label, limit=900) as writer,
+        # About 20 writes a second: the three minutes stay within the user's todo quota.
+        Traffic(
+            viewers, headers=credentials, write=True, label=label, limit=900, pause=0.05
+        ) as writer,
         Prober(str(outputs["AlbUrl"]), revision) as production,
         ThreadPoolExecutor(1) as pool,
     ):
