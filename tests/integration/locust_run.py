@@ -1,6 +1,6 @@
 """Locust (`python -m loadtest`, the people model, headless) against the local front door in
 the background, for a test that changes the service under load; its totals read from
-Locust's CSV once stopped."""
+Locust's CSV once it has ended its run."""
 
 from __future__ import annotations
 
@@ -9,48 +9,95 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import TracebackType
 
+import pytest
 from standin.paths import REPO
 
-STOP_WITHIN = 60.0
+# How long Locust gets to end its run once stopped: its summary, its report, and the
+# clean-up of its users' todos (at most 30 s); a second or two here.
+STOP_WITHIN = 60
+
+
+def sigint_restored() -> None:
+    """In the child, before it execs: SIGINT back to its default. A process started from a
+    non-interactive shell's background job (CI, `make` in the background) inherits SIGINT
+    ignored, and Python then leaves it ignored, so Locust would never see Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class LocustRun:
-    """A few users well under the WAF's per-address budget (2,000 requests per 5 minutes:
-    every Locust user shares 127.0.0.1), for at most `limit` seconds."""
+    """`users` thinking users for at most `limit` seconds. All of them send from 127.0.0.1:
+    keep their rate well under the WAF's per-address budget (2,000 requests per 5 minutes).
+
+    Stopped with SIGINT, as Ctrl-C stops it: Locust then ends the run, writes its statistics,
+    summary and report, and cleans up. Not SIGTERM: a headless run driven by a load shape
+    (every profile of `python -m loadtest`) installs Locust's SIGTERM handler only once the
+    shape has ended, so SIGTERM kills Locust at once and its figures are those of its last
+    periodic CSV write."""
 
     def __init__(
-        self, service_url: str, ca: str, results: Path, *, users: int = 3, limit: int = 900
+        self,
+        service_url: str,
+        ca: str,
+        results: Path,
+        *,
+        users: int = 3,
+        think_time: str = "0.5-1.5",
+        limit: int = 1800,
     ) -> None:
         self.results = results
         self.command = [
             *(sys.executable, "-m", "loadtest", "--profile", "smoke", "--host", service_url),
-            *("--results", str(results), "--model", "people", "--think-time", "0.5-1.5"),
+            *("--results", str(results), "--model", "people", "--think-time", think_time),
             *("-u", str(users), "-r", str(users), "-t", f"{limit}s"),
         ]
         # Locust trusts the front door's CA by file, as the load-results test does.
         self.env = {**os.environ, "SSL_CERT_FILE": ca}
         self.process: subprocess.Popen[bytes] | None = None
+        self.started = 0.0
 
     def __enter__(self) -> LocustRun:
-        self.process = subprocess.Popen(self.command, cwd=REPO, env=self.env)
+        self.started = time.monotonic()
+        # Started before the test's own threads: preexec_fn is safe then.
+        self.process = subprocess.Popen(
+            self.command, cwd=REPO, env=self.env, preexec_fn=sigint_restored
+        )
         return self
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        if self.process is not None and self.process.poll() is None:
+        """A test that failed before stopping it: SIGINT, then a kill past the bound."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=STOP_WITHIN)
+        except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
 
-    def stop(self) -> dict[str, int]:
-        """End the run and read its totals. SIGTERM, not SIGINT: a process started from a
-        shell's background job inherits SIGINT ignored, and Locust would never see it."""
+    def stop(self) -> dict[str, float]:
+        """End the run; its totals, how long it ran and how long it took to end."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=STOP_WITHIN)
+        assert self.process.poll() is None, "Locust ended before it was stopped"
+        stopping = time.monotonic()
+        self.process.send_signal(signal.SIGINT)
+        try:
+            code = self.process.wait(timeout=STOP_WITHIN)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"Locust did not end within {STOP_WITHIN} s of SIGINT")
+        ended = time.monotonic()
+        assert code >= 0, f"Locust was killed by signal {-code} instead of ending its run"
         [run_dir] = list(self.results.iterdir())
+        assert (run_dir / "summary.txt").exists(), "Locust ended without its summary"
         with (run_dir / "locust_stats.csv").open(newline="") as file:
             rows = {row["Name"]: row for row in csv.DictReader(file)}
         total = rows["Aggregated"]
-        return {"requests": int(total["Request Count"]), "failures": int(total["Failure Count"])}
+        return {
+            "requests": int(total["Request Count"]),
+            "failures": int(total["Failure Count"]),
+            "seconds": stopping - self.started,
+            "stop_seconds": ended - stopping,
+        }
