@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import signal
 import sys
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
@@ -238,6 +239,10 @@ def install(
         if isinstance(environment.runner, WorkerRunner):
             locust.runners.WORKER_REPORT_INTERVAL = WORKER_REPORT_INTERVAL_S
             return
+        # SIGTERM (ECS stopping the task, a test's harness) ends the run as Ctrl-C does:
+        # summary, report, clean-up. Locust installs its own handler only once a shape
+        # has ended, and until then SIGTERM would kill it with nothing written.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         shapes = environment.available_shape_classes or {}
         profile = shapes[PROFILES[name].__name__]
         assert isinstance(profile, Profile)

@@ -6,6 +6,9 @@ Runs `python -m loadtest` as `make load` does; each run is bounded by -t and by 
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -14,7 +17,9 @@ import httpx
 from testbed.accounts import sign_up
 from testbed.live_server import LiveServer
 from tests.loadtest.runs import (
+    ROOT,
     failure_messages,
+    load_command,
     only_run_dir,
     run_smoke,
     stats_by_method,
@@ -65,6 +70,34 @@ def test_smoke_profile_passes_and_writes_every_result(server: LiveServer, tmp_pa
     # The simulated users' own categories are gone again.
     with urllib.request.urlopen(f"{server.url}/api/categories", timeout=5) as response:
         assert json.load(response) == []
+
+
+def test_sigterm_ends_the_run_early_with_its_summary(server: LiveServer, tmp_path: Path) -> None:
+    """A stop signal in the middle of a profile's shape: the run ends as with Ctrl-C, its
+    verdict and results written, instead of Locust being killed."""
+    run = subprocess.Popen(
+        load_command("smoke", server.url, tmp_path, "-u", "2", "-t", "600"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert run.stdout is not None
+        for line in run.stdout:  # users at work: the shape is running
+            if "All users spawned" in line:
+                break
+        time.sleep(2)
+        run.send_signal(signal.SIGTERM)
+        output, _ = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode in (0, 1), output
+    run_dir = only_run_dir(tmp_path)
+    assert {"summary.json", "summary.txt", "report.html", "locust_stats.csv"} <= {
+        path.name for path in run_dir.iterdir()
+    }
+    assert summary(tmp_path)["whole_run"]["requests"] > 0
 
 
 def test_an_impossible_threshold_fails_the_run_and_names_it(
