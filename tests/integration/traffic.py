@@ -28,9 +28,9 @@ class Outcome:
 
 
 class Traffic(threading.Thread):
-    """GET (or POST, with `write=True`) in a loop until stopped; at most `limit` seconds.
-    `headers` go with every request (the credentials); a new viewer (address, connection)
-    every REQUESTS_PER_VIEWER requests."""
+    """GET (or POST, with `write=True`) in a loop until stopped; at most `limit` seconds,
+    `pause` seconds between requests. `headers` go with every request (the credentials); a
+    new viewer (address, connection) every REQUESTS_PER_VIEWER requests."""
 
     def __init__(
         self,
@@ -40,6 +40,7 @@ class Traffic(threading.Thread):
         write: bool = False,
         label: str = "traffic",
         limit: float = 600,
+        pause: float = 0.01,
     ) -> None:
         super().__init__(daemon=True)
         self.viewers = viewers
@@ -47,6 +48,7 @@ class Traffic(threading.Thread):
         self.write = write
         self.label = label
         self.limit = limit
+        self.pause = pause
         self.outcomes: list[Outcome] = []
         self.written: dict[int, str] = {}  # acknowledged writes: id -> title
         self._stop_event = threading.Event()
@@ -73,7 +75,7 @@ class Traffic(threading.Thread):
                     except httpx.HTTPError as error:
                         ok, detail = False, f"{type(error).__name__}: {error}"
                     self.outcomes.append(Outcome(started, ok, detail))
-                    time.sleep(0.01)
+                    time.sleep(self.pause)
 
     def _request(self, client: httpx.Client, number: int) -> tuple[bool, str]:
         if not self.write:
