@@ -17,7 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -149,16 +149,21 @@ def task_client(task: dict[str, Any], app_port: int, headers: dict[str, str]) ->
     return httpx.Client(base_url=f"http://{task['address']}:{port}", headers=headers, timeout=10)
 
 
-def mixed(deployment: int) -> Any:
+def mixed(deployment: int, deploying: Future[None]) -> Any:
     """A task of a deployment after `deployment` healthy in its target group while a task of
     an earlier one still runs (draining, baking or not yet stopped): both a rolling and a
-    blue/green deployment pass through this."""
+    blue/green deployment pass through this. A deploy that ended first fails the test."""
 
     def check(status: dict[str, Any]) -> bool:
         running = [t for t in status["tasks"] if t["status"] == "RUNNING"]
-        return any(
+        if any(
             t["generation"] > deployment and t["target_state"] == "healthy" for t in running
-        ) and any(t["generation"] <= deployment for t in running)
+        ) and any(t["generation"] <= deployment for t in running):
+            return True
+        if deploying.done():
+            deploying.result()  # the deploy's own error, if it failed
+            pytest.fail("the deploy ended before old and new tasks were seen side by side")
+        return False
 
     return check
 
@@ -242,7 +247,9 @@ def test_the_new_release_deploys_over_the_previous_one_under_load(
         started = time.monotonic()
         with ThreadPoolExecutor(1) as pool:
             deploying = pool.submit(standin.deploy, new_image)
-            status = standin.wait_until(mixed(deployment), 900, "old and new tasks side by side")
+            status = standin.wait_until(
+                mixed(deployment, deploying), 900, "old and new tasks side by side"
+            )
             crossed = new_written_old_read(status, deployment, int(app_port), headers)
             deploying.result()
         took = time.monotonic() - started
