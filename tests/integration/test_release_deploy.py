@@ -97,13 +97,14 @@ class LocustRun:
         """End the run with SIGTERM, as the load tests' docs say: a process started from a
         non-interactive shell's background job inherits SIGINT ignored, and Locust (which
         `python -m loadtest` execs) then never sees it."""
+        stopping = time.monotonic()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=LOCUST_STOP_S)
         except subprocess.TimeoutExpired:
             pytest.fail(f"Locust did not end within {LOCUST_STOP_S} s of SIGTERM")
-        seconds = time.monotonic() - self.started
+        ended = time.monotonic()
         [run_dir] = list(self.results.iterdir())
         with (run_dir / "locust_stats.csv").open(newline="") as file:
             rows = {row["Name"]: row for row in csv.DictReader(file)}
@@ -111,7 +112,8 @@ class LocustRun:
         return {
             "requests": int(total["Request Count"]),
             "failures": int(total["Failure Count"]),
-            "seconds": seconds,
+            "seconds": stopping - self.started,
+            "stop_seconds": ended - stopping,
         }
 
 
@@ -231,7 +233,9 @@ def test_the_new_release_deploys_over_the_previous_one_under_load(
         if r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup"
     }
     new_image = json.loads(STANDIN_INFO.read_text())["app_image"]  # what local-up built
+    started = time.monotonic()
     standin.deploy(previous_image)
+    previous_took = time.monotonic() - started
     created = api.post("/api/todos", json={"title": "before the deploy"})
     assert created.status_code == 201, created.text
     assert "due" not in created.json(), "the previous release serves"
@@ -261,10 +265,12 @@ def test_the_new_release_deploys_over_the_previous_one_under_load(
     locust_rate = load["requests"] / load["seconds"]
     print(
         f"{new_image} deployed over {previous_image} in {took:.1f} s (the command to a steady "
-        f"service).\nLocust (both deploys, {LOCUST_USERS} users, think {THINK_TIME} s, "
+        f"service); the previous release over the checkout's in {previous_took:.1f} s."
+        f"\nLocust (both deploys, {LOCUST_USERS} users, think {THINK_TIME} s, "
         f"{load['seconds']:.0f} s): {load['requests']} requests, {load['failures']} failed, "
         f"{locust_rate:.1f}/s from one address (the WAF allows "
-        f"{waf_rate_limit(template):.1f}/s).\nWriter (the second deploy): {writer.summary()}; "
+        f"{waf_rate_limit(template):.1f}/s); ended {load['stop_seconds']:.1f} s after SIGTERM."
+        f"\nWriter (the second deploy): {writer.summary()}; "
         f"{len(writer.written)} writes acknowledged, {len(stored)} stored, {len(lost)} lost."
         f"\nAcross releases: {crossed}."
     )
