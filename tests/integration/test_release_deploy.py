@@ -73,13 +73,27 @@ def previous_image(docker_rds: dict[str, Any]) -> str:
 # whole run: about 3 requests a second.
 LOCUST_USERS = 4
 THINK_TIME = "1-3"
-# How long Locust gets to end its run and write its statistics once stopped (it takes ~5 s).
+# How long Locust gets to end its run once stopped: its summary, its report, and the
+# clean-up of its users' todos (at most 30 s); under a second here.
 LOCUST_STOP_S = 60
+
+
+def sigint_restored() -> None:
+    """In the child, before it execs: SIGINT back to its default. A process started from a
+    non-interactive shell's background job (CI, `make` in the background) inherits SIGINT
+    ignored, and Python then leaves it ignored, so Locust would never see Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class LocustRun:
     """`python -m loadtest` (the people model, headless) against the front door until
-    stopped; its statistics read from Locust's CSV."""
+    stopped; its statistics read from Locust's CSV.
+
+    Stopped with SIGINT, as Ctrl-C stops it: Locust then ends the run, writes its statistics,
+    summary and report, and cleans up. Not SIGTERM: a headless run driven by a load shape
+    (every profile of `python -m loadtest`) installs Locust's SIGTERM handler only after the
+    shape has ended, so SIGTERM kills Locust at once and its figures are those of its last
+    periodic CSV write."""
 
     def __init__(self, service_url: str, ca: str, results: Path) -> None:
         self.results = results
@@ -91,21 +105,21 @@ class LocustRun:
         # Locust trusts the front door's CA by file, as the load-results test does.
         env = {**os.environ, "SSL_CERT_FILE": ca}
         self.started = time.monotonic()
-        self.process = subprocess.Popen(command, cwd=REPO, env=env)
+        # Started before any other thread of the test: preexec_fn is safe then.
+        self.process = subprocess.Popen(command, cwd=REPO, env=env, preexec_fn=sigint_restored)
 
     def stop(self) -> dict[str, float]:
-        """End the run with SIGTERM, as the load tests' docs say: a process started from a
-        non-interactive shell's background job inherits SIGINT ignored, and Locust (which
-        `python -m loadtest` execs) then never sees it."""
         stopping = time.monotonic()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        assert self.process.poll() is None, "Locust ended before it was stopped"
+        self.process.send_signal(signal.SIGINT)
         try:
-            self.process.wait(timeout=LOCUST_STOP_S)
+            code = self.process.wait(timeout=LOCUST_STOP_S)
         except subprocess.TimeoutExpired:
-            pytest.fail(f"Locust did not end within {LOCUST_STOP_S} s of SIGTERM")
+            pytest.fail(f"Locust did not end within {LOCUST_STOP_S} s of SIGINT")
         ended = time.monotonic()
+        assert code >= 0, f"Locust was killed by signal {-code} instead of ending its run"
         [run_dir] = list(self.results.iterdir())
+        assert (run_dir / "summary.txt").exists(), "Locust ended without its summary"
         with (run_dir / "locust_stats.csv").open(newline="") as file:
             rows = {row["Name"]: row for row in csv.DictReader(file)}
         total = rows["Aggregated"]
@@ -121,8 +135,9 @@ class LocustRun:
 def locust(service_url: str, outputs: dict[str, Any], tmp_path: Path) -> Iterator[LocustRun]:
     run = LocustRun(service_url, str(outputs["FrontDoorCa"]), tmp_path / "locust")
     yield run
+    # A test that failed before stopping it: SIGINT, then a kill past the bound.
     if run.process.poll() is None:
-        run.process.terminate()
+        run.process.send_signal(signal.SIGINT)
         try:
             run.process.wait(timeout=LOCUST_STOP_S)
         except subprocess.TimeoutExpired:
@@ -269,7 +284,7 @@ def test_the_new_release_deploys_over_the_previous_one_under_load(
         f"\nLocust (both deploys, {LOCUST_USERS} users, think {THINK_TIME} s, "
         f"{load['seconds']:.0f} s): {load['requests']} requests, {load['failures']} failed, "
         f"{locust_rate:.1f}/s from one address (the WAF allows "
-        f"{waf_rate_limit(template):.1f}/s); ended {load['stop_seconds']:.1f} s after SIGTERM."
+        f"{waf_rate_limit(template):.1f}/s); ended {load['stop_seconds']:.1f} s after SIGINT."
         f"\nWriter (the second deploy): {writer.summary()}; "
         f"{len(writer.written)} writes acknowledged, {len(stored)} stored, {len(lost)} lost."
         f"\nAcross releases: {crossed}."
