@@ -258,10 +258,9 @@ def test_the_new_release_deploys_over_the_previous_one_under_load(
     label = f"release-{uuid.uuid4().hex[:8]}"
 
     # The writer sends from addresses of its own (a new one every 500 requests), paced so
-    # that a long deploy stays within one user's todo quota (TODOS_PER_USER, 10,000).
-    with Traffic(
-        viewers, headers=headers, write=True, label=label, limit=1500, pause=0.1
-    ) as writer:
+    # that it stays within one user's todo quota (TODOS_PER_USER, 10,000): at most 10 a second
+    # for at most 900 s.
+    with Traffic(viewers, headers=headers, write=True, label=label, limit=900, pause=0.1) as writer:
         time.sleep(5)
         started = time.monotonic()
         with ThreadPoolExecutor(1) as pool:
