@@ -21,22 +21,14 @@ from standin.paths import REPO
 STOP_WITHIN = 60
 
 
-def sigint_restored() -> None:
-    """In the child, before it execs: SIGINT back to its default. A process started from a
-    non-interactive shell's background job (CI, `make` in the background) inherits SIGINT
-    ignored, and Python then leaves it ignored, so Locust would never see Ctrl-C."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 class LocustRun:
     """`users` thinking users for at most `limit` seconds. All of them send from 127.0.0.1:
     keep their rate well under the WAF's per-address budget (2,000 requests per 5 minutes).
 
-    Stopped with SIGINT, as Ctrl-C stops it: Locust then ends the run, writes its statistics,
-    summary and report, and cleans up. Not SIGTERM: a headless run driven by a load shape
-    (every profile of `python -m loadtest`) installs Locust's SIGTERM handler only once the
-    shape has ended, so SIGTERM kills Locust at once and its figures are those of its last
-    periodic CSV write."""
+    Stopped with SIGTERM, which `python -m loadtest` takes as Ctrl-C: Locust ends the run,
+    writes its statistics, summary and report, and cleans up. Not SIGINT: a process started
+    from a non-interactive shell's background job (CI, `make` in the background) inherits
+    SIGINT ignored, and Locust would never see it."""
 
     def __init__(
         self,
@@ -61,17 +53,14 @@ class LocustRun:
 
     def __enter__(self) -> LocustRun:
         self.started = time.monotonic()
-        # Started before the test's own threads: preexec_fn is safe then.
-        self.process = subprocess.Popen(
-            self.command, cwd=REPO, env=self.env, preexec_fn=sigint_restored
-        )
+        self.process = subprocess.Popen(self.command, cwd=REPO, env=self.env)
         return self
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        """A test that failed before stopping it: SIGINT, then a kill past the bound."""
+        """A test that failed before stopping it: SIGTERM, then a kill past the bound."""
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGINT)
+        self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=STOP_WITHIN)
         except subprocess.TimeoutExpired:
@@ -83,11 +72,11 @@ class LocustRun:
         assert self.process is not None
         assert self.process.poll() is None, "Locust ended before it was stopped"
         stopping = time.monotonic()
-        self.process.send_signal(signal.SIGINT)
+        self.process.send_signal(signal.SIGTERM)
         try:
             code = self.process.wait(timeout=STOP_WITHIN)
         except subprocess.TimeoutExpired:
-            pytest.fail(f"Locust did not end within {STOP_WITHIN} s of SIGINT")
+            pytest.fail(f"Locust did not end within {STOP_WITHIN} s of SIGTERM")
         ended = time.monotonic()
         assert code >= 0, f"Locust was killed by signal {-code} instead of ending its run"
         [run_dir] = list(self.results.iterdir())

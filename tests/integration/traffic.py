@@ -28,9 +28,9 @@ class Outcome:
 
 
 class Traffic(threading.Thread):
-    """GET (or POST, with `write=True`) in a loop until stopped; at most `limit` seconds.
-    `headers` go with every request (the credentials); a new viewer (address, connection)
-    every REQUESTS_PER_VIEWER requests."""
+    """GET (or POST, with `write=True`) in a loop until stopped; at most `limit` seconds,
+    `pause` seconds between requests. `headers` go with every request (the credentials); a
+    new viewer (address, connection) every REQUESTS_PER_VIEWER requests."""
 
     def __init__(
         self,
@@ -48,7 +48,7 @@ class Traffic(threading.Thread):
         self.write = write
         self.label = label
         self.limit = limit
-        self.pause = pause  # seconds between requests: a long run stays within a quota
+        self.pause = pause
         self.outcomes: list[Outcome] = []
         self.written: dict[int, str] = {}  # acknowledged writes: id -> title
         self._stop_event = threading.Event()
