@@ -8,13 +8,11 @@ stopped, and the stack deployed back as it was. Run with -rP for the times."""
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -22,7 +20,7 @@ import pytest
 
 from tests.integration.conftest import Standin, stored_in_category
 from tests.integration.locust_run import LocustRun
-from tests.integration.traffic import Traffic
+from tests.integration.traffic import Background, Traffic
 from tests.integration.viewers import Viewers
 
 SERVER_ERRORS_ALARM = "TargetServerErrors"
@@ -37,28 +35,19 @@ def blue_green(standin: Standin) -> dict[str, Any]:
     return status
 
 
-class Prober(threading.Thread):
+class Prober(Background):
     """Asks the production listener which revision answers, ten times a second: `request`
     names it from the response ("blue", "green"), or says how it failed."""
 
     def __init__(self, url: str, request: Callable[[httpx.Client], str]) -> None:
-        super().__init__(daemon=True)
+        super().__init__()
         self.url = url
         self.request = request
         self.seen: list[tuple[float, str]] = []  # (time.monotonic(), revision or failure)
-        self._stop_event = threading.Event()
-
-    def __enter__(self) -> Prober:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self._stop_event.set()
-        self.join()
 
     def run(self) -> None:
         with httpx.Client(base_url=self.url, timeout=10) as client:
-            while not self._stop_event.wait(0.1):
+            while not self.stopping.wait(0.1):
                 try:
                     self.seen.append((time.monotonic(), self.request(client)))
                 except httpx.HTTPError as error:

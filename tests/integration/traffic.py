@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -27,7 +27,24 @@ class Outcome:
     detail: str
 
 
-class Traffic(threading.Thread):
+class Background(threading.Thread):
+    """A loop in a daemon thread for the length of a `with` block: `run` ends when
+    `stopping` is set."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stopping = threading.Event()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stopping.set()
+        self.join()
+
+
+class Traffic(Background):
     """GET (or POST, with `write=True`) in a loop until stopped; at most `limit` seconds,
     `pause` seconds between requests. `headers` go with every request (the credentials); a
     new viewer (address, connection) every REQUESTS_PER_VIEWER requests."""
@@ -42,7 +59,7 @@ class Traffic(threading.Thread):
         limit: float = 600,
         pause: float = 0.01,
     ) -> None:
-        super().__init__(daemon=True)
+        super().__init__()
         self.viewers = viewers
         self.headers = dict(headers)
         self.write = write
@@ -51,23 +68,14 @@ class Traffic(threading.Thread):
         self.pause = pause
         self.outcomes: list[Outcome] = []
         self.written: dict[int, str] = {}  # acknowledged writes: id -> title
-        self._stop_event = threading.Event()
-
-    def __enter__(self) -> Traffic:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self._stop_event.set()
-        self.join()
 
     def run(self) -> None:
         deadline = time.monotonic() + self.limit
         numbers = itertools.count()
-        while not self._stop_event.is_set() and time.monotonic() < deadline:
+        while not self.stopping.is_set() and time.monotonic() < deadline:
             with self.viewers.client(headers=self.headers) as client:
                 for number in itertools.islice(numbers, REQUESTS_PER_VIEWER):
-                    if self._stop_event.is_set() or time.monotonic() > deadline:
+                    if self.stopping.is_set() or time.monotonic() > deadline:
                         return
                     started = time.monotonic()
                     try:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from standin.alb.haproxy import TargetState
@@ -28,6 +29,7 @@ from standin.runtime.process.runtime import ProcessRuntime
 from hostkit.processes import ProcessRegistry
 
 IMAGE = "app:1"
+SERVE = ["sleep", "600"]  # a container that serves until stopped
 
 
 class FakeBalancer:
@@ -241,3 +243,15 @@ def launch_context(
     return LaunchContext(
         container_spec(**spec), remap, tmp_path / "root", volumes or {}, lambda line: None
     )
+
+
+@asynccontextmanager
+async def running(service: Service) -> AsyncIterator[Service]:
+    """The scheduler running for the block; everything it started stopped after."""
+    scheduler = asyncio.create_task(service.run())
+    try:
+        yield service
+    finally:
+        await service.shutdown()
+        scheduler.cancel()
+        await asyncio.gather(scheduler, return_exceptions=True)

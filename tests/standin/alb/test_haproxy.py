@@ -20,24 +20,14 @@ from standin.alb.haproxy import (
     matcher_acl,
     render_config,
 )
-from standin.ecs.spec import FixedResponse, HeaderCondition, ListenerSpec, TargetGroupSpec
+from standin.ecs.spec import FixedResponse, HeaderCondition, ListenerSpec
 
 from hostkit.ports import free_port
 from hostkit.processes import ProcessRegistry
+from tests.standin.fakes import TARGET_GROUP as FAKE_TARGET_GROUP
 
-TARGET_GROUP = TargetGroupSpec(
-    port=5000,
-    protocol="HTTP",
-    health_check_path="/health",
-    health_check_port="traffic-port",
-    health_check_protocol="HTTP",
-    interval=10,
-    timeout=5,
-    healthy_threshold=2,
-    unhealthy_threshold=3,
-    matcher="200",
-    deregistration_delay=30,
-    slow_start=0,
+TARGET_GROUP = dataclasses.replace(
+    FAKE_TARGET_GROUP, interval=10, timeout=5, unhealthy_threshold=3, deregistration_delay=30
 )
 
 

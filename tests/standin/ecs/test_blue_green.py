@@ -7,35 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from standin.ecs.blue_green import circuit_breaker_threshold
-from standin.ecs.service import Service
 
 from tests.standin.fakes import (
+    SERVE,
     CommandRunner,
     FakeBalancer,
     blue_green_spec,
     make_service,
+    running,
     service_spec,
     wait_for,
 )
 
-SERVE = ["sleep", "600"]
 ALARM = "TodoAsync-TargetServerErrors"
-
-
-@asynccontextmanager
-async def running(service: Service) -> AsyncIterator[Service]:
-    scheduler = asyncio.create_task(service.run())
-    try:
-        yield service
-    finally:
-        await service.shutdown()
-        scheduler.cancel()
-        await asyncio.gather(scheduler, return_exceptions=True)
 
 
 class Alarms:

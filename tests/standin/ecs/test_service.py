@@ -9,27 +9,20 @@ import dataclasses
 import math
 import os
 import signal
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from standin.ecs.service import Service
 
-from tests.standin.fakes import CommandRunner, FakeBalancer, make_service, service_spec, wait_for
-
-SERVE = ["sleep", "600"]
-
-
-@asynccontextmanager
-async def running(service: Service) -> AsyncIterator[Service]:
-    scheduler = asyncio.create_task(service.run())
-    try:
-        yield service
-    finally:
-        await service.shutdown()
-        scheduler.cancel()
-        await asyncio.gather(scheduler, return_exceptions=True)
+from tests.standin.fakes import (
+    SERVE,
+    CommandRunner,
+    FakeBalancer,
+    make_service,
+    running,
+    service_spec,
+    wait_for,
+)
 
 
 def healthy(service: Service) -> int:
