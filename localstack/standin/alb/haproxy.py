@@ -4,8 +4,11 @@ through HAProxy's admin socket.
 
 Runtime API rather than reloads: registering, draining and removing one target, or moving a
 rule to another target group, never touches the others' connections or health-check state,
-and needs no second process generation. Targets are HAProxy dynamic servers (`add server` /
-`del server`); each rule's target group is an entry of a map (`set map`), read per request.
+and needs no second process generation. Targets are HAProxy dynamic servers (`add server`);
+a deregistered one is put in maintenance with its sessions shut, and left there rather than
+deleted: HAProxy 2.6 (Debian 12's) corrupted its heap deleting dynamic servers under
+keep-alive traffic. Each rule's target group is an entry of a map (`set map`), read per
+request.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +24,6 @@ from hostkit.ports import LOOPBACK
 from hostkit.processes import ProcessRegistry
 
 from ..ecs.spec import ListenerSpec, TargetGroupSpec
-
-log = logging.getLogger(__name__)
 
 # The listener rules that forward to the service: production's, and with blue/green the test
 # listener's. Each names its target group in the routes map, which the stand-in changes at
@@ -372,16 +372,10 @@ class HAProxy:
         await self._expect(f"set server {self._groups[name]}/{name} state drain", "")
 
     async def deregister(self, name: str) -> None:
-        server = f"{self._groups[name]}/{name}"
+        """No more traffic or checks, its connections closed; no longer a target."""
+        server = f"{self._groups.pop(name)}/{name}"
         await self._expect(f"set server {server} state maint", "")
         await self.command(f"shutdown sessions server {server}")
-        for _ in range(50):
-            reply = await self.command(f"del server {server}")
-            if "Server deleted" in reply or "No such server" in reply:
-                self._groups.pop(name, None)
-                return
-            await asyncio.sleep(0.1)
-        log.warning("HAProxy kept server %s: %s", name, reply.strip())
 
     async def targets(self) -> dict[str, TargetState]:
         text = await self.command("show stat")
@@ -395,8 +389,7 @@ class HAProxy:
                 group=row["pxname"],
             )
             for row in rows
-            if row.get("pxname") in self.target_groups
-            and row.get("svname") not in ("BACKEND", "FRONTEND")
+            if self._groups.get(row.get("svname", "")) == row.get("pxname")
         }
 
     async def _expect(self, line: str, expected: str) -> None:
