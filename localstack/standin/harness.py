@@ -29,7 +29,7 @@ from .timings import Phases
 DEPLOYED = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 STEADY_TIMEOUT = 300
 DEPLOY_TIMEOUT = 900  # a blue/green deployment: green up, the bake, blue drained
-TEST_TIMEOUT = 1800
+TEST_TIMEOUT = 2700  # a mode's integration tests: blue/green deploys bake two minutes each
 DATABASE_MODES = ("rds", "sidecar")
 # What only the local deploy sets. LocalStack runs no Lambda here (no image registry), so no
 # Lambda-backed custom resource: the CloudFront prefix list id is given (any id: LocalStack
