@@ -127,7 +127,11 @@ def test_a_restart_fails_no_request_and_loses_no_write(
     overlapping = steady_service["maximum_percent"] > 100 and steady_service["desired_count"] >= 1
     label = f"restart-{uuid.uuid4().hex[:8]}"
 
-    with Traffic(viewers, headers=credentials, write=True, label=label, limit=600) as writer:
+    # About 20 writes a second: a blue/green restart (its bake included) stays within the
+    # user's todo quota (TODOS_PER_USER, 10,000).
+    with Traffic(
+        viewers, headers=credentials, write=True, label=label, limit=600, pause=0.05
+    ) as writer:
         time.sleep(1)
         started = time.monotonic()
         standin.restart()
