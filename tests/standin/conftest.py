@@ -18,3 +18,10 @@ def reachable_dir() -> Iterator[Path]:
     directory.chmod(0o755)
     yield directory
     shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def state_dir() -> Iterator[Path]:
+    """Where a real HAProxy keeps its files: short, for its admin socket's path."""
+    with tempfile.TemporaryDirectory() as directory:
+        yield Path(directory)

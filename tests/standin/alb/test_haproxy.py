@@ -3,9 +3,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-import tempfile
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -123,12 +121,6 @@ class Target:
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
         await writer.drain()
         writer.close()
-
-
-@pytest.fixture
-def state_dir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory() as directory:  # short: the admin socket's path
-        yield Path(directory)
 
 
 async def test_runtime_register_health_drain_deregister(state_dir: Path) -> None:

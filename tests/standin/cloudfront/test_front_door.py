@@ -19,7 +19,7 @@ from standin.waf.rate_rules import parse_rate_rules
 
 from hostkit.ports import free_port
 from hostkit.processes import ProcessRegistry
-from tests.standin.alb.test_haproxy import TARGET_GROUP, Target, state_dir  # noqa: F401
+from tests.standin.alb.test_haproxy import TARGET_GROUP, Target
 from tests.standin.waf.test_rate_rules import SIGN_IN_SCOPE, rate_rule, web_acl
 
 SECRET = "origin-secret-0123456789"
@@ -47,7 +47,7 @@ def viewer(ca: Path, address: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, timeout=10)
 
 
-async def test_the_front_door_before_the_listener(state_dir: Path) -> None:  # noqa: F811
+async def test_the_front_door_before_the_listener(state_dir: Path) -> None:
     target = Target()
     server = await asyncio.start_server(target.answer, "127.0.0.1", 0)
     target_port = server.sockets[0].getsockname()[1]

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from standin.alb.haproxy import PRODUCTION, HAProxy
 from standin.cloudwatch.alb_metrics import AlbDimensions
 from standin.cloudwatch.metric_store import MetricStore, metric_key
@@ -41,12 +38,6 @@ async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
     writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
     await writer.drain()
     writer.close()
-
-
-@pytest.fixture
-def state_dir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory() as directory:  # short: the admin socket's path
-        yield Path(directory)
 
 
 async def test_haproxy_traffic_published_as_alb_metrics(state_dir: Path) -> None:
