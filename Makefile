@@ -243,7 +243,7 @@ test-full-stack: local-setup
 
 ## The integration tests against the stack that is up
 local-test: $(VENV)/.local-stamp
-	$(BIN)/pytest tests/integration -v -rP
+	$(BIN)/pytest tests/integration -v -rfEP
 
 ## Scale the service to N tasks: make local-scale N=3
 local-scale:

@@ -213,12 +213,16 @@ def local_down(*, remove_data: bool = False) -> None:
         path.unlink(missing_ok=True)
 
 
-def integration_tests() -> None:
-    """tests/integration against the stack that is up."""
-    command = [sys.executable, "-m", "pytest", "tests/integration", "-v", "-rP"]
+def integration_tests(label: str) -> None:
+    """tests/integration against the stack that is up (`label`: its database and runtime)."""
+    # -rP prints the figures each passing test measured; f and E name the failures last,
+    # where the tail of a long log (all CI keeps) still shows them.
+    command = [sys.executable, "-m", "pytest", "tests/integration", "-v", "-rfEP"]
     result = subprocess.run(command, cwd=paths.REPO, timeout=TEST_TIMEOUT, check=False)
     if result.returncode != 0:
-        raise HarnessError(f"the integration tests failed (exit status {result.returncode})")
+        raise HarnessError(
+            f"the integration tests failed on {label} (exit status {result.returncode})"
+        )
 
 
 def full_stack(image: str, extra_context: str = "") -> None:
@@ -239,7 +243,7 @@ def full_stack(image: str, extra_context: str = "") -> None:
             local_up(mode, image, extra_context, runtime)
             print(f"[full-stack] local-up ({label}): {time.monotonic() - started:.0f} s")
             started = time.monotonic()
-            integration_tests()
+            integration_tests(label)
             print(f"[full-stack] local-test ({label}): {time.monotonic() - started:.0f} s")
             started = time.monotonic()
             local_down(remove_data=True)
