@@ -16,14 +16,18 @@ from types import TracebackType
 import pytest
 from standin.paths import REPO
 
+from tests.integration.relay import Relay
+
 # How long Locust gets to end its run once stopped: its summary, its report, and the
 # clean-up of its users' todos (at most 30 s); a second or two here.
 STOP_WITHIN = 60
 
 
 class LocustRun:
-    """`users` thinking users for at most `limit` seconds. All of them send from 127.0.0.1:
-    keep their rate well under the WAF's per-address budget (2,000 requests per 5 minutes).
+    """`users` thinking users for at most `limit` seconds. All of them send from one address
+    of the run's own, through a `Relay`: keep their rate well under the WAF's per-address
+    budget (2,000 requests per 5 minutes). Their sign-ups and sign-ins (20 per 5 minutes)
+    are then counted apart from any other run's, which on 127.0.0.1 would add up.
 
     Stopped with SIGTERM, which `python -m loadtest` takes as Ctrl-C: Locust ends the run,
     writes its statistics, summary and report, and cleans up. Not SIGINT: a process started
@@ -41,8 +45,9 @@ class LocustRun:
         limit: int = 1800,
     ) -> None:
         self.results = results
+        self.relay = Relay(service_url)
         self.command = [
-            *(sys.executable, "-m", "loadtest", "--profile", "smoke", "--host", service_url),
+            *(sys.executable, "-m", "loadtest", "--profile", "smoke", "--host", self.relay.url),
             *("--results", str(results), "--model", "people", "--think-time", think_time),
             *("-u", str(users), "-r", str(users), "-t", f"{limit}s"),
         ]
@@ -52,20 +57,21 @@ class LocustRun:
         self.started = 0.0
 
     def __enter__(self) -> LocustRun:
+        self.relay.__enter__()
         self.started = time.monotonic()
         self.process = subprocess.Popen(self.command, cwd=REPO, env=self.env)
         return self
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         """A test that failed before stopping it: SIGTERM, then a kill past the bound."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=STOP_WITHIN)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STOP_WITHIN)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.relay.__exit__(None, None, None)
 
     def stop(self) -> dict[str, float]:
         """End the run; its totals, how long it ran and how long it took to end."""

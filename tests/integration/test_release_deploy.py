@@ -64,7 +64,7 @@ def previous_image(docker_rds: dict[str, Any]) -> str:
     return PREVIOUS_IMAGE
 
 
-# Locust's users: few, and thinking, so that Locust's one address (127.0.0.1) stays well
+# Locust's users: few, and thinking, so that Locust's one address (its relay's) stays well
 # under the front door's WAF rate rule (2,000 requests per 5 minutes per address) for the
 # whole run: about 3 requests a second.
 LOCUST_USERS = 4
@@ -220,7 +220,7 @@ def test_the_new_release_deploys_over_the_previous_one_under_load(
         f"service); the previous release over the checkout's in {previous_took:.1f} s."
         f"\nLocust (both deploys, {LOCUST_USERS} users, think {THINK_TIME} s, "
         f"{load['seconds']:.0f} s): {load['requests']} requests, {load['failures']} failed, "
-        f"{locust_rate:.1f}/s from one address (the WAF allows "
+        f"{locust_rate:.1f}/s from {locust.relay.address} (the WAF allows "
         f"{waf_rate_limit(template):.1f}/s); ended {load['stop_seconds']:.1f} s after SIGTERM."
         f"\nWriter (the second deploy): {writer.summary()}; "
         f"{len(writer.written)} writes acknowledged, {len(stored)} stored, {len(lost)} lost."
