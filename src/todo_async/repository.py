@@ -7,6 +7,7 @@ read by position (the `COLUMNS` order).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -362,13 +363,28 @@ class TodoRepository:
         self._db = database
         # Per owner: creates this process may make before counting again.
         self._room: dict[int, int] = {}
+        # Per owner: the count in flight, which every create that finds no room awaits.
+        self._counting: dict[int, asyncio.Future[int]] = {}
+        # Per owner: creates given room whose insert has not ended, and the event a count
+        # waits on until they have (a count that missed them would give their room again).
+        self._writing: dict[int, int] = {}
+        self._written: dict[int, asyncio.Event] = {}
 
     async def create(
         self, owner: int, fields: Mapping[str, Any], most: int | None = None
     ) -> Row | None:
         """The new todo; None (nothing made) when the owner has `most` todos already."""
-        if most is not None and not await self._has_room(owner, most):
+        if most is None:
+            return await self._insert(owner, fields)
+        if not await self._has_room(owner, most):
             return None
+        self._writing[owner] = self._writing.get(owner, 0) + 1
+        try:
+            return await self._insert(owner, fields)
+        finally:
+            self._end_write(owner)
+
+    async def _insert(self, owner: int, fields: Mapping[str, Any]) -> Row:
         names = tuple(fields)
 
         def build() -> Any:
@@ -464,15 +480,49 @@ class TodoRepository:
         uses up what the last one left (at most QUOTA_RECOUNT), so other processes can
         overshoot `most` by no more than that each; a refusal always follows a fresh count.
         """
-        room = self._room.get(owner, 0)
-        if room <= 0:
-            room = min(most - await self._count_up_to(owner, most), QUOTA_RECOUNT)
-            if room <= 0:
+        while (room := self._room.get(owner, 0)) <= 0:
+            if await self._recount(owner, most) <= 0:
                 return False
-            if len(self._room) >= MAX_OWNERS_REMEMBERED:
-                self._room.clear()
         self._room[owner] = room - 1
         return True
+
+    def _recount(self, owner: int, most: int) -> asyncio.Future[int]:
+        """The owner's room after a fresh count, one count per owner at a time: the creates
+        that find no room together share it and then take their turns at the room it
+        leaves, rather than each counting (a herd of full counts) and each taking all of it
+        (past `most`)."""
+        counting = self._counting.get(owner)
+        if counting is None:
+            counting = asyncio.ensure_future(self._count_room(owner, most))
+            self._counting[owner] = counting
+            counting.add_done_callback(partial(self._counted, owner))
+        # A create cancelled while it waits leaves the count to the others.
+        return asyncio.shield(counting)
+
+    def _counted(self, owner: int, counting: asyncio.Future[int]) -> None:
+        del self._counting[owner]
+        if not counting.cancelled():
+            # Its waiters raise a failed count's error themselves; with none left (all
+            # cancelled) it would be logged as never retrieved.
+            counting.exception()
+
+    def _end_write(self, owner: int) -> None:
+        left = self._writing.pop(owner) - 1
+        if left:
+            self._writing[owner] = left
+        elif written := self._written.pop(owner, None):
+            written.set()
+
+    async def _count_room(self, owner: int, most: int) -> int:
+        # No room is given while this count is in flight, so the creates given room
+        # before it only end: it waits for them to be in the table.
+        if self._writing.get(owner):
+            await self._written.setdefault(owner, asyncio.Event()).wait()
+        room = min(most - await self._count_up_to(owner, most), QUOTA_RECOUNT)
+        if len(self._room) >= MAX_OWNERS_REMEMBERED:
+            self._room.clear()
+        self._room[owner] = room
+        return room
 
     async def get(self, owner: int, todo_id: int) -> Row | None:
         """The todo if it exists and is the owner's: another's is as missing as no todo."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from asgi_lifespan import LifespanManager
@@ -33,3 +34,21 @@ async def test_a_user_holds_no_more_than_the_most_todos(accounts_settings: Setti
     assert "as many todos" in str(assert_problem(refused, 409)["detail"])
     assert bobs.status_code == 201
     assert again.status_code == 201
+
+
+async def test_concurrent_creates_stop_at_the_most_todos(accounts_settings: Settings) -> None:
+    """Creates that find the remembered room used up wait for one count together, then take
+    turns at what it leaves: none goes past the most todos, however many arrive at once."""
+    app = create_app(dataclasses.replace(accounts_settings, todos_per_user=10))
+    async with LifespanManager(app):
+        ann = await new_user(app, "ann")
+        answers = await asyncio.gather(
+            *(ann.api.post("/api/todos", json={"title": f"t{n}"}) for n in range(30))
+        )
+        held = (await ann.api.get("/api/todos", params={"limit": 100})).json()
+        await ann.api.aclose()
+        await ann.browser.aclose()
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [201] * 10 + [409] * 20
+    assert len(held) == 10
