@@ -97,7 +97,13 @@ class Traffic(Background):
         return response.status_code == 201, str(response.status_code)
 
     def failures(self, since: float = 0.0, until: float = float("inf")) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.ok and since <= o.started < until]
+        return self._sent(False, since, until)
+
+    def successes(self, since: float = 0.0, until: float = float("inf")) -> list[Outcome]:
+        return self._sent(True, since, until)
+
+    def _sent(self, ok: bool, since: float, until: float) -> list[Outcome]:
+        return [o for o in self.outcomes if o.ok is ok and since <= o.started < until]
 
     def summary(self) -> str:
         failed = [o for o in self.outcomes if not o.ok]
