@@ -5,6 +5,7 @@ from everything else on 127.0.0.1. Bytes pass unchanged, TLS included."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import urllib.parse
@@ -39,10 +40,12 @@ class Relay:
         return self
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        # Closing every socket ends every thread: accept() and recv() return or raise.
-        self.listener.close()
+        # Shutting every socket down ends every thread (close alone would not wake a
+        # blocked accept() or recv()): they return or raise.
         with self.lock:
-            for sock in self.sockets:
+            for sock in (self.listener, *self.sockets):
+                with contextlib.suppress(OSError):  # not connected, or closed already
+                    sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
         for thread in self.threads:
             thread.join(timeout=5)
