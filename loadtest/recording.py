@@ -212,6 +212,19 @@ def _limits(options: Any, defaults: Thresholds) -> Thresholds:
     )
 
 
+def _interrupt_shape(runner: locust.runners.Runner | None, main: Any) -> None:
+    """Raise Ctrl-C's KeyboardInterrupt in `main`, where Locust waits for the shape to end,
+    unless it already has (Locust's own SIGTERM handler takes over from there).
+
+    The event loop delivers it, not a Python signal handler that raises: that raises in
+    whatever code runs when the signal lands, and a finaliser or a user's greenlet there
+    can lose the interrupt, so the run would go on to its end.
+    """
+    shape = runner.shape_greenlet if runner is not None else None
+    if shape is None or not shape.dead:
+        gevent.kill(main, KeyboardInterrupt)
+
+
 def install(
     events: Events,
     models: Mapping[str, type[User]],
@@ -242,7 +255,9 @@ def install(
         # SIGTERM (ECS stopping the task, a test's harness) ends the run as Ctrl-C does:
         # summary, report, clean-up. Locust installs its own handler only once a shape
         # has ended, and until then SIGTERM would kill it with nothing written.
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        gevent.signal_handler(
+            signal.SIGTERM, _interrupt_shape, environment.runner, gevent.getcurrent()
+        )
         shapes = environment.available_shape_classes or {}
         profile = shapes[PROFILES[name].__name__]
         assert isinstance(profile, Profile)
