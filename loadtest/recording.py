@@ -217,8 +217,8 @@ def _interrupt_shape(runner: locust.runners.Runner | None, main: Any) -> None:
     unless it already has (Locust's own SIGTERM handler takes over from there).
 
     The event loop delivers it, not a Python signal handler that raises: that raises in
-    whatever code runs when the signal lands, and a finaliser or a user's greenlet there
-    can lose the interrupt, so the run would go on to its end.
+    whatever code runs when the signal lands, and in a finaliser (a response's `__del__`)
+    Python only prints the exception, so the run would go on to its end.
     """
     shape = runner.shape_greenlet if runner is not None else None
     if shape is None or not shape.dead:
