@@ -106,7 +106,7 @@ class Traffic(Background):
         return [o for o in self.outcomes if o.ok is ok and since <= o.started < until]
 
     def summary(self) -> str:
-        failed = [o for o in self.outcomes if not o.ok]
+        failed = self.failures()
         kinds: dict[str, int] = {}
         for outcome in failed:
             kinds[outcome.detail] = kinds.get(outcome.detail, 0) + 1
