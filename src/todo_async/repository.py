@@ -492,7 +492,10 @@ class TodoRepository:
         leaves, rather than each counting (a herd of full counts) and each taking all of it
         (past `most`)."""
         counting = self._counting.get(owner)
-        if counting is None:
+        # A count that has ended stays here until its callback runs; a create that found
+        # no room in between would get its room (spent already) at once, without yielding,
+        # and loop forever: it counts again.
+        if counting is None or counting.done():
             counting = asyncio.ensure_future(self._count_room(owner, most))
             self._counting[owner] = counting
             counting.add_done_callback(partial(self._counted, owner))
@@ -500,7 +503,8 @@ class TodoRepository:
         return asyncio.shield(counting)
 
     def _counted(self, owner: int, counting: asyncio.Future[int]) -> None:
-        del self._counting[owner]
+        if self._counting.get(owner) is counting:
+            del self._counting[owner]
         if not counting.cancelled():
             # Its waiters raise a failed count's error themselves; with none left (all
             # cancelled) it would be logged as never retrieved.
