@@ -15,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import ARTIFACTS, Api
+from tests.web.test_import_export import choose, send
 
 BLOCKING = {"serious", "critical"}
 AXE = Axe()
@@ -73,10 +74,8 @@ def error(page: Page, api: Api) -> None:
 
 def import_refused(page: Page, api: Api) -> None:
     page.goto("/")
-    page.get_by_label("Import a file (JSON, CSV or todo.txt)").set_input_files(
-        {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"title,due\nShop,soon\n"}
-    )
-    page.get_by_role("button", name="Import", exact=True).click()
+    choose(page, "bad.csv", b"title,due\nShop,soon\n", "text/csv")
+    send(page)
     expect(page.get_by_role("alert")).to_contain_text("line 2")
 
 

@@ -12,9 +12,11 @@ from tests.web.test_page import titles
 
 
 def choose(page: Page, name: str, content: bytes, mime: str = "text/plain") -> None:
-    page.get_by_label("Import a file (JSON, CSV or todo.txt)").set_input_files(
-        {"name": name, "mimeType": mime, "buffer": content}
-    )
+    field = page.get_by_label("Import a file (JSON, CSV or todo.txt)")
+    # The field shows once the page knows whose list it is; a file chosen before that
+    # is cleared with whatever else was on the page (set_input_files does not wait).
+    expect(field).to_be_visible()
+    field.set_input_files({"name": name, "mimeType": mime, "buffer": content})
 
 
 def send(page: Page) -> None:
