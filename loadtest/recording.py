@@ -48,6 +48,9 @@ logger = logging.getLogger("loadtest")
 PROGRESS_EVERY_S = 10
 # Workers report to the master every 3 s by default: too coarse for a per-second timeline.
 WORKER_REPORT_INTERVAL_S = 1.0
+# A stopping user first finishes the task in hand, for at most this long: a request cut
+# off mid-flight can still land on the server after the clean-up has deleted its todos.
+STOP_GRACE_S = 10.0
 
 
 def add_options(parser: LocustArgumentParser) -> None:
@@ -246,6 +249,7 @@ def install(
         if options is None:
             return
         people.wait_time = between(*options.think_time)
+        environment.stop_timeout = max(environment.stop_timeout or 0.0, STOP_GRACE_S)
         name = options.profile or "smoke"
         if name not in PROFILES:
             sys.exit(f"unknown --profile {name!r}: choose one of {', '.join(PROFILES)}")

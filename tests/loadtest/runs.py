@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import http.client
 import json
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from hostkit.ports import free_port
 
@@ -109,3 +111,63 @@ def wrong_answers() -> Iterator[str]:
     finally:
         stub.shutdown()
         stub.server_close()
+
+
+class HeldCreate(ThreadingHTTPServer):
+    """A relay to the real server that holds back the first create until a delete of a
+    category has been passed on, or until HOLD_S have gone by: a create that was in
+    flight when its user stopped, arriving after the clean-up."""
+
+    HOLD_S = 3.0
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__(("127.0.0.1", free_port()), RelayHandler)
+        self.upstream = urlsplit(upstream).netloc
+        self.holding = threading.Event()  # the first create has arrived and waits
+        self.deleted = threading.Event()  # a clean-up's delete has been passed on
+        self.first = threading.Lock()  # only one create is held
+
+
+class RelayHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as Locust's client expects
+    server: HeldCreate
+
+    def _relay(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        method, path = self.command, self.path
+        if method == "POST" and path == "/api/todos" and self.server.first.acquire(False):
+            self.server.holding.set()
+            self.server.deleted.wait(self.server.HOLD_S)
+        upstream = http.client.HTTPConnection(self.server.upstream, timeout=10)
+        try:
+            upstream.request(method, path, body, dict(self.headers))
+            answer = upstream.getresponse()
+            content = answer.read()
+        finally:
+            upstream.close()
+        if method == "DELETE" and path.startswith("/api/todos?category="):
+            self.server.deleted.set()
+        self.send_response(answer.status)
+        for name, value in answer.getheaders():
+            if name.lower() not in {"connection", "content-length", "transfer-encoding"}:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _relay
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def held_create(upstream: str) -> Iterator[HeldCreate]:
+    relay = HeldCreate(upstream)
+    thread = threading.Thread(target=relay.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield relay
+    finally:
+        relay.shutdown()
+        relay.server_close()

@@ -13,12 +13,14 @@ import urllib.request
 from pathlib import Path
 
 import httpx
+import pytest
 
 from testbed.accounts import sign_up
 from testbed.live_server import LiveServer
 from tests.loadtest.runs import (
     ROOT,
     failure_messages,
+    held_create,
     load_command,
     only_run_dir,
     run_smoke,
@@ -98,6 +100,35 @@ def test_sigterm_ends_the_run_early_with_its_summary(server: LiveServer, tmp_pat
         path.name for path in run_dir.iterdir()
     }
     assert summary(tmp_path)["whole_run"]["requests"] > 0
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["alone", "workers"])
+def test_a_create_in_flight_at_the_stop_is_cleaned_up_too(
+    server: LiveServer, tmp_path: Path, workers: list[str]
+) -> None:
+    """A user stopping in the middle of a create waits for its answer before the clean-up
+    runs; cut off, the create would land after the delete and stay behind. Distributed,
+    the workers stop their users as the master says."""
+    with held_create(server.url) as relay:
+        url = f"http://127.0.0.1:{relay.server_address[1]}"
+        run = subprocess.Popen(
+            load_command("smoke", url, tmp_path, "-u", "1", "-t", "600", *workers),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            assert relay.holding.wait(30), "no create arrived"
+            run.send_signal(signal.SIGTERM)
+            output, _ = run.communicate(timeout=60)
+        finally:
+            run.kill()
+        assert run.returncode in (0, 1), output
+        assert relay.deleted.is_set(), output  # the clean-up ran, after the create
+
+    with urllib.request.urlopen(f"{server.url}/api/categories", timeout=5) as response:
+        assert json.load(response) == []
 
 
 def test_an_impossible_threshold_fails_the_run_and_names_it(
