@@ -7,9 +7,10 @@ breached. The profile options (--help lists them) and Locust's own pass on to Lo
 for example -u 20, -t 2m, --model people, --step-users 20, --max-p95 150.
 
 Distributed: --workers N runs the users in N worker processes on this machine (Locust's
---processes) and judges the run once, in this process, from what they report. Across
-machines, run the master with `--master --expect-workers N` (results as above) and each
-machine's workers with `--worker --master-host HOST [--workers N]` (no results there).
+--processes, their master on a free port of 127.0.0.1) and judges the run once, in this
+process, from what they report. Across machines, run the master with `--master
+--expect-workers N` (results as above) and each machine's workers with `--worker
+--master-host HOST [--workers N]` (no results there).
 
 --results-s3 s3://BUCKET/PREFIX also copies the run's folder there once Locust has ended
 (a stop signal ends the run early, and what it measured is still copied).
@@ -22,6 +23,7 @@ import datetime as dt
 import json
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -95,10 +97,26 @@ def worker_command(workers: int, rest: Sequence[str]) -> list[str]:
     return [sys.executable, "-m", "locust", "--locustfile", str(LOCUSTFILE), *processes, *rest]
 
 
+def master_port() -> str:
+    """A free port on 127.0.0.1 for a master whose workers are its own child processes:
+    on Locust's 5557, on every address, two runs on one machine would share workers, and
+    anyone who can reach the machine could join one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
 def locust_command(
     profile: str, host: str, run_dir: Path, rest: Sequence[str], workers: int = 0
 ) -> list[str]:
     distributed = ["--processes", str(workers)] if workers else []
+    if workers and not {"--master-bind-host", "--master-bind-port", "--master-port"} & {
+        option.partition("=")[0] for option in rest
+    }:
+        port = master_port()
+        # The forked workers find their master by --master-port.
+        distributed += ["--master-bind-host", "127.0.0.1", "--master-bind-port", port]
+        distributed += ["--master-port", port]
     if (workers or "--master" in rest) and "--expect-workers-max-wait" not in rest:
         distributed += ["--expect-workers-max-wait", EXPECT_WORKERS_MAX_WAIT_S]
     return [

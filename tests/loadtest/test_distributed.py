@@ -106,6 +106,42 @@ def test_body_checks_on_the_workers_fail_the_run_on_the_master(tmp_path: Path) -
     assert summary(tmp_path)["passed"] is False
 
 
+def test_two_runs_on_one_machine_keep_their_own_workers(server: LiveServer, tmp_path: Path) -> None:
+    """Each forked master listens on a port of its own, on loopback only: on Locust's
+    shared 5557 one run's workers would report to the other's master."""
+    runs = [
+        subprocess.Popen(
+            load_command(
+                "smoke", server.url, tmp_path / name, "-u", "4", "-t", "4", "--workers", "2"
+            ),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for name in ("first", "second")
+    ]
+    try:
+        wait_for_samples(tmp_path / "first", 1)
+        for run in runs:
+            master = psutil.Process(run.pid)  # python -m loadtest becomes the master
+            listening = [
+                connection.laddr
+                for connection in master.net_connections("tcp")
+                if connection.status == psutil.CONN_LISTEN
+            ]
+            assert listening
+            assert {address.ip for address in listening} == {"127.0.0.1"}
+        outputs = [run.communicate(timeout=60)[0] for run in runs]
+    finally:
+        for run in runs:
+            run.kill()
+    for run, output in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, output
+    for name in ("first", "second"):
+        assert summary(tmp_path / name)["workers"] == "2 worker(s) (expected 2)"
+
+
 def wait_for_samples(results: Path, count: int, timeout: float = 60) -> None:
     """Until the run's timeline holds `count` seconds: the users are running."""
     deadline = time.monotonic() + timeout

@@ -73,6 +73,14 @@ def test_workers_run_as_locust_processes_under_a_master_that_waits_a_bounded_tim
     forked = locust_command("step", "http://127.0.0.1:5000", tmp_path, [], workers=3)
     assert forked[forked.index("--processes") + 1] == "3"
     assert forked[forked.index("--expect-workers-max-wait") + 1] == EXPECT_WORKERS_MAX_WAIT_S
+    # Its own port on loopback, where its forked workers look for it.
+    assert forked[forked.index("--master-bind-host") + 1] == "127.0.0.1"
+    port = forked[forked.index("--master-bind-port") + 1]
+    assert forked[forked.index("--master-port") + 1] == port != "5557"
+    chosen = ["--master-bind-port=6000", "--master-port=6000"]
+    told = locust_command("step", "http://127.0.0.1:5000", tmp_path, chosen, workers=3)
+    assert "--master-bind-host" not in told
+    assert told[-2:] == chosen
     master = locust_command("step", "http://127.0.0.1:5000", tmp_path, ["--master"])
     assert master[master.index("--expect-workers-max-wait") + 1] == EXPECT_WORKERS_MAX_WAIT_S
     patient = ["--master", "--expect-workers-max-wait", "600"]
