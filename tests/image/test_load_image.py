@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 from hostkit.docker import Engine
+from hostkit.ports import free_port
 from imagebuild.load import LOAD_UID
-from infra.load.generators import MASTER_PORT
 from testbed.live_server import live_server
 
 RUN_TIMEOUT = 120
@@ -23,8 +23,11 @@ def test_a_master_and_its_worker_run_a_profile_and_keep_the_results(
     results.mkdir()
     os.chown(results, LOAD_UID, LOAD_UID)
     confined = ["--detach", "--read-only", "--tmpfs=/tmp"]
+    # The host's network stands in for the task's: the service listens on its loopback, and
+    # the master on a free port of it rather than the task's 5557, which another run on this
+    # machine may hold.
+    port = str(free_port())
     with live_server(f"sqlite:///{tmp_path}/todo.db", tmp_path) as server:
-        # The host's network stands in for the task's: the service listens on its loopback.
         master = engine.run(
             "run",
             *confined,
@@ -33,7 +36,7 @@ def test_a_master_and_its_worker_run_a_profile_and_keep_the_results(
             load_image,
             *("--profile", "smoke", "--host", server.url, "-u", "2", "-t", "4"),
             *("--master", "--master-bind-host", "127.0.0.1"),
-            *("--master-bind-port", str(MASTER_PORT), "--expect-workers", "1"),
+            *("--master-bind-port", port, "--expect-workers", "1"),
         ).stdout.strip()
         worker = ""
         try:
@@ -42,7 +45,7 @@ def test_a_master_and_its_worker_run_a_profile_and_keep_the_results(
                 *confined,
                 f"--network=container:{master}",
                 load_image,
-                *("--worker", "--master-host", "127.0.0.1", "--master-port", str(MASTER_PORT)),
+                *("--worker", "--master-host", "127.0.0.1", "--master-port", port),
             ).stdout.strip()
             exit_code = engine.run("wait", master, timeout=RUN_TIMEOUT).stdout.strip()
             logs = engine.run("logs", master).stderr
