@@ -135,7 +135,7 @@ def test_two_runs_on_one_machine_keep_their_own_workers(server: LiveServer, tmp_
         outputs = [run.communicate(timeout=60)[0] for run in runs]
     finally:
         for run in runs:
-            run.kill()
+            stop(run)  # Locust ends its forked workers
     for run, output in zip(runs, outputs, strict=True):
         assert run.returncode == 0, output
     for name in ("first", "second"):

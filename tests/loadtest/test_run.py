@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hostkit.processes import stop
 from testbed.accounts import sign_up
 from testbed.live_server import LiveServer
 from tests.loadtest.runs import (
@@ -123,7 +124,7 @@ def test_a_create_in_flight_at_the_stop_is_cleaned_up_too(
             run.send_signal(signal.SIGTERM)
             output, _ = run.communicate(timeout=60)
         finally:
-            run.kill()
+            stop(run)  # Locust ends its forked workers
         assert run.returncode in (0, 1), output
         assert relay.deleted.is_set(), output  # the clean-up ran, after the create
 
