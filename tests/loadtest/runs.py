@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hostkit.ports import free_port
+from testbed.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 # Short pauses: a handful of users make enough requests in a few seconds.
@@ -37,6 +38,17 @@ def run_load(
         text=True,
         timeout=timeout,
         check=False,
+    )
+
+
+def start_load(profile: str, host: str, results: Path, *extra: str) -> subprocess.Popen[str]:
+    """A run left going, its output (stdout and stderr together) in a pipe, as text."""
+    return subprocess.Popen(
+        load_command(profile, host, results, *extra),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -103,14 +115,8 @@ class WrongAnswers(BaseHTTPRequestHandler):
 
 @contextlib.contextmanager
 def wrong_answers() -> Iterator[str]:
-    stub = ThreadingHTTPServer(("127.0.0.1", free_port()), WrongAnswers)
-    thread = threading.Thread(target=stub.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", free_port()), WrongAnswers)) as stub:
         yield f"http://127.0.0.1:{stub.server_address[1]}"
-    finally:
-        stub.shutdown()
-        stub.server_close()
 
 
 class HeldCreate(ThreadingHTTPServer):
@@ -161,13 +167,5 @@ class RelayHandler(BaseHTTPRequestHandler):
         pass
 
 
-@contextlib.contextmanager
-def held_create(upstream: str) -> Iterator[HeldCreate]:
-    relay = HeldCreate(upstream)
-    thread = threading.Thread(target=relay.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield relay
-    finally:
-        relay.shutdown()
-        relay.server_close()
+def held_create(upstream: str) -> contextlib.AbstractContextManager[HeldCreate]:
+    return serving(HeldCreate(upstream))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -21,11 +20,10 @@ from hostkit.ports import free_port
 from hostkit.processes import stop
 from testbed.live_server import LiveServer
 from tests.loadtest.runs import (
-    ROOT,
     failure_messages,
-    load_command,
     only_run_dir,
     run_load,
+    start_load,
     stats_rows,
     summary,
     wrong_answers,
@@ -110,15 +108,7 @@ def test_two_runs_on_one_machine_keep_their_own_workers(server: LiveServer, tmp_
     """Each forked master listens on a port of its own, on loopback only: on Locust's
     shared 5557 one run's workers would report to the other's master."""
     runs = [
-        subprocess.Popen(
-            load_command(
-                "smoke", server.url, tmp_path / name, "-u", "4", "-t", "4", "--workers", "2"
-            ),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        start_load("smoke", server.url, tmp_path / name, "-u", "4", "-t", "4", "--workers", "2")
         for name in ("first", "second")
     ]
     try:
@@ -162,8 +152,7 @@ def test_a_worker_lost_mid_run_fails_the_run_and_says_so(
     A worker that comes back has had its share of the users handed to the others
     meanwhile, so the load after the mark is not the planned one either way.
     """
-    command = load_command("smoke", server.url, tmp_path, "-u", "4", "-t", "16", "--workers", "2")
-    master = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    master = start_load("smoke", server.url, tmp_path, "-u", "4", "-t", "16", "--workers", "2")
     try:
         wait_for_samples(tmp_path, 3)
         workers = psutil.Process(master.pid).children()
@@ -177,10 +166,9 @@ def test_a_worker_lost_mid_run_fails_the_run_and_says_so(
         output, _ = master.communicate(timeout=60)
     finally:
         stop(master)
-    text = output.decode()
 
-    assert master.returncode == 1, text
-    assert "went missing (no heartbeat)" in text
+    assert master.returncode == 1, output
+    assert "went missing (no heartbeat)" in output
     document = summary(tmp_path)
     assert document["passed"] is False
     assert document["workers"] == "2 worker(s) (expected 2), 1 lost"
@@ -198,20 +186,12 @@ def test_a_worker_lost_mid_run_fails_the_run_and_says_so(
 def test_a_master_and_a_worker_on_different_addresses(server: LiveServer, tmp_path: Path) -> None:
     port = str(free_port())
     bind = ["--master-bind-host", "127.0.0.2", "--master-bind-port", port, "--expect-workers", "1"]
-    master = subprocess.Popen(
-        [*load_command("smoke", server.url, tmp_path, "-u", "2", "-t", "4", "--master"), *bind],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    worker = subprocess.Popen(
-        [
-            *load_command("smoke", server.url, tmp_path / "worker", "--worker"),
-            *("--master-host", "127.0.0.2", "--master-port", port),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    master = start_load("smoke", server.url, tmp_path, "-u", "2", "-t", "4", "--master", *bind)
+    worker = start_load(
+        "smoke",
+        server.url,
+        tmp_path / "worker",
+        *("--worker", "--master-host", "127.0.0.2", "--master-port", port),
     )
     try:
         output, _ = master.communicate(timeout=60)
@@ -219,11 +199,10 @@ def test_a_master_and_a_worker_on_different_addresses(server: LiveServer, tmp_pa
     finally:
         stop(master)
         stop(worker)
-    text = output.decode()
 
-    assert master.returncode == 0, text + worker_output.decode()
-    assert worker.returncode == 0, worker_output.decode()
-    assert "1 worker(s) for the master named by --master-host" in worker_output.decode()
+    assert master.returncode == 0, output + worker_output
+    assert worker.returncode == 0, worker_output
+    assert "1 worker(s) for the master named by --master-host" in worker_output
     document = summary(tmp_path)
     assert document["passed"] is True
     assert document["workers"] == "1 worker(s) (expected 1)"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -19,12 +18,11 @@ from hostkit.processes import stop
 from testbed.accounts import sign_up
 from testbed.live_server import LiveServer
 from tests.loadtest.runs import (
-    ROOT,
     failure_messages,
     held_create,
-    load_command,
     only_run_dir,
     run_smoke,
+    start_load,
     stats_by_method,
     stats_rows,
     summary,
@@ -78,13 +76,7 @@ def test_smoke_profile_passes_and_writes_every_result(server: LiveServer, tmp_pa
 def test_sigterm_ends_the_run_early_with_its_summary(server: LiveServer, tmp_path: Path) -> None:
     """A stop signal in the middle of a profile's shape: the run ends as with Ctrl-C, its
     verdict and results written, instead of Locust being killed."""
-    run = subprocess.Popen(
-        load_command("smoke", server.url, tmp_path, "-u", "2", "-t", "600"),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    run = start_load("smoke", server.url, tmp_path, "-u", "2", "-t", "600")
     try:
         assert run.stdout is not None
         for line in run.stdout:  # users at work: the shape is running
@@ -112,13 +104,7 @@ def test_a_create_in_flight_at_the_stop_is_cleaned_up_too(
     the workers stop their users as the master says."""
     with held_create(server.url) as relay:
         url = f"http://127.0.0.1:{relay.server_address[1]}"
-        run = subprocess.Popen(
-            load_command("smoke", url, tmp_path, "-u", "1", "-t", "600", *workers),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        run = start_load("smoke", url, tmp_path, "-u", "1", "-t", "600", *workers)
         try:
             assert relay.holding.wait(30), "no create arrived"
             run.send_signal(signal.SIGTERM)

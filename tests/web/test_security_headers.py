@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -16,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from testbed.live_server import LiveServer
+from testbed.serving import serving
 from todo_async.middleware.security_headers import SecurityHeadersMiddleware
 
 EXPECTED = {
@@ -172,41 +172,36 @@ class _BlankPage(BaseHTTPRequestHandler):
 
 def test_cross_origin_fetch_still_allowed_by_cors(browser: Browser, server: LiveServer) -> None:
     """CORP and COOP must not stop a page on another origin from using the API with CORS."""
-    other = ThreadingHTTPServer(("127.0.0.1", 0), _BlankPage)
-    thread = threading.Thread(target=other.serve_forever, daemon=True)
-    thread.start()
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(f"http://127.0.0.1:{other.server_address[1]}/")
-        result = page.evaluate(
-            """async (api) => {
-                const created = await fetch(`${api}/api/todos`, {
-                    method: "POST",
-                    headers: {"Content-Type": "application/json"},
-                    body: JSON.stringify({title: "From another origin"}),
-                });
-                const todo = await created.json();
-                const changed = await fetch(`${api}/api/todos/${todo.id}`, {
-                    method: "PATCH",
-                    headers: {
-                        "Content-Type": "application/json",
-                        "If-Match": created.headers.get("ETag"),
-                    },
-                    body: JSON.stringify({completed: true}),
-                });
-                return {
-                    created: created.status,
-                    etag: created.headers.get("ETag"),
-                    changed: changed.status,
-                    completed: (await changed.json()).completed,
-                };
-            }""",
-            server.url,
-        )
-    finally:
-        context.close()
-        other.shutdown()
-        other.server_close()
-        thread.join()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _BlankPage)) as other:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{other.server_address[1]}/")
+            result = page.evaluate(
+                """async (api) => {
+                    const created = await fetch(`${api}/api/todos`, {
+                        method: "POST",
+                        headers: {"Content-Type": "application/json"},
+                        body: JSON.stringify({title: "From another origin"}),
+                    });
+                    const todo = await created.json();
+                    const changed = await fetch(`${api}/api/todos/${todo.id}`, {
+                        method: "PATCH",
+                        headers: {
+                            "Content-Type": "application/json",
+                            "If-Match": created.headers.get("ETag"),
+                        },
+                        body: JSON.stringify({completed: true}),
+                    });
+                    return {
+                        created: created.status,
+                        etag: created.headers.get("ETag"),
+                        changed: changed.status,
+                        completed: (await changed.json()).completed,
+                    };
+                }""",
+                server.url,
+            )
+        finally:
+            context.close()
     assert result == {"created": 201, "etag": '"v1"', "changed": 200, "completed": True}
